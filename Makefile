@@ -1,0 +1,57 @@
+# Two commands do all set-up on a fresh machine with Python 3.11+: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SCALE ?= small
+
+.PHONY: demo test lint format venv run jobs messages bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+var:
+	mkdir -p var/celery-queue var/celery-processed var/static
+
+## demo: virtualenv, migrate SQLite, seed synthetic data, print a login, run web + worker + beat.
+demo: venv var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed --scale $(SCALE) --if-empty
+	$(BIN)/python manage.py demo_login
+	@echo "Open http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the jobs)"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=1 --without-gossip --without-mingle & \
+	$(BIN)/celery -A config beat --loglevel=INFO & \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: lint, migrations check and the whole suite (SQLite unless DATABASE_URL is set).
+test: venv var
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: venv
+	$(BIN)/python manage.py makemessages --locale sv --locale en --no-obsolete \
+		--ignore '.venv/*' --ignore 'var/*' --ignore '*/migrations/*' --ignore 'tests/*' --ignore 'bench/*' --extension html,txt,py
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+bench: venv var
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf var db.sqlite3 db.sqlite3-wal db.sqlite3-shm

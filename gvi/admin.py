@@ -1,0 +1,378 @@
+"""The admin: every model listed and searchable, every queryset built by `gvi.policy`."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from gvi import models as m
+from gvi.policy import Action, can, scoped_queryset
+
+
+class ScopedAdmin(SimpleHistoryAdmin):
+    """Admin whose querysets and permissions follow the access policy for `record_kind`."""
+
+    record_kind: str = ""
+    readonly_fields = ("created_at", "created_by", "updated_at", "updated_by")
+
+    def get_queryset(self, request):
+        return scoped_queryset(request.user, self.record_kind, Action.READ, super().get_queryset(request))
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, self.record_kind, Action.READ, obj)
+
+    def has_add_permission(self, request):
+        return can(request.user, self.record_kind, Action.CREATE)
+
+    def has_change_permission(self, request, obj=None):
+        return can(request.user, self.record_kind, Action.CHANGE, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return can(request.user, self.record_kind, Action.DELETE, obj)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(m.User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "first_name", "last_name", "organisation", "role", "is_active")
+    list_filter = ("role", "organisation", "is_active")
+    list_select_related = ("organisation",)
+    fieldsets = DjangoUserAdmin.fieldsets + ((_("Programme"), {"fields": ("organisation", "role")}),)
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + ((_("Programme"), {"fields": ("organisation", "role")}),)
+
+
+@admin.register(m.Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ("name", "city", "started_on", "min_inclusion_criteria", "membership_review_days")
+    search_fields = ("name", "city")
+
+
+@admin.register(m.PartnerOrganisation)
+class PartnerOrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "programme")
+    list_filter = ("kind", "programme")
+    list_select_related = ("programme",)
+    search_fields = ("name",)
+
+
+@admin.register(m.InclusionCriterion)
+class InclusionCriterionAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "programme", "is_active")
+    list_filter = ("programme", "is_active")
+    list_select_related = ("programme",)
+    search_fields = ("name", "code")
+
+
+@admin.register(m.Area)
+class AreaAdmin(ScopedAdmin):
+    record_kind = "area"
+    list_display = ("name", "municipality", "police_classification", "programme")
+    list_filter = ("police_classification", "programme")
+    list_select_related = ("programme",)
+    search_fields = ("name", "municipality")
+
+
+class GroupAliasInline(admin.TabularInline):
+    model = m.GroupAlias
+    extra = 0
+
+
+@admin.register(m.Group)
+class GroupAdmin(ScopedAdmin):
+    record_kind = "group"
+    list_display = ("name", "status", "organisation", "confidence", "programme")
+    list_filter = ("status", "confidence", "programme")
+    list_select_related = ("organisation", "programme")
+    search_fields = ("name", "aliases__alias")
+    filter_horizontal = ("areas",)
+    inlines = [GroupAliasInline]
+
+
+@admin.register(m.GroupRelation)
+class GroupRelationAdmin(ScopedAdmin):
+    record_kind = "group_relation"
+    list_display = ("group_a", "kind", "group_b", "start_date", "end_date", "confidence")
+    list_filter = ("kind", "confidence")
+    list_select_related = ("group_a", "group_b")
+    search_fields = ("group_a__name", "group_b__name")
+    autocomplete_fields = ("group_a", "group_b")
+
+
+@admin.register(m.Person)
+class PersonAdmin(ScopedAdmin):
+    record_kind = "person"
+    list_display = ("last_name", "first_name", "date_of_birth", "sex", "home_area", "organisation", "confidence")
+    list_filter = ("sex", "confidence", "programme")
+    list_select_related = ("home_area", "organisation")
+    search_fields = ("last_name", "first_name")
+    readonly_fields = ScopedAdmin.readonly_fields + ("anonymised_at",)
+
+
+class MembershipEvidenceInline(admin.TabularInline):
+    model = m.MembershipEvidence
+    extra = 0
+    autocomplete_fields = ("criterion",)
+
+
+@admin.register(m.Membership)
+class MembershipAdmin(ScopedAdmin):
+    record_kind = "membership"
+    list_display = ("person", "group", "status", "role", "is_key_individual", "start_date", "end_date", "review_due")
+    list_filter = ("status", "role", "is_key_individual", "confidence")
+    list_select_related = ("person", "group")
+    search_fields = ("person__last_name", "person__first_name", "group__name")
+    autocomplete_fields = ("person", "group")
+    inlines = [MembershipEvidenceInline]
+
+
+@admin.register(m.Supervision)
+class SupervisionAdmin(ScopedAdmin):
+    record_kind = "supervision"
+    list_display = ("person", "kind", "start_date", "end_date", "organisation")
+    list_filter = ("kind",)
+    list_select_related = ("person", "organisation")
+    search_fields = ("person__last_name", "person__first_name")
+    autocomplete_fields = ("person",)
+
+
+class InvolvementInline(admin.TabularInline):
+    model = m.Involvement
+    extra = 0
+    autocomplete_fields = ("person",)
+    fields = ("person", "role", "source", "confidence", "organisation", "programme")
+
+
+class GroupAttributionInline(admin.TabularInline):
+    model = m.GroupAttribution
+    extra = 0
+    autocomplete_fields = ("group",)
+    fields = ("group", "share", "source", "confidence", "organisation", "programme")
+
+
+@admin.register(m.Incident)
+class IncidentAdmin(ScopedAdmin):
+    record_kind = "incident"
+    list_display = ("occurred_at", "incident_type", "area", "killed", "injured", "verification_status", "source")
+    list_filter = ("incident_type", "verification_status", "confidence")
+    list_select_related = ("area",)
+    search_fields = ("source", "place", "area__name")
+    date_hierarchy = "occurred_at"
+    inlines = [InvolvementInline, GroupAttributionInline]
+
+
+@admin.register(m.Involvement)
+class InvolvementAdmin(ScopedAdmin):
+    record_kind = "involvement"
+    list_display = ("incident", "person", "role", "confidence")
+    list_filter = ("role", "confidence")
+    list_select_related = ("incident", "person")
+    search_fields = ("person__last_name", "incident__source")
+    autocomplete_fields = ("person", "incident")
+
+
+@admin.register(m.GroupAttribution)
+class GroupAttributionAdmin(ScopedAdmin):
+    record_kind = "group_attribution"
+    list_display = ("incident", "group", "share", "confidence")
+    list_select_related = ("incident", "group")
+    search_fields = ("group__name", "incident__source")
+    autocomplete_fields = ("group", "incident")
+
+
+class SpeakerInline(admin.TabularInline):
+    model = m.CallInSpeaker
+    extra = 0
+
+
+@admin.register(m.CallIn)
+class CallInAdmin(ScopedAdmin):
+    record_kind = "call_in"
+    list_display = ("scheduled_at", "venue", "status", "organisation")
+    list_filter = ("status",)
+    list_select_related = ("organisation",)
+    search_fields = ("venue",)
+    inlines = [SpeakerInline]
+
+
+@admin.register(m.Invitation)
+class InvitationAdmin(ScopedAdmin):
+    record_kind = "invitation"
+    list_display = ("call_in", "person", "status")
+    list_filter = ("status",)
+    list_select_related = ("call_in", "person")
+    search_fields = ("person__last_name", "call_in__venue")
+    autocomplete_fields = ("person",)
+
+
+@admin.register(m.CustomNotification)
+class CustomNotificationAdmin(ScopedAdmin):
+    record_kind = "custom_notification"
+    list_display = ("person", "group", "delivered_on", "message_delivered", "response", "organisation")
+    list_filter = ("response", "message_delivered")
+    list_select_related = ("person", "group", "organisation")
+    search_fields = ("person__last_name", "group__name")
+    autocomplete_fields = ("person", "group")
+
+
+@admin.register(m.EnforcementAction)
+class EnforcementActionAdmin(ScopedAdmin):
+    record_kind = "enforcement_action"
+    list_display = ("group", "kind", "performed_on", "organisation", "person")
+    list_filter = ("kind",)
+    list_select_related = ("group", "organisation", "person")
+    search_fields = ("group__name",)
+    autocomplete_fields = ("group", "person")
+
+
+@admin.register(m.ServiceReferral)
+class ServiceReferralAdmin(ScopedAdmin):
+    record_kind = "service_referral"
+    list_display = ("person", "kind", "status", "offered_on", "organisation")
+    list_filter = ("kind", "status")
+    list_select_related = ("person", "organisation")
+    search_fields = ("person__last_name",)
+    autocomplete_fields = ("person",)
+
+
+@admin.register(m.ExitCase)
+class ExitCaseAdmin(ScopedAdmin):
+    record_kind = "exit_case"
+    list_display = ("person", "status", "opened_on", "closed_on", "organisation")
+    list_filter = ("status",)
+    list_select_related = ("person", "organisation")
+    search_fields = ("person__last_name",)
+    autocomplete_fields = ("person",)
+
+
+@admin.register(m.ConcernReport)
+class ConcernReportAdmin(ScopedAdmin):
+    record_kind = "concern_report"
+    list_display = ("person", "reported_on", "social_services_reference", "organisation")
+    list_select_related = ("person", "organisation")
+    search_fields = ("person__last_name", "social_services_reference")
+    autocomplete_fields = ("person",)
+
+
+@admin.register(m.RiskAssessment)
+class RiskAssessmentAdmin(ScopedAdmin):
+    record_kind = "risk_assessment"
+    list_display = ("person", "kind", "level", "assessed_on", "next_review_on", "organisation")
+    list_filter = ("kind", "level")
+    list_select_related = ("person", "organisation")
+    search_fields = ("person__last_name",)
+    autocomplete_fields = ("person",)
+
+
+@admin.register(m.FollowUp)
+class FollowUpAdmin(ScopedAdmin):
+    record_kind = "follow_up"
+    list_display = ("title", "owner_organisation", "owner_user", "due_date", "status", "origin", "rule")
+    list_filter = ("status", "origin", "rule")
+    list_select_related = ("owner_organisation", "owner_user")
+    search_fields = ("title",)
+    autocomplete_fields = ("person", "group")
+
+
+@admin.register(m.GroupFlag)
+class GroupFlagAdmin(ScopedAdmin):
+    record_kind = "flag"
+    list_display = ("group", "status", "score", "suggested_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    list_select_related = ("group", "decided_by")
+    search_fields = ("group__name",)
+    readonly_fields = ("suggested_at",)
+
+
+@admin.register(m.Notice)
+class NoticeAdmin(ScopedAdmin):
+    record_kind = "notice"
+    list_display = ("person", "method", "given_on", "withheld_until")
+    list_filter = ("method",)
+    list_select_related = ("person",)
+    search_fields = ("person__last_name",)
+    autocomplete_fields = ("person",)
+
+
+@admin.register(m.DataSubjectRequest)
+class DataSubjectRequestAdmin(ScopedAdmin):
+    record_kind = "data_subject_request"
+    list_display = ("person", "kind", "status", "received_on", "decided_on")
+    list_filter = ("kind", "status")
+    list_select_related = ("person",)
+    search_fields = ("person__last_name",)
+    autocomplete_fields = ("person",)
+    readonly_fields = ("created_at", "created_by")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        admin.ModelAdmin.save_model(self, request, obj, form, change)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only records: nobody adds, changes or deletes them through the app."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ("at", "user", "organisation", "action", "record_kind", "object_id", "channel")
+    list_filter = ("action", "record_kind", "channel")
+    list_select_related = ("user", "organisation")
+    search_fields = ("user__username", "record_kind", "object_id")
+
+    def get_queryset(self, request):
+        return scoped_queryset(request.user, "access_log", Action.READ, super().get_queryset(request))
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, "access_log", Action.READ, obj)
+
+
+@admin.register(m.RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    list_display = ("started_at", "finished_at", "dry_run", "performed_by")
+    list_select_related = ("performed_by",)
+    search_fields = ("performed_by__username",)
+
+
+class WeightInline(admin.TabularInline):
+    model = m.IncidentTypeWeight
+    extra = 0
+
+
+@admin.register(m.ScoringConfig)
+class ScoringConfigAdmin(admin.ModelAdmin):
+    list_display = ("programme", "half_life_days", "window_days", "flag_margin", "flag_persistence_runs")
+    list_select_related = ("programme",)
+    search_fields = ("programme__name",)
+    inlines = [WeightInline]
+
+
+@admin.register(m.ScoringRun)
+class ScoringRunAdmin(ReadOnlyAdmin):
+    list_display = ("programme", "as_of", "started_at", "finished_at", "trigger")
+    list_select_related = ("programme",)
+    search_fields = ("programme__name",)
+
+
+@admin.register(m.GroupScore)
+class GroupScoreAdmin(ReadOnlyAdmin):
+    list_display = ("group", "run", "score", "rank", "incident_count")
+    list_select_related = ("group", "run", "run__programme")
+    search_fields = ("group__name",)

@@ -1,0 +1,67 @@
+"""The domain model, split by topic. Import from `gvi.models`."""
+
+from gvi.models.audit import AccessAction, AccessLog, RetentionRun
+from gvi.models.base import Confidence, SourcedModel, TrackedModel
+from gvi.models.followups import OPEN_STATUSES, FollowUp, FollowUpOrigin, FollowUpStatus
+from gvi.models.groups import (
+    Area,
+    Group,
+    GroupAlias,
+    GroupRelation,
+    GroupStatus,
+    PoliceClassification,
+    RelationKind,
+)
+from gvi.models.incidents import (
+    GroupAttribution,
+    Incident,
+    IncidentType,
+    Involvement,
+    InvolvementRole,
+    VerificationStatus,
+)
+from gvi.models.interventions import (
+    CallIn,
+    CallInSpeaker,
+    CallInStatus,
+    ConcernReport,
+    CustomNotification,
+    EnforcementAction,
+    EnforcementKind,
+    ExitCase,
+    ExitCaseStatus,
+    Invitation,
+    InvitationStatus,
+    MessageKind,
+    NotificationResponse,
+    ReferralStatus,
+    RiskAssessment,
+    RiskKind,
+    RiskLevel,
+    ServiceKind,
+    ServiceReferral,
+)
+from gvi.models.organisations import OrganisationKind, PartnerOrganisation, Programme, Role, User
+from gvi.models.people import (
+    InclusionCriterion,
+    Membership,
+    MembershipEvidence,
+    MembershipRole,
+    MembershipStatus,
+    Person,
+    Sex,
+    Supervision,
+    SupervisionKind,
+)
+from gvi.models.rights import DataSubjectRequest, Notice, NoticeMethod, RequestKind, RequestStatus
+from gvi.models.scoring import (
+    FlagStatus,
+    GroupFlag,
+    GroupScore,
+    IncidentTypeWeight,
+    ScoreContribution,
+    ScoringConfig,
+    ScoringRun,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

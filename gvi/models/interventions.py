@@ -1,0 +1,300 @@
+"""What partners do: call-ins, custom notifications, enforcement and help."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gvi.models.base import SourcedModel, TrackedModel
+
+
+class CallInStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CallIn(TrackedModel):
+    """A meeting to which group members are summoned to hear the message."""
+
+    programme = models.ForeignKey(
+        "gvi.Programme", verbose_name=_("programme"), on_delete=models.PROTECT, related_name="call_ins"
+    )
+    organisation = models.ForeignKey(
+        "gvi.PartnerOrganisation", verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="+"
+    )
+    scheduled_at = models.DateTimeField(_("date and time"))
+    venue = models.CharField(_("venue"), max_length=200)
+    status = models.CharField(_("status"), max_length=16, choices=CallInStatus.choices, default=CallInStatus.PLANNED)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("call-in")
+        verbose_name_plural = _("call-ins")
+        ordering = ["-scheduled_at"]
+
+    def __str__(self):
+        return f"{self.venue} {self.scheduled_at:%Y-%m-%d}"
+
+
+class MessageKind(models.TextChoices):
+    MORAL = "moral", _("Moral voice of the community")
+    HELP = "help", _("Offer of help")
+    ENFORCEMENT = "enforcement", _("Enforcement warning")
+
+
+class CallInSpeaker(models.Model):
+    call_in = models.ForeignKey(CallIn, verbose_name=_("call-in"), on_delete=models.CASCADE, related_name="speakers")
+    name = models.CharField(_("name"), max_length=200)
+    organisation = models.ForeignKey(
+        "gvi.PartnerOrganisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    message_kind = models.CharField(_("message"), max_length=16, choices=MessageKind.choices)
+
+    class Meta:
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
+
+    def __str__(self):
+        return self.name
+
+
+class InvitationStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ATTENDED = "attended", _("Attended")
+    NO_SHOW = "no_show", _("No-show")
+    EXCUSED = "excused", _("Excused")
+
+
+class Invitation(SourcedModel):
+    call_in = models.ForeignKey(CallIn, verbose_name=_("call-in"), on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(
+        "gvi.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.INVITED
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [models.UniqueConstraint(fields=["call_in", "person"], name="one_invitation_per_person")]
+
+    def __str__(self):
+        return f"{self.person} → {self.call_in}"
+
+
+class ServiceKind(models.TextChoices):
+    EXIT_PROGRAMME = "exit_programme", _("Exit programme")
+    EMPLOYMENT = "employment", _("Employment")
+    HOUSING = "housing", _("Housing")
+    TREATMENT = "treatment", _("Treatment")
+    EDUCATION = "education", _("Education")
+    PROTECTION = "protection", _("Protection")
+    OTHER = "other", _("Other support")
+
+
+class NotificationResponse(models.TextChoices):
+    ACCEPTED_HELP = "accepted_help", _("Accepted help")
+    LISTENED = "listened", _("Listened, no help wanted")
+    REFUSED = "refused", _("Refused to listen")
+    NOT_REACHED = "not_reached", _("Not reached")
+
+
+class CustomNotification(SourcedModel):
+    """The call-in message delivered one-to-one, by one or more partners."""
+
+    person = models.ForeignKey(
+        "gvi.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    group = models.ForeignKey(
+        "gvi.Group",
+        verbose_name=_("group"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        help_text=_("The group whose message was delivered."),
+    )
+    delivering_organisations = models.ManyToManyField(
+        "gvi.PartnerOrganisation", verbose_name=_("delivered by"), related_name="+"
+    )
+    delivered_on = models.DateField(_("delivered on"))
+    message_delivered = models.BooleanField(_("message delivered"), default=True)
+    services_offered = models.JSONField(
+        _("services offered"), default=list, blank=True, help_text=_("Service kinds offered.")
+    )
+    response = models.CharField(_("response"), max_length=16, choices=NotificationResponse.choices)
+    response_note = models.TextField(_("note on the response"), blank=True)
+
+    class Meta:
+        verbose_name = _("custom notification")
+        verbose_name_plural = _("custom notifications")
+        ordering = ["-delivered_on", "-id"]
+        indexes = [models.Index(fields=["programme", "delivered_on"])]
+
+    def __str__(self):
+        return f"{self.person} {self.delivered_on}"
+
+
+class EnforcementKind(models.TextChoices):
+    CONTROL = "control", _("Police control")
+    PROBATION_CHECK = "probation_check", _("Probation check")
+    SEARCH = "search", _("Search")
+    ARREST = "arrest", _("Arrest")
+    WARRANT = "warrant", _("Warrant")
+    ASSET_SEIZURE = "asset_seizure", _("Asset seizure")
+    OTHER = "other", _("Other action")
+
+
+class EnforcementAction(SourcedModel):
+    """An action by one partner, within its own mandate, against a group or one of its members."""
+
+    group = models.ForeignKey(
+        "gvi.Group", verbose_name=_("group"), on_delete=models.PROTECT, related_name="enforcement_actions"
+    )
+    person = models.ForeignKey(
+        "gvi.Person",
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enforcement_actions",
+    )
+    flag = models.ForeignKey(
+        "gvi.GroupFlag",
+        verbose_name=_("flag"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enforcement_actions",
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=EnforcementKind.choices)
+    performed_on = models.DateField(_("date"))
+    outcome = models.TextField(_("outcome"), blank=True)
+
+    class Meta:
+        verbose_name = _("enforcement action")
+        verbose_name_plural = _("enforcement actions")
+        ordering = ["-performed_on", "-id"]
+        indexes = [models.Index(fields=["programme", "performed_on"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.group}"
+
+
+class ReferralStatus(models.TextChoices):
+    OFFERED = "offered", _("Offered")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    DROPPED = "dropped", _("Dropped out")
+
+
+class ServiceReferral(SourcedModel):
+    person = models.ForeignKey(
+        "gvi.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="service_referrals"
+    )
+    kind = models.CharField(_("service"), max_length=24, choices=ServiceKind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.OFFERED
+    )
+    offered_on = models.DateField(_("offered on"))
+    notification = models.ForeignKey(
+        CustomNotification,
+        verbose_name=_("custom notification"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
+
+    class Meta:
+        verbose_name = _("service referral")
+        verbose_name_plural = _("service referrals")
+        ordering = ["-offered_on", "-id"]
+        indexes = [models.Index(fields=["programme", "offered_on"])]
+
+    def __str__(self):
+        return f"{self.person}: {self.get_kind_display()}"
+
+
+class ExitCaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    DROPPED = "dropped", _("Dropped")
+
+
+class ExitCase(SourcedModel):
+    """Exit support (avhopp) for a person who wants to leave crime."""
+
+    person = models.ForeignKey(
+        "gvi.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="exit_cases"
+    )
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ExitCaseStatus.choices, default=ExitCaseStatus.OPEN)
+
+    class Meta:
+        verbose_name = _("exit case")
+        verbose_name_plural = _("exit cases")
+        ordering = ["-opened_on"]
+
+    def __str__(self):
+        return f"{self.person} {self.opened_on}"
+
+
+class ConcernReport(SourcedModel):
+    """A report to social services (orosanmälan) about a minor at risk."""
+
+    person = models.ForeignKey(
+        "gvi.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="concern_reports"
+    )
+    reported_on = models.DateField(_("reported on"))
+    reason = models.TextField(_("reason"))
+    social_services_reference = models.CharField(_("social services reference"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("concern report")
+        verbose_name_plural = _("concern reports")
+        ordering = ["-reported_on"]
+
+    def __str__(self):
+        return f"{self.person} {self.reported_on}"
+
+
+class RiskKind(models.TextChoices):
+    THREAT_TO = "threat_to", _("Threat to the person")
+    THREAT_FROM = "threat_from", _("Threat from the person")
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+class RiskAssessment(SourcedModel):
+    person = models.ForeignKey(
+        "gvi.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="risk_assessments"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=RiskKind.choices)
+    level = models.CharField(_("level"), max_length=16, choices=RiskLevel.choices)
+    assessed_on = models.DateField(_("assessed on"))
+    next_review_on = models.DateField(_("next review"))
+    summary = models.TextField(_("summary"), blank=True)
+
+    class Meta:
+        verbose_name = _("risk assessment")
+        verbose_name_plural = _("risk assessments")
+        ordering = ["-assessed_on"]
+        indexes = [models.Index(fields=["next_review_on"])]
+
+    def __str__(self):
+        return f"{self.person}: {self.get_level_display()}"

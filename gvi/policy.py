@@ -1,0 +1,264 @@
+"""The one access policy: role × record kind × action → which records.
+
+Every queryset of personal data used by the API, the UI, the admin and exports is built by
+`scoped_queryset`; every single-object decision goes through `can`. Nothing reaches a
+person's record around it.
+
+The table says, for a role, a record kind and an action, the organisation rule:
+- SHARED: every record of the user's programme,
+- OWN: only records owned by the user's own organisation,
+- NONE: nothing.
+On top of it, the minors rule says which records about minors (under 18) a role sees:
+all of them, only its own organisation's, or none.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from gvi.models import Role
+from gvi.models.people import years_before
+
+
+class Action(StrEnum):
+    READ = "read"
+    CREATE = "create"
+    CHANGE = "change"
+    DELETE = "delete"
+    EXPORT = "export"
+
+
+class Scope(StrEnum):
+    SHARED = "shared"
+    OWN = "own"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """How to find a kind's programme, owning organisation and person."""
+
+    model: str  # "app_label.ModelName"
+    programme_path: str | None = "programme"
+    organisation_path: str | None = "organisation"
+    person_path: str | None = None  # "" for Person itself, None when not about one person
+
+    @property
+    def model_class(self):
+        return apps.get_model(self.model)
+
+
+RECORD_KINDS: dict[str, RecordKind] = {
+    "area": RecordKind("gvi.Area", organisation_path=None),
+    "group": RecordKind("gvi.Group"),
+    "group_relation": RecordKind("gvi.GroupRelation"),
+    "person": RecordKind("gvi.Person", person_path=""),
+    "membership": RecordKind("gvi.Membership", person_path="person"),
+    "supervision": RecordKind("gvi.Supervision", person_path="person"),
+    "incident": RecordKind("gvi.Incident"),
+    "involvement": RecordKind("gvi.Involvement", person_path="person"),
+    "group_attribution": RecordKind("gvi.GroupAttribution"),
+    "call_in": RecordKind("gvi.CallIn"),
+    "invitation": RecordKind("gvi.Invitation", person_path="person"),
+    "custom_notification": RecordKind("gvi.CustomNotification", person_path="person"),
+    "enforcement_action": RecordKind("gvi.EnforcementAction", person_path="person"),
+    "service_referral": RecordKind("gvi.ServiceReferral", person_path="person"),
+    "exit_case": RecordKind("gvi.ExitCase", person_path="person"),
+    "concern_report": RecordKind("gvi.ConcernReport", person_path="person"),
+    "risk_assessment": RecordKind("gvi.RiskAssessment", person_path="person"),
+    "follow_up": RecordKind("gvi.FollowUp", organisation_path="owner_organisation", person_path="person"),
+    "flag": RecordKind("gvi.GroupFlag", organisation_path=None),
+    "notice": RecordKind("gvi.Notice", person_path="person"),
+    "data_subject_request": RecordKind("gvi.DataSubjectRequest", organisation_path=None, person_path="person"),
+    "access_log": RecordKind(
+        "gvi.AccessLog", programme_path="organisation__programme", organisation_path="organisation"
+    ),
+}
+
+# Short names keep the table below readable.
+S, OW, N = Scope.SHARED, Scope.OWN, Scope.NONE
+R, C, U, D, E = Action.READ, Action.CREATE, Action.CHANGE, Action.DELETE, Action.EXPORT
+
+
+def _row(read, create=N, change=N, delete=N, export=N):
+    return {R: read, C: create, U: change, D: delete, E: export}
+
+
+# Kinds a role does not name here get NONE for every action.
+POLICY: dict[str, dict[str, dict[Action, Scope]]] = {
+    Role.COORDINATOR: {
+        "area": _row(S, S, S),
+        "group": _row(S, S, S, N, S),
+        "group_relation": _row(S, S, S, N, S),
+        "person": _row(S, S, S, N, S),
+        "membership": _row(S, S, S, N, S),
+        "supervision": _row(S, OW, OW, N, S),
+        "incident": _row(S, S, S, N, S),
+        "involvement": _row(S, S, S, N, S),
+        "group_attribution": _row(S, S, S, N, S),
+        "call_in": _row(S, S, S, OW, S),
+        "invitation": _row(S, S, S, N, S),
+        "custom_notification": _row(S, OW, OW, N, S),
+        "enforcement_action": _row(S, OW, OW, N, S),
+        "service_referral": _row(S, OW, OW, N, S),
+        "exit_case": _row(S, OW, OW, N, S),
+        "concern_report": _row(S, OW, OW, N, S),
+        "risk_assessment": _row(S, OW, OW, N, S),
+        "follow_up": _row(S, S, S, N, S),
+        "flag": _row(S, N, S, N, S),
+        "notice": _row(S, S, S, N, S),
+        "data_subject_request": _row(S, S, S, N, S),
+    },
+    Role.PARTNER_OFFICER: {
+        "area": _row(S),
+        "group": _row(S),
+        "group_relation": _row(S),
+        "person": _row(S, OW, OW),
+        "membership": _row(S, OW),
+        "supervision": _row(S, OW, OW),
+        "incident": _row(S, OW, OW),
+        "involvement": _row(S, OW, OW),
+        "group_attribution": _row(S),
+        "call_in": _row(S),
+        "invitation": _row(S, N, OW),
+        "custom_notification": _row(S, OW, OW),
+        "enforcement_action": _row(S, OW, OW),
+        "service_referral": _row(S, OW, OW),
+        "exit_case": _row(OW, OW, OW),
+        "concern_report": _row(OW, OW, OW),
+        "risk_assessment": _row(OW, OW, OW),
+        "follow_up": _row(OW, OW, OW),
+        "flag": _row(S),
+        "notice": _row(S, OW),
+    },
+    Role.ANALYST: {
+        "area": _row(S, S, S),
+        "group": _row(S, S, S, N, S),
+        "group_relation": _row(S, S, S, N, S),
+        "person": _row(S),
+        "membership": _row(S, S),
+        "incident": _row(S, S, S, N, S),
+        "involvement": _row(S, S, S),
+        "group_attribution": _row(S, S, S),
+        "call_in": _row(S),
+        "custom_notification": _row(S),
+        "enforcement_action": _row(S),
+        "follow_up": _row(OW, OW, OW),
+        "flag": _row(S),
+    },
+    Role.AUDITOR: {kind: _row(S, export=S) for kind in RECORD_KINDS},
+    Role.ADMINISTRATOR: {
+        "area": _row(S, S, S, S),
+        "call_in": _row(S),
+        "flag": _row(S),
+    },
+}
+
+# The minors rule: which records about persons under 18 a role may see.
+MINORS_ALL, MINORS_OWN, MINORS_NONE = "all", "own", "none"
+MINORS_RULE: dict[str, str] = {
+    Role.COORDINATOR: MINORS_ALL,
+    Role.AUDITOR: MINORS_ALL,
+    Role.PARTNER_OFFICER: MINORS_OWN,
+    Role.ANALYST: MINORS_NONE,
+    Role.ADMINISTRATOR: MINORS_NONE,
+}
+
+
+def scope_for(user, kind: str, action: Action) -> Scope:
+    """The organisation rule that applies to `user` for `action` on records of `kind`."""
+    if kind not in RECORD_KINDS:
+        raise KeyError(f"Unknown record kind {kind!r}")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope.NONE
+    if user.is_superuser:
+        return Scope.SHARED
+    if user.organisation_id is None:
+        return Scope.NONE
+    return POLICY.get(user.role, {}).get(kind, {}).get(Action(action), Scope.NONE)
+
+
+def minors_rule_for(user) -> str:
+    if user.is_superuser:
+        return MINORS_ALL
+    return MINORS_RULE.get(user.role, MINORS_NONE)
+
+
+def _minor_q(person_path: str) -> Q:
+    prefix = f"{person_path}__" if person_path else ""
+    cutoff = years_before(timezone.localdate(), 18)
+    return Q(**{f"{prefix}date_of_birth__gt": cutoff})
+
+
+def _filter(user, kind: str, action: Action) -> Q | None:
+    """The filter for `user`'s records of `kind`, or None for no records at all."""
+    spec = RECORD_KINDS[kind]
+    scope = scope_for(user, kind, action)
+    if scope == Scope.NONE:
+        return None
+    if user.is_superuser:
+        return Q()
+    condition = Q()
+    if spec.programme_path:
+        condition &= Q(**{f"{spec.programme_path}_id": user.organisation.programme_id})
+    own = Q(**{f"{spec.organisation_path}_id": user.organisation_id}) if spec.organisation_path else Q()
+    if scope == Scope.OWN:
+        condition &= own
+    if spec.person_path is not None:
+        rule = minors_rule_for(user)
+        minor = _minor_q(spec.person_path)
+        if spec.person_path:
+            # A record may point at no person (e.g. a follow-up about a group): not a minor's.
+            minor &= Q(**{f"{spec.person_path}__isnull": False})
+        if rule == MINORS_NONE:
+            condition &= ~minor
+        elif rule == MINORS_OWN:
+            condition &= ~minor | own
+    return condition
+
+
+def scoped_queryset(user, kind: str, action: Action = Action.READ, queryset: QuerySet | None = None) -> QuerySet:
+    """Records of `kind` that `user` may `action`, as a queryset to build on."""
+    qs = queryset if queryset is not None else RECORD_KINDS[kind].model_class._default_manager.all()
+    condition = _filter(user, kind, action)
+    if condition is None:
+        return qs.none()
+    return qs.filter(condition)
+
+
+def can(user, kind: str, action: Action, obj=None) -> bool:
+    """May `user` do `action` on `obj` (or on records of `kind` at all, when obj is None)?"""
+    if obj is None:
+        return scope_for(user, kind, action) != Scope.NONE
+    if obj.pk is None:
+        # A new record: check it against the same rules, field by field.
+        return _matches_unsaved(user, kind, action, obj)
+    return scoped_queryset(user, kind, action).filter(pk=obj.pk).exists()
+
+
+def _matches_unsaved(user, kind: str, action: Action, obj) -> bool:
+    spec = RECORD_KINDS[kind]
+    scope = scope_for(user, kind, action)
+    if scope == Scope.NONE:
+        return False
+    if user.is_superuser:
+        return True
+    if (
+        spec.programme_path
+        and "__" not in spec.programme_path
+        and getattr(obj, f"{spec.programme_path}_id") != user.organisation.programme_id
+    ):
+        return False
+    is_own = spec.organisation_path is None or getattr(obj, f"{spec.organisation_path}_id") == user.organisation_id
+    if scope == Scope.OWN and not is_own:
+        return False
+    if spec.person_path is not None:
+        person = obj if spec.person_path == "" else getattr(obj, spec.person_path)
+        if person is not None and person.is_minor():
+            rule = minors_rule_for(user)
+            if rule == MINORS_NONE or (rule == MINORS_OWN and not is_own):
+                return False
+    return True

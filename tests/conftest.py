@@ -1,0 +1,93 @@
+"""Shared fixtures: one programme with named users per partner organisation (habit 7)."""
+
+import datetime as dt
+import os
+
+import pytest
+from django.utils import timezone
+
+from gvi import models as m
+from tests import factories as f
+
+REQUIRE_REAL_SERVICES = os.environ.get("GVI_REQUIRE_REAL_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str):
+    """Skip a test that needs a missing service; in CI (GVI_REQUIRE_REAL_SERVICES=1) fail instead."""
+    if REQUIRE_REAL_SERVICES:
+        pytest.fail(f"CI requires this service: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def programme(db):
+    return f.ProgrammeFactory(name="Sluta skjut Teststad", city="Teststad")
+
+
+@pytest.fixture
+def police(programme):
+    return f.OrganisationFactory(programme=programme, name="Polisen Teststad", kind=m.OrganisationKind.POLICE)
+
+
+@pytest.fixture
+def probation(programme):
+    return f.OrganisationFactory(programme=programme, name="Frivården Teststad", kind=m.OrganisationKind.PROBATION)
+
+
+@pytest.fixture
+def social_services(programme):
+    return f.OrganisationFactory(
+        programme=programme, name="Socialtjänsten Teststad", kind=m.OrganisationKind.MUNICIPALITY
+    )
+
+
+@pytest.fixture
+def civil_society(programme):
+    return f.OrganisationFactory(programme=programme, name="Föreningen Teststad", kind=m.OrganisationKind.CIVIL_SOCIETY)
+
+
+@pytest.fixture
+def police_coordinator(police):
+    return f.UserFactory(username="samordnare.polis", organisation=police, role=m.Role.COORDINATOR)
+
+
+@pytest.fixture
+def probation_officer(probation):
+    return f.UserFactory(username="handlaggare.frivard", organisation=probation, role=m.Role.PARTNER_OFFICER)
+
+
+@pytest.fixture
+def social_services_officer(social_services):
+    return f.UserFactory(username="handlaggare.soc", organisation=social_services, role=m.Role.PARTNER_OFFICER)
+
+
+@pytest.fixture
+def civil_society_partner(civil_society):
+    return f.UserFactory(username="partner.forening", organisation=civil_society, role=m.Role.PARTNER_OFFICER)
+
+
+@pytest.fixture
+def police_analyst(police):
+    return f.UserFactory(username="analytiker.polis", organisation=police, role=m.Role.ANALYST)
+
+
+@pytest.fixture
+def auditor(police):
+    return f.UserFactory(username="granskare", organisation=police, role=m.Role.AUDITOR)
+
+
+@pytest.fixture
+def other_programme_officer(db):
+    """A partner officer of another programme: sees nothing of ours."""
+    other = f.OrganisationFactory(programme=f.ProgrammeFactory(name="Annan satsning"), name="Polisen Annanstad")
+    return f.UserFactory(username="annan.polis", organisation=other, role=m.Role.COORDINATOR)
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def minor_birth_date(today):
+    return today - dt.timedelta(days=16 * 365)
