@@ -1,0 +1,50 @@
+"""Recording reads and exports of personal data in the access log.
+
+Changes are recorded by django-simple-history; this module records who *looked*.
+"""
+
+from collections.abc import Iterable
+
+from gvi.models import AccessAction, AccessLog
+
+
+def log_access(
+    *,
+    user,
+    action: str,
+    record_kind: str,
+    objects: Iterable = (),
+    person_ids: Iterable[int] = (),
+    channel: str = "ui",
+    reason: str = "",
+    path: str = "",
+    api_key_prefix: str = "",
+) -> list[AccessLog]:
+    """Append one access log row per object read (or one row for a read of nothing in particular).
+
+    `objects` are model instances; `person_ids` name the persons concerned when the objects
+    are not persons themselves (e.g. a person's risk assessments).
+    """
+    organisation_id = getattr(user, "organisation_id", None)
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    objects = list(objects)
+    person_ids = list(person_ids)
+    common = {
+        "user_id": user_id,
+        "organisation_id": organisation_id,
+        "action": AccessAction(action),
+        "record_kind": record_kind,
+        "channel": channel,
+        "reason": reason,
+        "path": path[:300],
+        "api_key_prefix": api_key_prefix,
+    }
+    rows = []
+    for obj in objects:
+        person_id = obj.pk if record_kind == "person" else getattr(obj, "person_id", None)
+        rows.append(AccessLog(object_id=str(obj.pk), person_id=person_id, **common))
+    for person_id in person_ids:
+        rows.append(AccessLog(person_id=person_id, **common))
+    if not rows:
+        rows.append(AccessLog(**common))
+    return AccessLog.objects.bulk_create(rows)

@@ -1,0 +1,60 @@
+"""Planning call-ins, inviting persons and recording attendance."""
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gvi.models import CallIn, CallInSpeaker, Confidence, Invitation, InvitationStatus
+from gvi.policy import Action
+from gvi.services.common import create_record, require, require_visible, update_record
+from tasks.followups import apply_rules_for
+
+
+@transaction.atomic
+def plan_call_in(*, user, scheduled_at, venue: str, notes: str = "", speakers: list[dict] = ()) -> CallIn:
+    """Plan a call-in, with its speakers ({name, message_kind, organisation}), organised by the user's organisation."""
+    call_in = create_record(CallIn(scheduled_at=scheduled_at, venue=venue, notes=notes), user=user, kind="call_in")
+    for speaker in speakers:
+        speaker_obj = CallInSpeaker(call_in=call_in, **speaker)
+        speaker_obj.full_clean()
+        speaker_obj.save()
+    return call_in
+
+
+@transaction.atomic
+def invite_persons(
+    *, user, call_in: CallIn, persons, source: str, confidence: str = Confidence.CONFIRMED
+) -> list[Invitation]:
+    """Invite persons to a call-in. Inviting someone already invited changes nothing."""
+    require_visible(user, "call_in", call_in, "call_in")
+    already = set(call_in.invitations.values_list("person_id", flat=True))
+    invitations = []
+    for person in persons:
+        require_visible(user, "person", person, "person")
+        if person.pk in already:
+            continue
+        invitations.append(
+            create_record(
+                Invitation(call_in=call_in, person=person, source=source, confidence=confidence),
+                user=user,
+                kind="invitation",
+            )
+        )
+        already.add(person.pk)
+    return invitations
+
+
+@transaction.atomic
+def record_attendance(*, user, invitation: Invitation, status: str) -> Invitation:
+    """Record whether an invited person attended, did not show, or was excused.
+
+    Attendance makes the call-in held; follow-up rules run once the transaction commits.
+    """
+    if status not in InvitationStatus.values:
+        raise ValidationError({"status": _("Unknown attendance status.")})
+    require(user, "invitation", Action.CHANGE, invitation)
+    invitation = update_record(invitation, user=user, kind="invitation", status=status)
+    transaction.on_commit(partial(apply_rules_for.delay, "call_in", invitation.call_in_id))
+    return invitation

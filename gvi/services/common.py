@@ -1,0 +1,51 @@
+"""What every write service does: check the policy, fill the owner, validate, stamp who."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+
+from gvi.policy import Action, can
+
+
+def acting_organisation(user):
+    """The organisation a user acts for. A user with none cannot write personal data."""
+    if not getattr(user, "organisation_id", None):
+        raise ValidationError(_("Your account does not belong to a partner organisation."))
+    return user.organisation
+
+
+def require(user, kind: str, action: Action, obj=None) -> None:
+    if not can(user, kind, action, obj):
+        raise PermissionDenied(_("You may not do this."))
+
+
+def require_visible(user, kind: str, obj, field: str) -> None:
+    """A referenced record the user may not read is reported as unknown, never as forbidden,
+    so that its existence is not revealed."""
+    if obj is not None and not can(user, kind, Action.READ, obj):
+        raise ValidationError({field: _("No such record.")})
+
+
+def create_record(obj, *, user, kind: str):
+    """Validate and save a new record owned by the user's organisation in its programme."""
+    organisation = acting_organisation(user)
+    if hasattr(obj, "organisation_id") and obj.organisation_id is None:
+        obj.organisation = organisation
+    if hasattr(obj, "programme_id") and obj.programme_id is None:
+        obj.programme_id = organisation.programme_id
+    require(user, kind, Action.CREATE, obj)
+    obj.created_by = user
+    obj.updated_by = user
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def update_record(obj, *, user, kind: str, **changes):
+    """Validate and save changes to a record the user may change."""
+    require(user, kind, Action.CHANGE, obj)
+    for field, value in changes.items():
+        setattr(obj, field, value)
+    obj.updated_by = user
+    obj.full_clean()
+    obj.save()
+    return obj

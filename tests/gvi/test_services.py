@@ -1,0 +1,124 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from gvi import models as m
+from gvi.services import callins, followups, help, incidents, notifications
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_log_incident_is_all_or_nothing(police, police_analyst, other_programme_officer):
+    stranger = f.PersonFactory(organisation=other_programme_officer.organisation)
+    suspect = f.PersonFactory(organisation=police)
+    with pytest.raises(ValidationError) as error:
+        incidents.log_incident(
+            user=police_analyst,
+            incident_type=m.IncidentType.SHOOTING,
+            occurred_at=timezone.now() - dt.timedelta(hours=2),
+            source="K-123-26",
+            involvements=[{"person": suspect, "role": "suspect"}, {"person": stranger, "role": "victim"}],
+        )
+    assert error.value.message_dict == {"person": ["No such record."]}
+    assert not m.Incident.objects.exists()
+    assert not m.Involvement.objects.exists()
+
+
+def test_log_incident_stamps_owner_and_author(police, police_analyst, django_capture_on_commit_callbacks):
+    suspect = f.PersonFactory(organisation=police)
+    group = f.GroupFactory(organisation=police)
+    with django_capture_on_commit_callbacks() as callbacks:
+        incident = incidents.log_incident(
+            user=police_analyst,
+            incident_type=m.IncidentType.EXPLOSION,
+            occurred_at=timezone.now() - dt.timedelta(hours=2),
+            source="K-124-26",
+            confidence=m.Confidence.PROBABLE,
+            involvements=[{"person": suspect, "role": "suspect"}],
+            attributions=[{"group": group, "share": "0.5"}],
+        )
+    assert incident.organisation == police and incident.created_by == police_analyst
+    assert incident.involvements.get().confidence == m.Confidence.PROBABLE
+    assert incident.attributions.get().share == pytest.approx(0.5)
+    assert len(callbacks) == 1  # the rescoring is dispatched once, after commit
+
+
+def test_notification_turns_services_offered_into_referrals(police, probation, probation_officer):
+    person = f.PersonFactory(organisation=police)
+    notification = notifications.log_custom_notification(
+        user=probation_officer,
+        person=person,
+        delivered_on=timezone.localdate(),
+        response=m.NotificationResponse.ACCEPTED_HELP,
+        source="KVV-55",
+        delivering_organisations=[probation, police],
+        services_offered=["employment", "housing", "employment"],
+    )
+    assert set(notification.delivering_organisations.all()) == {probation, police}
+    assert sorted(notification.referrals.values_list("kind", flat=True)) == ["employment", "housing"]
+    assert notification.organisation == probation
+
+
+def test_notification_with_unknown_service_stores_nothing(police, probation_officer):
+    person = f.PersonFactory(organisation=police)
+    with pytest.raises(ValidationError) as error:
+        notifications.log_custom_notification(
+            user=probation_officer,
+            person=person,
+            delivered_on=timezone.localdate(),
+            response=m.NotificationResponse.LISTENED,
+            source="KVV-56",
+            services_offered=["spaceship"],
+        )
+    assert "services_offered" in error.value.message_dict
+    assert not m.CustomNotification.objects.exists()
+
+
+def test_inviting_twice_changes_nothing(police, police_coordinator):
+    call_in = callins.plan_call_in(
+        user=police_coordinator,
+        scheduled_at=timezone.now() + dt.timedelta(days=10),
+        venue="Folkets hus",
+        speakers=[{"name": "En mamma", "message_kind": m.MessageKind.MORAL}],
+    )
+    person = f.PersonFactory(organisation=police)
+    assert len(callins.invite_persons(user=police_coordinator, call_in=call_in, persons=[person], source="plan")) == 1
+    assert callins.invite_persons(user=police_coordinator, call_in=call_in, persons=[person], source="plan") == []
+    assert call_in.invitations.count() == 1
+
+
+def test_partner_officer_cannot_plan_a_call_in(probation_officer):
+    with pytest.raises(PermissionDenied):
+        callins.plan_call_in(user=probation_officer, scheduled_at=timezone.now(), venue="X")
+
+
+def test_concern_report_only_for_minors(social_services, social_services_officer, minor_birth_date):
+    minor = f.PersonFactory(organisation=social_services, date_of_birth=minor_birth_date)
+    adult = f.PersonFactory(organisation=social_services)
+    report = help.file_concern_report(
+        user=social_services_officer, person=minor, reported_on=timezone.localdate(), reason="Oro", source="SOC-1"
+    )
+    assert report.organisation == social_services
+    with pytest.raises(ValidationError) as error:
+        help.file_concern_report(
+            user=social_services_officer, person=adult, reported_on=timezone.localdate(), reason="Oro", source="SOC-2"
+        )
+    assert "person" in error.value.message_dict
+
+
+def test_follow_up_status_change_stamps_completion(police, police_coordinator):
+    follow_up = followups.create_follow_up(user=police_coordinator, title="Ring", due_date=timezone.localdate())
+    followups.update_follow_up_status(user=police_coordinator, follow_up=follow_up, status=m.FollowUpStatus.DONE)
+    follow_up.refresh_from_db()
+    assert follow_up.completed_at is not None
+    with pytest.raises(ValidationError):
+        followups.update_follow_up_status(user=police_coordinator, follow_up=follow_up, status="bogus")
+
+
+def test_other_organisations_follow_up_is_not_changeable(police, probation_officer, police_coordinator):
+    follow_up = followups.create_follow_up(user=police_coordinator, title="Polisens", due_date=timezone.localdate())
+    with pytest.raises(PermissionDenied):
+        followups.update_follow_up_status(user=probation_officer, follow_up=follow_up, status=m.FollowUpStatus.DONE)
