@@ -122,3 +122,29 @@ def test_other_organisations_follow_up_is_not_changeable(police, probation_offic
     follow_up = followups.create_follow_up(user=police_coordinator, title="Polisens", due_date=timezone.localdate())
     with pytest.raises(PermissionDenied):
         followups.update_follow_up_status(user=probation_officer, follow_up=follow_up, status=m.FollowUpStatus.DONE)
+
+
+def make_flag(group, status=m.FlagStatus.SUGGESTED):
+    return m.GroupFlag.objects.create(programme=group.programme, group=group, score=10.0, status=status)
+
+
+def test_confirming_a_flag_needs_a_reason_and_ends_the_old_one(police, police_coordinator):
+    old = make_flag(f.GroupFactory(organisation=police), status=m.FlagStatus.CONFIRMED)
+    new = make_flag(f.GroupFactory(organisation=police))
+    with pytest.raises(ValidationError):
+        from gvi.services.flags import confirm_flag
+
+        confirm_flag(user=police_coordinator, flag=new, reason="  ")
+    confirm_flag(user=police_coordinator, flag=new, reason="Tre skjutningar på en månad")
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.status, new.status) == (m.FlagStatus.ENDED, m.FlagStatus.CONFIRMED)
+    assert new.decided_by == police_coordinator and new.decision_reason == "Tre skjutningar på en månad"
+
+
+def test_only_coordinators_decide_on_flags(police, probation_officer):
+    from gvi.services.flags import reject_flag
+
+    flag = make_flag(f.GroupFactory(organisation=police))
+    with pytest.raises(PermissionDenied):
+        reject_flag(user=probation_officer, flag=flag, reason="Nej")
