@@ -148,3 +148,35 @@ def test_only_coordinators_decide_on_flags(police, probation_officer):
     flag = make_flag(f.GroupFactory(organisation=police))
     with pytest.raises(PermissionDenied):
         reject_flag(user=probation_officer, flag=flag, reason="Nej")
+
+
+def test_proposal_needs_the_programmes_minimum_of_criteria(police, police_coordinator):
+    from gvi.services.memberships import propose_membership
+
+    person, group = f.PersonFactory(organisation=police), f.GroupFactory(organisation=police)
+    statement = f.InclusionCriterionFactory(programme=police.programme, name="Egen uppgift")
+    crime = f.InclusionCriterionFactory(programme=police.programme, name="Brott tillsammans med medlemmar")
+    with pytest.raises(ValidationError) as error:
+        propose_membership(
+            user=police_coordinator,
+            person=person,
+            group=group,
+            start_date=dt.date(2026, 1, 1),
+            source="PM-1",
+            evidence=[{"criterion": statement, "source_reference": "Förhör 2026-01-02"}],
+        )
+    assert error.value.message_dict["evidence"] == ["A membership must cite at least 2 inclusion criteria."]
+    membership = propose_membership(
+        user=police_coordinator,
+        person=person,
+        group=group,
+        start_date=dt.date(2026, 1, 1),
+        source="PM-1",
+        evidence=[
+            {"criterion": statement, "source_reference": "Förhör 2026-01-02"},
+            {"criterion": crime, "source_reference": "K-998-26"},
+        ],
+    )
+    assert membership.status == m.MembershipStatus.PROPOSED
+    assert membership.evidence.count() == 2
+    assert not m.Membership.objects.counting().exists()
