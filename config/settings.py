@@ -198,7 +198,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
+        if env.bool("STATIC_MANIFEST", default=PRODUCTION)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }

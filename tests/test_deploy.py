@@ -1,0 +1,166 @@
+"""The production-shaped path: docker compose cannot run here, so its file is checked and the
+commands its services run (gunicorn, celery beat) are run against the local PostgreSQL and Redis."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.db import connection
+
+from tests.conftest import skip_or_fail
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SETTINGS_SOURCE = (ROOT / "config" / "settings.py").read_text()
+
+
+def test_compose_has_the_five_services_with_healthchecks():
+    services = COMPOSE["services"]
+    assert set(services) == {"db", "redis", "web", "worker", "beat"}
+    for name in ("db", "redis", "web", "worker"):
+        assert "healthcheck" in services[name], name
+    assert services["web"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["web"]["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def test_compose_commands_point_at_this_project():
+    services = COMPOSE["services"]
+    assert "gunicorn config.wsgi:application --config config/gunicorn.py" in services["web"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+    for command in re.findall(r"manage\.py (\w+)", services["web"]["command"]):
+        from django.core.management import get_commands
+
+        assert command in get_commands(), f"compose runs unknown command {command}"
+
+
+def test_compose_environment_is_read_by_the_settings():
+    environment = COMPOSE["x-app"]["environment"]
+    for name in environment:
+        assert f'"{name}"' in SETTINGS_SOURCE, f"{name} is set by compose but not read by config/settings.py"
+    assert environment["GVI_ENVIRONMENT"] == "production"
+    # Secrets are never given defaults in the compose file.
+    for secret in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "SEARCH_HASH_KEY"):
+        assert ":?" in environment[secret]
+
+
+def run_settings(env_overrides):
+    env = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY")}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_real_secrets():
+    result = run_settings({"GVI_ENVIRONMENT": "production"})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_starts_with_real_secrets():
+    from cryptography.fernet import Fernet
+
+    result = run_settings(
+        {
+            "GVI_ENVIRONMENT": "production",
+            "SECRET_KEY": "x" * 50,
+            "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+            "SEARCH_HASH_KEY": "y" * 50,
+        }
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def service_env():
+    """The environment of a compose service, pointed at this test run's database and broker."""
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return {**os.environ, "DATABASE_URL": url, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
+
+
+def require_real_services():
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL (set DATABASE_URL)")
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        skip_or_fail("needs Redis (set CELERY_BROKER_URL)")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_serves_healthz_on_postgresql_and_redis():
+    require_real_services()
+    port = free_port()
+    env = {**service_env(), "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application", "--config", "config/gunicorn.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as response:
+                    body = response.read().decode()
+                    status = response.status
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        assert status == 200
+        assert '"vendor": "postgresql"' in body and '"transport": "redis"' in body
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_celery_beat_starts_with_the_database_scheduler():
+    require_real_services()
+    beat = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "config",
+            "beat",
+            "--loglevel=INFO",
+            "--pidfile=",
+            "--schedule=/dev/null",
+        ],
+        cwd=ROOT,
+        env=service_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        output = ""
+        deadline = time.monotonic() + 30
+        while "Starting" not in output and time.monotonic() < deadline and beat.poll() is None:
+            output += beat.stdout.readline()
+        assert "DatabaseScheduler" in output and "Starting" in output, output
+    finally:
+        beat.terminate()
+        beat.wait(timeout=10)
