@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gvi import models as m
 from gvi.services import callins, followups, help, incidents, notifications
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_log_incident_is_all_or_nothing(police, police_analyst, other_programme_officer):
     stranger = f.PersonFactory(organisation=other_programme_officer.organisation)
     suspect = f.PersonFactory(organisation=police)
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         incidents.log_incident(
             user=police_analyst,
             incident_type=m.IncidentType.SHOOTING,
@@ -156,7 +156,7 @@ def test_proposal_needs_the_programmes_minimum_of_criteria(police, police_coordi
     person, group = f.PersonFactory(organisation=police), f.GroupFactory(organisation=police)
     statement = f.InclusionCriterionFactory(programme=police.programme, name="Egen uppgift")
     crime = f.InclusionCriterionFactory(programme=police.programme, name="Brott tillsammans med medlemmar")
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         propose_membership(
             user=police_coordinator,
             person=person,
