@@ -45,8 +45,9 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "organisation", "role", "is_active")
     list_filter = ("role", "organisation", "is_active")
     list_select_related = ("organisation",)
-    fieldsets = DjangoUserAdmin.fieldsets + ((_("Programme"), {"fields": ("organisation", "role")}),)
-    add_fieldsets = DjangoUserAdmin.add_fieldsets + ((_("Programme"), {"fields": ("organisation", "role")}),)
+    programme_fieldset = (_("Organisation and role"), {"fields": ("organisation", "role")})
+    fieldsets = (*DjangoUserAdmin.fieldsets, programme_fieldset)
+    add_fieldsets = (*DjangoUserAdmin.add_fieldsets, programme_fieldset)
 
 
 @admin.register(m.Programme)

@@ -18,7 +18,7 @@ class AccessAction(models.TextChoices):
 
 
 class AccessLog(models.Model):
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("logged at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),

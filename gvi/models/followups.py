@@ -43,7 +43,7 @@ class FollowUp(TrackedModel):
     )
     owner_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
+        verbose_name=_("owner (user)"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

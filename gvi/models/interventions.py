@@ -2,14 +2,15 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gvi.models.base import SourcedModel, TrackedModel
 
 
 class CallInStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    HELD = "held", _("Held")
-    CANCELLED = "cancelled", _("Cancelled")
+    PLANNED = "planned", pgettext_lazy("call-in status", "Planned")
+    HELD = "held", pgettext_lazy("call-in status", "Held")
+    CANCELLED = "cancelled", pgettext_lazy("call-in status", "Cancelled")
 
 
 class CallIn(TrackedModel):
@@ -143,9 +144,9 @@ class CustomNotification(SourcedModel):
 class EnforcementKind(models.TextChoices):
     CONTROL = "control", _("Police control")
     PROBATION_CHECK = "probation_check", _("Probation check")
-    SEARCH = "search", _("Search")
+    SEARCH = "search", pgettext_lazy("enforcement action", "Search")
     ARREST = "arrest", _("Arrest")
-    WARRANT = "warrant", _("Warrant")
+    WARRANT = "warrant", _("Arrest warrant")
     ASSET_SEIZURE = "asset_seizure", _("Asset seizure")
     OTHER = "other", _("Other action")
 
@@ -227,7 +228,7 @@ class ExitCaseStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ACTIVE = "active", _("Active")
     COMPLETED = "completed", _("Completed")
-    DROPPED = "dropped", _("Dropped")
+    DROPPED = "dropped", _("Dropped out")
 
 
 class ExitCase(SourcedModel):

@@ -28,7 +28,7 @@ class ScoringConfig(models.Model):
         _("confidence multipliers"),
         default=dict,
         blank=True,
-        help_text=_("Multiplier per confidence level, e.g. confirmed 1.0, unverified 0.25."),
+        help_text=_('Multiplier per confidence level, e.g. {"confirmed": 1.0, "unverified": 0.25}.'),
     )
     flag_margin = models.DecimalField(
         _("flag margin"),
