@@ -271,3 +271,18 @@ def test_a_rejected_group_returns_only_when_its_score_grows_by_the_margin(flaggi
     assert run() is None
     add("Norr", 2)  # 24 >= 23
     assert run().group == groups["Norr"]
+
+
+def test_a_new_confirmation_ends_the_old_flag_with_its_history(flagging, police_coordinator):
+    from gvi.services.flags import confirm_flag
+
+    groups, add, run = flagging
+    add("Norr", 20)
+    old = confirm_flag(user=police_coordinator, flag=run(), reason="Först")
+    add("Söder", 40)
+    run()
+    new = confirm_flag(user=police_coordinator, flag=run(), reason="Söder leder nu tydligt")
+    old.refresh_from_db()
+    assert (old.status, new.status, new.group) == (m.FlagStatus.ENDED, m.FlagStatus.CONFIRMED, groups["Söder"])
+    assert [h.status for h in old.history.order_by("history_id")] == ["suggested", "confirmed", "ended"]
+    assert new.decided_by == police_coordinator and new.decision_reason == "Söder leder nu tydligt"
