@@ -237,6 +237,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A burst of new incidents is scored once, this many seconds after the first (tasks/scoring.py).
+GVI_SCORING_COALESCE_SECONDS = env.int("GVI_SCORING_COALESCE_SECONDS", default=20)
 
 # --- REST framework --------------------------------------------------------------------
 REST_FRAMEWORK = {

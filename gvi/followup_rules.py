@@ -1,6 +1,319 @@
-"""Follow-up rules: one small function per rule. (Implemented by the jobs issue.)"""
+"""Follow-up rules: one small function per rule, each testable alone.
+
+A rule turns a cause (a call-in invitation, a custom notification, a confirmed flag, a
+supervision, a risk assessment, a concern report) into follow-ups with an owner organisation
+and a due date. A rule never makes the same follow-up twice: (rule, cause, owner organisation)
+is unique for rule-made follow-ups, and `_make` is a get_or_create on exactly that key, so a
+job that runs twice, or two workers at once, leave one row.
+
+Two kinds of entry points:
+- `apply_rules_for(cause_kind=, cause_id=)`: what a write service dispatches on commit.
+- `run_daily_rules(today=)`: the daily sweep for rules that depend on the calendar
+  (supervision ending, risk review dates, concern reports), run by celery beat.
+
+Titles carry no personal data (names stay in the application, not in digests or e-mails).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from gvi.models import (
+    CallIn,
+    CallInStatus,
+    ConcernReport,
+    CustomNotification,
+    FlagStatus,
+    FollowUp,
+    FollowUpOrigin,
+    GroupFlag,
+    InvitationStatus,
+    NotificationResponse,
+    OrganisationKind,
+    PartnerOrganisation,
+    RiskAssessment,
+    Supervision,
+)
+
+# Days from the cause to the due date, and how far ahead the calendar rules look.
+ATTENDEE_SERVICES_DAYS = 7
+NO_SHOW_NOTIFICATION_DAYS = 14
+NOTIFICATION_SERVICES_DAYS = 14
+NOTIFICATION_ACCEPTED_HELP_DAYS = 7
+ENFORCEMENT_PLAN_DAYS = 7
+SUPERVISION_ENDING_WITHIN_DAYS = 30
+SUPERVISION_PLAN_DAYS_BEFORE_END = 14
+RISK_REVIEW_AHEAD_DAYS = 14
+CONCERN_REPORT_DAYS = 14
+CONCERN_REPORT_LOOKBACK_DAYS = 60
+
+RULE_CALL_IN_ATTENDED = "call_in_attended_services"
+RULE_CALL_IN_NO_SHOW = "call_in_no_show_notification"
+RULE_NOTIFICATION_SERVICES = "notification_services"
+RULE_FLAG_ENFORCEMENT_PLAN = "flag_enforcement_plan"
+RULE_SUPERVISION_ENDING = "supervision_ending"
+RULE_RISK_REVIEW = "risk_review"
+RULE_CONCERN_REPORT = "concern_report_minor"
 
 
-def apply_rules_for(*, cause_kind: str, cause_id: int) -> int:
-    """Apply the rules a record of `cause_kind` triggers; return how many follow-ups were made."""
-    return 0
+@dataclass(frozen=True)
+class Planned:
+    """A follow-up a rule wants; `_make` creates it unless it exists."""
+
+    rule: str
+    cause: object
+    owner_organisation_id: int
+    title: str
+    due_date: date
+    person_id: int | None = None
+    group_id: int | None = None
+    description: str = ""
+
+
+def _make(planned: list[Planned]) -> int:
+    """Create the planned follow-ups that do not exist yet; return how many were made."""
+    made = 0
+    for item in planned:
+        _, created = FollowUp.objects.get_or_create(
+            origin=FollowUpOrigin.RULE,
+            rule=item.rule,
+            cause_type=ContentType.objects.get_for_model(item.cause),
+            cause_id=item.cause.pk,
+            owner_organisation_id=item.owner_organisation_id,
+            defaults={
+                "programme_id": item.cause.programme_id,
+                "title": item.title[:200],
+                "description": item.description,
+                "due_date": item.due_date,
+                "person_id": item.person_id,
+                "group_id": item.group_id,
+            },
+        )
+        made += created
+    return made
+
+
+def services_organisation_id(programme_id: int, fallback_id: int) -> int:
+    """The programme's social services (the municipality partner) own services follow-ups."""
+    found = (
+        PartnerOrganisation.objects.filter(programme_id=programme_id, kind=OrganisationKind.MUNICIPALITY)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return found or fallback_id
+
+
+# --- Rules a record triggers ----------------------------------------------------------------
+
+
+def call_in_attendees(call_in: CallIn) -> list[Planned]:
+    """Everyone who attended gets a services follow-up by social services within a week."""
+    if call_in.status == CallInStatus.CANCELLED:
+        return []
+    owner = services_organisation_id(call_in.programme_id, call_in.organisation_id)
+    due = timezone.localdate(call_in.scheduled_at) + timedelta(days=ATTENDEE_SERVICES_DAYS)
+    return [
+        Planned(
+            rule=RULE_CALL_IN_ATTENDED,
+            cause=invitation,
+            owner_organisation_id=owner,
+            title=_("Services follow-up after the call-in"),
+            due_date=due,
+            person_id=invitation.person_id,
+        )
+        for invitation in call_in.invitations.filter(status=InvitationStatus.ATTENDED)
+    ]
+
+
+def call_in_no_shows(call_in: CallIn) -> list[Planned]:
+    """Whoever did not show gets the message one-to-one: a custom notification task for the
+    organisation that invited them."""
+    if call_in.status == CallInStatus.CANCELLED:
+        return []
+    due = timezone.localdate(call_in.scheduled_at) + timedelta(days=NO_SHOW_NOTIFICATION_DAYS)
+    return [
+        Planned(
+            rule=RULE_CALL_IN_NO_SHOW,
+            cause=invitation,
+            owner_organisation_id=invitation.organisation_id,
+            title=_("Deliver a custom notification: did not attend the call-in"),
+            due_date=due,
+            person_id=invitation.person_id,
+        )
+        for invitation in call_in.invitations.filter(status=InvitationStatus.NO_SHOW)
+    ]
+
+
+def after_custom_notification(notification: CustomNotification) -> list[Planned]:
+    """A delivered message is followed up by social services: sooner when help was accepted."""
+    if not notification.message_delivered or notification.response == NotificationResponse.NOT_REACHED:
+        return []
+    accepted = notification.response == NotificationResponse.ACCEPTED_HELP
+    days = NOTIFICATION_ACCEPTED_HELP_DAYS if accepted else NOTIFICATION_SERVICES_DAYS
+    return [
+        Planned(
+            rule=RULE_NOTIFICATION_SERVICES,
+            cause=notification,
+            owner_organisation_id=services_organisation_id(notification.programme_id, notification.organisation_id),
+            title=_("Services follow-up after the custom notification"),
+            due_date=notification.delivered_on + timedelta(days=days),
+            person_id=notification.person_id,
+            group_id=notification.group_id,
+        )
+    ]
+
+
+def enforcement_plan_for_flag(flag: GroupFlag) -> list[Planned]:
+    """A confirmed flag: every partner organisation plans its focused enforcement, within its mandate."""
+    if flag.status != FlagStatus.CONFIRMED:
+        return []
+    decided = timezone.localdate(flag.decided_at) if flag.decided_at else timezone.localdate()
+    title = _("Plan focused enforcement against the flagged group %(group)s") % {"group": flag.group.name}
+    return [
+        Planned(
+            rule=RULE_FLAG_ENFORCEMENT_PLAN,
+            cause=flag,
+            owner_organisation_id=organisation_id,
+            title=title,
+            due_date=decided + timedelta(days=ENFORCEMENT_PLAN_DAYS),
+            group_id=flag.group_id,
+        )
+        for organisation_id in PartnerOrganisation.objects.filter(programme_id=flag.programme_id).values_list(
+            "pk", flat=True
+        )
+    ]
+
+
+def supervision_ending(supervision: Supervision, today: date) -> list[Planned]:
+    """Supervision ending within 30 days: probation plans what happens after, two weeks before."""
+    if supervision.end_date is None or not today <= supervision.end_date <= today + timedelta(
+        days=SUPERVISION_ENDING_WITHIN_DAYS
+    ):
+        return []
+    due = max(today, supervision.end_date - timedelta(days=SUPERVISION_PLAN_DAYS_BEFORE_END))
+    return [
+        Planned(
+            rule=RULE_SUPERVISION_ENDING,
+            cause=supervision,
+            owner_organisation_id=supervision.organisation_id,
+            title=_("Supervision ends on %(date)s: plan the follow-up") % {"date": supervision.end_date.isoformat()},
+            due_date=due,
+            person_id=supervision.person_id,
+        )
+    ]
+
+
+def risk_review(assessment: RiskAssessment, today: date) -> list[Planned]:
+    """A risk assessment's review date coming up (or passed): its owner reviews it on that date."""
+    if assessment.next_review_on > today + timedelta(days=RISK_REVIEW_AHEAD_DAYS):
+        return []
+    return [
+        Planned(
+            rule=RULE_RISK_REVIEW,
+            cause=assessment,
+            owner_organisation_id=assessment.organisation_id,
+            title=_("Review the risk assessment"),
+            due_date=assessment.next_review_on,
+            person_id=assessment.person_id,
+        )
+    ]
+
+
+def concern_report(report: ConcernReport, today: date) -> list[Planned]:
+    """A concern report about a minor: social services confirm it was received and acted on."""
+    if report.reported_on < today - timedelta(days=CONCERN_REPORT_LOOKBACK_DAYS):
+        return []
+    return [
+        Planned(
+            rule=RULE_CONCERN_REPORT,
+            cause=report,
+            owner_organisation_id=services_organisation_id(report.programme_id, report.organisation_id),
+            title=_("Follow up the concern report about a minor"),
+            due_date=report.reported_on + timedelta(days=CONCERN_REPORT_DAYS),
+            person_id=report.person_id,
+        )
+    ]
+
+
+# --- Entry points ---------------------------------------------------------------------------
+
+# cause_kind -> (model, rules). Calendar rules also run here so a new record is covered at once.
+CAUSES = {
+    "call_in": (CallIn, [call_in_attendees, call_in_no_shows]),
+    "custom_notification": (CustomNotification, [after_custom_notification]),
+    "flag": (GroupFlag, [enforcement_plan_for_flag]),
+    "supervision": (Supervision, [supervision_ending]),
+    "risk_assessment": (RiskAssessment, [risk_review]),
+    "concern_report": (ConcernReport, [concern_report]),
+}
+_CALENDAR_RULES = {supervision_ending, risk_review, concern_report}
+
+
+def apply_rules_for(*, cause_kind: str, cause_id: int, today: date | None = None) -> int:
+    """Apply the rules a record of `cause_kind` triggers; return how many follow-ups were made.
+
+    A record that has vanished meanwhile makes nothing. Safe to run any number of times.
+    """
+    if cause_kind not in CAUSES:
+        raise ValueError(f"Unknown cause kind {cause_kind!r}")
+    model, rules = CAUSES[cause_kind]
+    today = today or timezone.localdate()
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+        cause = model.objects.filter(pk=cause_id).first()
+        if cause is None:
+            return 0
+        planned = []
+        for rule in rules:
+            planned += rule(cause, today) if rule in _CALENDAR_RULES else rule(cause)
+        return _make(planned)
+
+
+def _without_follow_up(queryset, rule: str):
+    """Records a rule has not yet made a follow-up for (one query, not one per record)."""
+    content_type = ContentType.objects.get_for_model(queryset.model)
+    made = FollowUp.objects.filter(
+        origin=FollowUpOrigin.RULE, rule=rule, cause_type=content_type, cause_id=OuterRef("pk")
+    )
+    return queryset.filter(~Exists(made))
+
+
+def run_daily_rules(*, today: date | None = None) -> dict[str, int]:
+    """The daily sweep of calendar rules over every programme; returns how many each made."""
+    today = today or timezone.localdate()
+    sweeps = {
+        RULE_SUPERVISION_ENDING: (
+            Supervision.objects.filter(
+                end_date__gte=today, end_date__lte=today + timedelta(days=SUPERVISION_ENDING_WITHIN_DAYS)
+            ),
+            supervision_ending,
+        ),
+        RULE_RISK_REVIEW: (
+            # Only the latest assessment of a person and kind is reviewed; older ones are replaced.
+            RiskAssessment.objects.filter(next_review_on__lte=today + timedelta(days=RISK_REVIEW_AHEAD_DAYS)).exclude(
+                Exists(
+                    RiskAssessment.objects.filter(
+                        person_id=OuterRef("person_id"), kind=OuterRef("kind"), assessed_on__gt=OuterRef("assessed_on")
+                    )
+                )
+            ),
+            risk_review,
+        ),
+        RULE_CONCERN_REPORT: (
+            ConcernReport.objects.filter(reported_on__gte=today - timedelta(days=CONCERN_REPORT_LOOKBACK_DAYS)),
+            concern_report,
+        ),
+    }
+    made = {}
+    with translation.override(settings.LANGUAGE_CODE):
+        for rule_name, (queryset, rule) in sweeps.items():
+            with transaction.atomic():
+                planned = [item for record in _without_follow_up(queryset, rule_name) for item in rule(record, today)]
+                made[rule_name] = _make(planned)
+    return made

@@ -35,9 +35,12 @@ def confirm_flag(*, user, flag: GroupFlag, reason: str) -> GroupFlag:
     A previously confirmed flag of the programme ends. Follow-up rules (an enforcement plan
     task for every partner) run once the transaction commits.
     """
-    GroupFlag.objects.filter(programme_id=flag.programme_id, status=FlagStatus.CONFIRMED).update(
-        status=FlagStatus.ENDED
-    )
+    # Saved one by one (not .update()) so the end of the old flag is in its history too.
+    for previous in GroupFlag.objects.select_for_update().filter(
+        programme_id=flag.programme_id, status=FlagStatus.CONFIRMED
+    ):
+        previous.status = FlagStatus.ENDED
+        previous.save(update_fields=["status"])
     flag = _decide(user=user, flag=flag, reason=reason, status=FlagStatus.CONFIRMED)
     transaction.on_commit(partial(apply_rules_for.delay, "flag", flag.pk))
     return flag

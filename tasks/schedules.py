@@ -1,0 +1,91 @@
+"""The beat schedule, kept in the database (django-celery-beat) so an administrator can see and
+edit it in the admin. `manage.py setup_schedules` creates the rows; it never overwrites an
+administrator's edits unless asked to (`--reset`)."""
+
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    task: str
+    minute: str
+    hour: str
+    description: str
+
+
+SCHEDULES = [
+    Schedule(
+        "gvi: score every programme",
+        "tasks.scoring.score_all_programmes",
+        "15",
+        "*",
+        "Hourly violence scores and flag suggestion. New incidents also trigger a run within a minute.",
+    ),
+    Schedule(
+        "gvi: daily follow-up rules",
+        "tasks.followups.run_daily_rules",
+        "30",
+        "5",
+        "Supervision ending within 30 days, risk assessment review dates, concern reports for minors.",
+    ),
+    Schedule(
+        "gvi: escalate overdue follow-ups",
+        "tasks.followups.escalate_overdue",
+        "0",
+        "6",
+        "Overdue follow-ups escalate to the programme's coordinators.",
+    ),
+    Schedule(
+        "gvi: daily follow-up digest",
+        "tasks.followups.send_daily_digest",
+        "30",
+        "6",
+        "One e-mail per owner listing open follow-ups.",
+    ),
+]
+
+
+@transaction.atomic
+def setup_schedules(*, reset: bool = False) -> dict[str, str]:
+    """Create the periodic tasks that are missing (or restore all of them with reset=True).
+
+    Returns {name: "created" | "kept" | "reset"}. Running it twice changes nothing.
+    """
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    result = {}
+    for item in SCHEDULES:
+        crontab, _ = CrontabSchedule.objects.get_or_create(
+            minute=item.minute,
+            hour=item.hour,
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
+            timezone=settings.CELERY_TIMEZONE,
+        )
+        defaults = {
+            "task": item.task,
+            "crontab": crontab,
+            "interval": None,
+            "args": json.dumps([]),
+            "kwargs": json.dumps({}),
+            "enabled": True,
+            "description": item.description,
+        }
+        task = PeriodicTask.objects.filter(name=item.name).first()
+        if task is None:
+            PeriodicTask.objects.create(name=item.name, **defaults)
+            result[item.name] = "created"
+        elif reset:
+            for field, value in defaults.items():
+                setattr(task, field, value)
+            task.save()
+            result[item.name] = "reset"
+        else:
+            result[item.name] = "kept"
+    return result

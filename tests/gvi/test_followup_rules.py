@@ -1,0 +1,202 @@
+"""Each follow-up rule on its own, the entry points, and that nothing is made twice."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.utils import timezone
+
+from gvi import digest
+from gvi import followup_rules as rules
+from gvi import models as m
+from tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    """The digest marks who was mailed today in the cache; each test starts without marks."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def rule_follow_ups(rule=None):
+    qs = m.FollowUp.objects.filter(origin=m.FollowUpOrigin.RULE)
+    return qs.filter(rule=rule) if rule else qs
+
+
+@pytest.fixture
+def call_in(police, probation, social_services):
+    call_in = f.CallInFactory(organisation=police, scheduled_at=timezone.now() - dt.timedelta(days=1))
+    statuses = [m.InvitationStatus.ATTENDED, m.InvitationStatus.ATTENDED, m.InvitationStatus.NO_SHOW]
+    statuses += [m.InvitationStatus.EXCUSED, m.InvitationStatus.INVITED]
+    for status in statuses:
+        f.InvitationFactory(organisation=probation, call_in=call_in, status=status)
+    return call_in
+
+
+def test_call_in_attendees_get_a_services_follow_up_by_social_services(call_in, social_services):
+    planned = rules.call_in_attendees(call_in)
+    assert len(planned) == 2
+    assert {p.owner_organisation_id for p in planned} == {social_services.pk}
+    assert {p.due_date for p in planned} == {timezone.localdate(call_in.scheduled_at) + dt.timedelta(days=7)}
+    assert all(p.person_id for p in planned)
+
+
+def test_no_shows_get_a_custom_notification_task_for_the_inviting_organisation(call_in, probation):
+    planned = rules.call_in_no_shows(call_in)
+    assert len(planned) == 1
+    assert planned[0].owner_organisation_id == probation.pk
+    assert planned[0].due_date == timezone.localdate(call_in.scheduled_at) + dt.timedelta(days=14)
+
+
+def test_a_cancelled_call_in_makes_nothing(call_in):
+    call_in.status = m.CallInStatus.CANCELLED
+    assert rules.call_in_attendees(call_in) == [] and rules.call_in_no_shows(call_in) == []
+
+
+def test_services_follow_up_falls_back_to_the_organiser_without_social_services(police, probation):
+    call_in = f.CallInFactory(organisation=police)
+    f.InvitationFactory(organisation=probation, call_in=call_in, status=m.InvitationStatus.ATTENDED)
+    assert rules.call_in_attendees(call_in)[0].owner_organisation_id == police.pk
+
+
+def test_apply_rules_for_a_call_in_twice_makes_each_follow_up_once(call_in):
+    assert rules.apply_rules_for(cause_kind="call_in", cause_id=call_in.pk) == 3
+    assert rules.apply_rules_for(cause_kind="call_in", cause_id=call_in.pk) == 0
+    assert rule_follow_ups().count() == 3
+    # A late attendance record adds exactly the new one.
+    invitation = call_in.invitations.get(status=m.InvitationStatus.INVITED)
+    invitation.status = m.InvitationStatus.ATTENDED
+    invitation.save()
+    assert rules.apply_rules_for(cause_kind="call_in", cause_id=call_in.pk) == 1
+    made = rule_follow_ups(rules.RULE_CALL_IN_ATTENDED).get(cause_id=invitation.pk)
+    assert made.person_id == invitation.person_id and made.programme_id == call_in.programme_id
+
+
+def test_after_custom_notification(probation, social_services):
+    accepted = f.CustomNotificationFactory(organisation=probation, response=m.NotificationResponse.ACCEPTED_HELP)
+    listened = f.CustomNotificationFactory(organisation=probation, response=m.NotificationResponse.LISTENED)
+    missed = f.CustomNotificationFactory(organisation=probation, response=m.NotificationResponse.NOT_REACHED)
+    (a,) = rules.after_custom_notification(accepted)
+    (b,) = rules.after_custom_notification(listened)
+    assert (a.owner_organisation_id, a.due_date) == (social_services.pk, accepted.delivered_on + dt.timedelta(days=7))
+    assert b.due_date == listened.delivered_on + dt.timedelta(days=14)
+    assert rules.after_custom_notification(missed) == []
+    assert rules.apply_rules_for(cause_kind="custom_notification", cause_id=accepted.pk) == 1
+    assert rules.apply_rules_for(cause_kind="custom_notification", cause_id=accepted.pk) == 0
+
+
+def test_a_confirmed_flag_gives_every_partner_an_enforcement_plan_task(
+    police, probation, social_services, civil_society, police_coordinator
+):
+    group = f.GroupFactory(organisation=police)
+    flag = m.GroupFlag.objects.create(programme=group.programme, group=group, score=5)
+    assert rules.enforcement_plan_for_flag(flag) == []  # only suggested: nothing acts yet
+    from gvi.services.flags import confirm_flag
+
+    confirm_flag(user=police_coordinator, flag=flag, reason="Flest skjutningar")
+    flag.refresh_from_db()
+    assert rules.apply_rules_for(cause_kind="flag", cause_id=flag.pk) == 4
+    assert rules.apply_rules_for(cause_kind="flag", cause_id=flag.pk) == 0
+    made = rule_follow_ups(rules.RULE_FLAG_ENFORCEMENT_PLAN)
+    assert {fu.owner_organisation_id for fu in made} == {police.pk, probation.pk, social_services.pk, civil_society.pk}
+    assert {fu.group_id for fu in made} == {group.pk}
+    assert {fu.due_date for fu in made} == {timezone.localdate() + dt.timedelta(days=7)}
+
+
+def test_supervision_ending_within_30_days(probation, today):
+    soon = f.SupervisionFactory(organisation=probation, end_date=today + dt.timedelta(days=20))
+    very_soon = f.SupervisionFactory(organisation=probation, end_date=today + dt.timedelta(days=3))
+    later = f.SupervisionFactory(organisation=probation, end_date=today + dt.timedelta(days=31))
+    open_ended = f.SupervisionFactory(organisation=probation, end_date=None)
+    (a,) = rules.supervision_ending(soon, today)
+    assert (a.owner_organisation_id, a.due_date) == (probation.pk, today + dt.timedelta(days=6))
+    assert rules.supervision_ending(very_soon, today)[0].due_date == today
+    assert rules.supervision_ending(later, today) == []
+    assert rules.supervision_ending(open_ended, today) == []
+
+
+def test_risk_review_dates(probation, today):
+    due = f.RiskAssessmentFactory(organisation=probation, next_review_on=today + dt.timedelta(days=10))
+    far = f.RiskAssessmentFactory(organisation=probation, next_review_on=today + dt.timedelta(days=60))
+    (a,) = rules.risk_review(due, today)
+    assert (a.owner_organisation_id, a.due_date) == (probation.pk, due.next_review_on)
+    assert rules.risk_review(far, today) == []
+
+
+def test_concern_reports_for_minors(probation, social_services, today):
+    report = f.ConcernReportFactory(organisation=probation, reported_on=today - dt.timedelta(days=2))
+    old = f.ConcernReportFactory(organisation=probation, reported_on=today - dt.timedelta(days=90))
+    (a,) = rules.concern_report(report, today)
+    assert (a.owner_organisation_id, a.due_date) == (social_services.pk, report.reported_on + dt.timedelta(days=14))
+    assert rules.concern_report(old, today) == []
+
+
+def test_daily_sweep_makes_each_follow_up_once_and_skips_replaced_assessments(probation, social_services, today):
+    f.SupervisionFactory(organisation=probation, end_date=today + dt.timedelta(days=10))
+    person = f.PersonFactory(organisation=probation)
+    f.RiskAssessmentFactory(
+        organisation=probation,
+        person=person,
+        assessed_on=today - dt.timedelta(days=200),
+        next_review_on=today - dt.timedelta(days=20),
+    )
+    current = f.RiskAssessmentFactory(
+        organisation=probation, person=person, assessed_on=today, next_review_on=today + dt.timedelta(days=5)
+    )
+    f.ConcernReportFactory(organisation=probation, reported_on=today)
+    made = rules.run_daily_rules(today=today)
+    assert made == {rules.RULE_SUPERVISION_ENDING: 1, rules.RULE_RISK_REVIEW: 1, rules.RULE_CONCERN_REPORT: 1}
+    assert rule_follow_ups(rules.RULE_RISK_REVIEW).get().cause_id == current.pk
+    before = list(m.FollowUp.objects.values_list("pk", "due_date", "status"))
+    assert rules.run_daily_rules(today=today) == dict.fromkeys(made, 0)
+    assert list(m.FollowUp.objects.values_list("pk", "due_date", "status")) == before
+
+
+def test_a_vanished_cause_makes_nothing_and_an_unknown_kind_is_an_error(db):
+    assert rules.apply_rules_for(cause_kind="flag", cause_id=999999) == 0
+    with pytest.raises(ValueError):
+        rules.apply_rules_for(cause_kind="nonsense", cause_id=1)
+
+
+# --- Escalation and digest -----------------------------------------------------------------
+
+
+@pytest.fixture
+def follow_ups(police, probation, police_coordinator, probation_officer, today):
+    overdue = f.FollowUpFactory(owner_organisation=probation, due_date=today - dt.timedelta(days=1))
+    mine = f.FollowUpFactory(
+        owner_organisation=probation, owner_user=probation_officer, due_date=today + dt.timedelta(days=3)
+    )
+    done = f.FollowUpFactory(
+        owner_organisation=probation, due_date=today - dt.timedelta(days=5), status=m.FollowUpStatus.DONE
+    )
+    return {"overdue": overdue, "mine": mine, "done": done}
+
+
+def test_overdue_follow_ups_escalate_once_to_the_coordinators(follow_ups, police_coordinator, today):
+    assert digest.escalate_overdue(today=today) == 1
+    follow_ups["overdue"].refresh_from_db()
+    assert follow_ups["overdue"].escalated_at is not None
+    (message,) = mail.outbox
+    assert message.to == [police_coordinator.email]
+    assert f"#{follow_ups['overdue'].pk}" in message.body
+    assert digest.escalate_overdue(today=today) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_daily_digest_goes_to_each_owner_once_a_day(follow_ups, probation, probation_officer, today):
+    sent = digest.send_digests(today=today)
+    by_recipient = {tuple(message.to): message for message in mail.outbox}
+    # The officer owns one follow-up and is a partner officer of the organisation owning the other.
+    assert sent == 1 and set(by_recipient) == {(probation_officer.email,)}
+    body = by_recipient[(probation_officer.email,)].body
+    assert f"#{follow_ups['mine'].pk}" in body and f"#{follow_ups['overdue'].pk}" in body
+    assert f"#{follow_ups['done'].pk}" not in body
+    assert digest.send_digests(today=today) == 0  # a retried job does not mail twice
+    probation.contact_email = "frivarden@example.invalid"
+    probation.save()
+    recipients = digest.digest_recipients()
+    assert [fu.pk for fu in recipients["frivarden@example.invalid"]] == [follow_ups["overdue"].pk]

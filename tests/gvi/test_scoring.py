@@ -1,0 +1,288 @@
+"""The violence score on hand-made incident sets with answers computed by hand, and the flag."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from gvi import models as m
+from gvi import scoring
+from tests import factories as f
+
+AS_OF = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def days_before(days: float) -> dt.datetime:
+    return AS_OF - dt.timedelta(days=days)
+
+
+@pytest.fixture
+def world(police):
+    """Groups X, Y, Z, W (and a dissolved one) with members A..F."""
+    g = {name: f.GroupFactory(organisation=police, name=f"Grupp {name}") for name in "XYZW"}
+    g["dissolved"] = f.GroupFactory(organisation=police, name="Upplöst", status=m.GroupStatus.DISSOLVED)
+    p = {name: f.PersonFactory(organisation=police) for name in "ABCDEFG"}
+
+    def member(person, group, **kwargs):
+        kwargs.setdefault("start_date", dt.date(2024, 1, 1))
+        return f.MembershipFactory(organisation=police, person=p[person], group=g[group], **kwargs)
+
+    member("A", "X")
+    member("B", "X")
+    member("B", "Y")
+    member("B", "dissolved")  # a dissolved group neither scores nor splits a share
+    member("C", "Z")
+    member("D", "W")
+    member("E", "Y")
+    member("F", "X", status=m.MembershipStatus.PROPOSED)
+    member("F", "Z", status=m.MembershipStatus.LAPSED)
+    member("G", "X", end_date=dt.date(2025, 1, 31))
+    return {"groups": g, "persons": p, "org": police}
+
+
+def incident(world, kind, occurred_at, confidence, involvements=(), attributions=(), **kwargs):
+    inc = f.IncidentFactory(
+        organisation=world["org"], incident_type=kind, occurred_at=occurred_at, confidence=confidence, **kwargs
+    )
+    for person, role in involvements:
+        f.InvolvementFactory(organisation=world["org"], incident=inc, person=world["persons"][person], role=role)
+    for group, share in attributions:
+        f.GroupAttributionFactory(
+            organisation=world["org"], incident=inc, group=world["groups"][group], share=Decimal(share)
+        )
+    return inc
+
+
+S, V, W = m.InvolvementRole.SUSPECT, m.InvolvementRole.VICTIM, m.InvolvementRole.WITNESS
+C = m.Confidence
+
+
+def scores_of(run):
+    return {gs.group.name[-1] if gs.group.name.startswith("Grupp") else gs.group.name: gs for gs in run.scores.all()}
+
+
+def test_defaults_are_created_with_the_config(programme):
+    config = scoring.get_config(programme.pk)
+    weights = scoring.severity_weights(config)
+    assert weights[m.IncidentType.HOMICIDE] == 10 and weights[m.IncidentType.ARMED_THREAT] == 2
+    assert set(weights) == set(m.IncidentType.values)
+    assert scoring.confidence_multipliers(config)[C.UNVERIFIED] == 0.25
+    assert scoring.get_config(programme.pk).pk == config.pk  # get_or_create, not twice
+    assert m.IncidentTypeWeight.objects.filter(config=config).count() == len(m.IncidentType.values)
+
+
+def test_scores_match_hand_computation(world):
+    # Shooting (8), confirmed (1.0), one half-life old (decay 0.5):
+    #   X: suspects A (X only, weight 1) and B (X and Y: 1/2 each) -> share max(1, 1/2) = 1 -> 8*.5*1*1 = 4.0
+    #   Y: suspect B -> share 1/2 -> 2.0;  Z: victim C -> share 0.3 -> 1.2;  W: witness D -> 0
+    shooting = incident(world, "shooting", days_before(90), C.CONFIRMED, [("A", S), ("B", S), ("C", V), ("D", W)])
+    # Homicide (10), probable (0.75), today (decay 1): analyst gives Y 0.4, which replaces suspect E's full share.
+    homicide = incident(world, "homicide", days_before(0), C.PROBABLE, [("E", S)], [("Y", "0.4")])
+    # Armed threat (2), unverified (.25), two half-lives (decay .25): suspect A -> X: 2*.25*1*.25 = 0.125
+    incident(world, "armed_threat", days_before(180), C.UNVERIFIED, [("A", S)])
+    # Nothing from these: proposed or lapsed membership, a membership ended before the day, an
+    # unfounded incident, one outside the window, one in the future.
+    incident(world, "homicide", days_before(1), C.CONFIRMED, [("F", S)])
+    incident(world, "homicide", days_before(30), C.CONFIRMED, [("G", S)])
+    incident(world, "homicide", days_before(1), C.CONFIRMED, [("A", S)], verification_status="unfounded")
+    incident(world, "homicide", days_before(731), C.CONFIRMED, [("A", S)])
+    incident(world, "homicide", AS_OF + dt.timedelta(hours=1), C.CONFIRMED, [("A", S)])
+
+    run = scoring.run_scoring(programme_id=world["org"].programme_id, trigger="test", as_of=AS_OF)
+
+    got = scores_of(run)
+    assert set(got) == {"X", "Y", "Z", "W"}  # the dissolved group is not scored
+    assert got["Y"].score == pytest.approx(2.0 + 3.0)
+    assert got["X"].score == pytest.approx(4.0 + 0.125)
+    assert got["Z"].score == pytest.approx(1.2)
+    assert got["W"].score == 0
+    assert [got[n].rank for n in "YXZW"] == [1, 2, 3, 4]
+    assert [got[n].incident_count for n in "YXZW"] == [2, 2, 1, 0]
+
+    y = {c.incident_id: c for c in got["Y"].contributions.all()}
+    assert y[homicide.pk].contribution == pytest.approx(3.0)
+    assert y[homicide.pk].detail["share"] == pytest.approx(0.4)
+    assert y[homicide.pk].detail["by_analyst"] == 1
+    assert y[shooting.pk].detail["decay"] == pytest.approx(0.5)
+    assert y[shooting.pk].detail["share"] == pytest.approx(0.5)
+    assert run.finished_at is not None
+
+
+def test_an_incident_counts_once_per_group_however_many_suspects(world):
+    incident(world, "serious_assault", days_before(0), C.CONFIRMED, [("A", S), ("B", S), ("G", S)])
+    run = scoring.run_scoring(programme_id=world["org"].programme_id, as_of=AS_OF)
+    assert scores_of(run)["X"].score == pytest.approx(3.0)
+
+
+def test_configuration_changes_the_score(world):
+    config = scoring.get_config(world["org"].programme_id)
+    config.half_life_days = 30
+    config.victim_weight = Decimal("0.5")
+    config.confidence_multipliers = {"confirmed": 0.8, "probable": "not a number"}
+    config.save()
+    config.weights.filter(incident_type="shooting").update(weight=4)
+    incident(world, "shooting", days_before(30), C.CONFIRMED, [("C", V)])
+    run = scoring.run_scoring(programme_id=world["org"].programme_id, as_of=AS_OF)
+    assert scores_of(run)["Z"].score == pytest.approx(4 * 0.5 * 0.5 * 0.8)
+    assert scoring.confidence_multipliers(config)["probable"] == 0.75  # a bad value falls back
+
+
+def test_top_contributions_are_kept_per_group(world):
+    for day in range(12):
+        incident(world, "armed_threat", days_before(day), C.CONFIRMED, [("A", S)])
+    run = scoring.run_scoring(programme_id=world["org"].programme_id, as_of=AS_OF)
+    x = scores_of(run)["X"]
+    kept = list(x.contributions.all())
+    assert x.incident_count == 12 and len(kept) == scoring.TOP_CONTRIBUTIONS
+    assert [c.contribution for c in kept] == sorted((c.contribution for c in kept), reverse=True)
+    assert x.score > sum(c.contribution for c in kept)  # the two oldest are summed but not listed
+
+
+def test_a_run_twice_gives_the_same_scores_and_one_suggestion(world):
+    incident(world, "shooting", days_before(10), C.CONFIRMED, [("A", S)])
+    first = scoring.run_scoring(programme_id=world["org"].programme_id, as_of=AS_OF)
+    second = scoring.run_scoring(programme_id=world["org"].programme_id, as_of=AS_OF)
+    as_tuples = [
+        [(s.group_id, s.rank, round(s.score, 9), s.incident_count) for s in r.scores.all()] for r in (first, second)
+    ]
+    assert as_tuples[0] == as_tuples[1]
+    assert m.GroupFlag.objects.filter(status=m.FlagStatus.SUGGESTED).count() == 1
+    assert m.GroupFlag.objects.count() == 1
+
+
+def test_a_run_requested_before_a_finished_run_is_skipped(world):
+    before = AS_OF.replace(year=2000)
+    scoring.run_scoring(programme_id=world["org"].programme_id, as_of=AS_OF)
+    assert scoring.run_scoring(programme_id=world["org"].programme_id, requested_after=before) is None
+    assert m.ScoringRun.objects.count() == 1
+
+
+# --- The flag and its hysteresis -----------------------------------------------------------
+
+
+@pytest.fixture
+def flagging(police):
+    """Two groups whose score is set by analyst-attributed homicides today (10 points each)."""
+    groups = {name: f.GroupFactory(organisation=police, name=name) for name in ("Norr", "Söder")}
+    programme_id = police.programme_id
+    config = scoring.get_config(programme_id)
+    config.confidence_multipliers = {"confirmed": 1}
+    config.save()
+
+    def add(name, points):
+        while points > 0:
+            share = min(points, 10) / 10
+            inc = f.IncidentFactory(
+                organisation=police, incident_type="homicide", occurred_at=AS_OF, confidence="confirmed"
+            )
+            f.GroupAttributionFactory(organisation=police, incident=inc, group=groups[name], share=Decimal(str(share)))
+            points -= 10
+
+    def run():
+        scoring.run_scoring(programme_id=programme_id, as_of=AS_OF)
+        return m.GroupFlag.objects.filter(programme_id=programme_id, status=m.FlagStatus.SUGGESTED).first()
+
+    return groups, add, run
+
+
+def test_first_leader_is_suggested_with_an_explanation(flagging):
+    groups, add, run = flagging
+    add("Norr", 20)
+    add("Söder", 10)
+    flag = run()
+    assert flag.group == groups["Norr"]
+    assert flag.score == pytest.approx(20) and flag.runner_up == groups["Söder"]
+    explanation = flag.explanation
+    assert explanation["reason"] == "first_leader"
+    assert explanation["score"] == pytest.approx(20)
+    assert len(explanation["top_incidents"]) == 2
+    assert sum(i["contribution"] for i in explanation["top_incidents"]) == pytest.approx(20)
+    assert explanation["settings"]["flag_margin"] == pytest.approx(0.15)
+
+
+def test_no_suggestion_without_violence(flagging):
+    _groups, _add, run = flagging
+    assert run() is None
+    assert not m.GroupFlag.objects.exists()
+
+
+def test_hysteresis_needs_margin_and_persistence(flagging):
+    groups, add, run = flagging
+    add("Norr", 20)
+    first = run()
+    assert first.group == groups["Norr"]
+    add("Söder", 22)  # leads by 10 % < 15 % margin: no change, however often it runs
+    assert run().pk == first.pk
+    assert run().pk == first.pk
+    add("Söder", 2)  # 24 vs 20: leads by 20 %; one run is not enough (persistence 2)
+    assert run().pk == first.pk
+    second = run()  # second consecutive run with the margin: the suggestion moves
+    assert second.group == groups["Söder"]
+    assert second.explanation["reason"] == "leader_persisted_with_margin"
+    first.refresh_from_db()
+    assert first.status == m.FlagStatus.SUPERSEDED
+    add("Norr", 5)  # 25 vs 24: Norr leads again, but not by the margin: no flapping back
+    assert run().pk == second.pk
+    assert run().pk == second.pk
+
+
+def test_persistence_resets_when_the_lead_is_lost(flagging):
+    groups, add, run = flagging
+    config = scoring.get_config(groups["Norr"].programme_id)
+    config.flag_persistence_runs = 3
+    config.save()
+    add("Norr", 10)
+    first = run()
+    add("Söder", 20)
+    run()
+    run()
+    add("Norr", 20)  # Norr leads again for one run: the challenger's streak breaks
+    run()
+    add("Söder", 30)
+    run()
+    run()
+    assert m.GroupFlag.objects.get(status=m.FlagStatus.SUGGESTED).pk == first.pk
+    assert run().group == groups["Söder"]  # third consecutive run
+
+
+def test_confirmed_flag_stands_until_a_challenger_persists(flagging, police_coordinator):
+    from gvi.services.flags import confirm_flag
+
+    groups, add, run = flagging
+    add("Norr", 20)
+    confirmed = confirm_flag(user=police_coordinator, flag=run(), reason="Tre skjutningar")
+    assert run() is None  # the confirmed leader is not suggested again
+    add("Söder", 30)
+    assert run() is None
+    challenger = run()
+    assert challenger.group == groups["Söder"]
+    confirmed.refresh_from_db()
+    assert confirmed.status == m.FlagStatus.CONFIRMED  # only a coordinator moves the flag
+
+
+def test_a_rejected_group_returns_only_when_its_score_grows_by_the_margin(flagging, police_coordinator):
+    from gvi.services.flags import reject_flag
+
+    groups, add, run = flagging
+    add("Norr", 20)
+    reject_flag(user=police_coordinator, flag=run(), reason="Fel underlag")
+    assert run() is None
+    add("Norr", 2)  # 22 < 20 * 1.15
+    assert run() is None
+    add("Norr", 2)  # 24 >= 23
+    assert run().group == groups["Norr"]
+
+
+def test_a_new_confirmation_ends_the_old_flag_with_its_history(flagging, police_coordinator):
+    from gvi.services.flags import confirm_flag
+
+    groups, add, run = flagging
+    add("Norr", 20)
+    old = confirm_flag(user=police_coordinator, flag=run(), reason="Först")
+    add("Söder", 40)
+    run()
+    new = confirm_flag(user=police_coordinator, flag=run(), reason="Söder leder nu tydligt")
+    old.refresh_from_db()
+    assert (old.status, new.status, new.group) == (m.FlagStatus.ENDED, m.FlagStatus.CONFIRMED, groups["Söder"])
+    assert [h.status for h in old.history.order_by("history_id")] == ["suggested", "confirmed", "ended"]
+    assert new.decided_by == police_coordinator and new.decision_reason == "Söder leder nu tydligt"
