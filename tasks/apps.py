@@ -5,6 +5,5 @@ class TasksConfig(AppConfig):
     name = "tasks"
 
     def ready(self):
-        # Register the shared tasks in every process, the worker included: config/celery.py's
-        # autodiscover_tasks(["tasks"]) looks for a `tasks.tasks` module, which does not exist.
+        # Register the shared tasks in every process, the worker included.
         from tasks import followups, scoring  # noqa: F401
