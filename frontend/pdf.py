@@ -1,30 +1,34 @@
-"""PDF with WeasyPrint. Static files are read from disk: no HTTP request back to ourselves."""
+"""PDF with WeasyPrint. Static files are read from disk: no HTTP request back to ourselves,
+and nothing else is fetched, so a PDF of the review never reaches out to the network."""
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
-
-def _static_fetcher(url: str):
-    from weasyprint import default_url_fetcher
-
-    prefix = "file://" + settings.STATIC_URL
-    for start in (prefix, settings.STATIC_URL):
-        if url.startswith(start):
-            path = finders.find(url[len(start) :])
-            if path:
-                with open(path, "rb") as handle:
-                    return {"string": handle.read(), "mime_type": _mime(path)}
-    if url.startswith("data:"):
-        return default_url_fetcher(url)
-    # Nothing else is fetched: a PDF of personal data never reaches out to the network.
-    raise ValueError(f"Not fetched: {url}")
+MIME_TYPES = {"css": "text/css", "svg": "image/svg+xml", "png": "image/png"}
 
 
-def _mime(path: str) -> str:
-    return {"css": "text/css", "svg": "image/svg+xml", "png": "image/png"}.get(path.rsplit(".", 1)[-1], "")
+def _static_fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticFilesFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            prefix = "file://" + settings.STATIC_URL
+            if url.startswith(prefix):
+                path = finders.find(url[len(prefix) :].split("?")[0])
+                if path:
+                    with open(path, "rb") as handle:
+                        body = handle.read()
+                    mime = MIME_TYPES.get(path.rsplit(".", 1)[-1], "application/octet-stream")
+                    return URLFetcherResponse(url, body, {"Content-Type": mime})
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            raise ValueError(f"Not fetched: {url}")
+
+    return StaticFilesFetcher
 
 
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url="file:///", url_fetcher=_static_fetcher).write_pdf()
+    fetcher = _static_fetcher_class()(allowed_protocols=["file", "data"])
+    return HTML(string=html, base_url="file:///", url_fetcher=fetcher).write_pdf()
