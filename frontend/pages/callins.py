@@ -66,7 +66,9 @@ def call_in_detail(request, pk: int):
     person_ids = sorted({i.person_id for i in invitations} | {p.pk for p in suggested})
     if person_ids:
         log_read(request, record_kind="invitation", person_ids=person_ids, action="list")
-    rows = [{"invitation": i, "form": AttendanceForm(initial={"status": i.status}, prefix=f"i{i.pk}")} for i in invitations]
+    rows = [
+        {"invitation": i, "form": AttendanceForm(initial={"status": i.status}, prefix=f"i{i.pk}")} for i in invitations
+    ]
     return render(
         request,
         "frontend/callins/detail.html",
@@ -92,7 +94,10 @@ def record_attendance(request, pk: int, invitation_pk: int):
     else:
         error = _("Choose an attendance status.")
     if request.htmx:
-        row = {"invitation": invitation, "form": AttendanceForm(initial={"status": invitation.status}, prefix=f"i{invitation.pk}")}
+        row = {
+            "invitation": invitation,
+            "form": AttendanceForm(initial={"status": invitation.status}, prefix=f"i{invitation.pk}"),
+        }
         return render(
             request,
             "frontend/callins/_invitation_row.html",

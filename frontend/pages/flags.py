@@ -22,7 +22,9 @@ def flag_detail(request, pk: int):
     may_decide = flag.status == FlagStatus.SUGGESTED and can(request.user, "flag", Action.CHANGE, flag)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        decide = services.confirm_flag if form.cleaned_data["decision"] == DecisionForm.CONFIRM else services.reject_flag
+        decide = (
+            services.confirm_flag if form.cleaned_data["decision"] == DecisionForm.CONFIRM else services.reject_flag
+        )
         try:
             flag = decide(user=request.user, flag=flag, reason=form.cleaned_data["reason"])
         except ValidationError as error:

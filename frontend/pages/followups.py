@@ -59,13 +59,18 @@ def change_status(request, pk: int):
     error = None
     if form.is_valid():
         try:
-            follow_up = update_follow_up_status(user=request.user, follow_up=follow_up, status=form.cleaned_data["status"])
+            follow_up = update_follow_up_status(
+                user=request.user, follow_up=follow_up, status=form.cleaned_data["status"]
+            )
         except ValidationError as exc:
             error = " ".join(exc.messages)
     else:
         error = _("Choose a status.")
     if request.htmx:
-        card = {"follow_up": follow_up, "form": FollowUpStatusForm(initial={"status": follow_up.status}, prefix=f"f{follow_up.pk}")}
+        card = {
+            "follow_up": follow_up,
+            "form": FollowUpStatusForm(initial={"status": follow_up.status}, prefix=f"f{follow_up.pk}"),
+        }
         return render(
             request,
             "frontend/followups/_card.html",

@@ -25,7 +25,10 @@ def group_list(request):
     page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
     runs = selectors.recent_runs(selectors.visible_groups(request.user))
     trends = selectors.score_trends([group.pk for group in page], runs)
-    rows = [{"group": group, "trend": sparkline(trends[group.pk]), "score": trends[group.pk][-1] if runs else None} for group in page]
+    rows = [
+        {"group": group, "trend": sparkline(trends[group.pk]), "score": trends[group.pk][-1] if runs else None}
+        for group in page
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -30,10 +30,14 @@ def review_context(user):
     return {
         "review": review,
         "week_labels": week_labels,
-        "total_chart": bar_chart(review.trends.total.counts, week_labels, width=480, height=180, gap=8, label_space=18, top=16),
+        "total_chart": bar_chart(
+            review.trends.total.counts, week_labels, width=640, height=200, gap=10, label_space=18, top=16
+        ),
         "group_rows": _rows(review.trends.by_group),
         "area_rows": _rows(review.trends.by_area),
-        "enforcement": [{**row, "kind_label": enforcement_labels.get(row["kind"], row["kind"])} for row in review.enforcement],
+        "enforcement": [
+            {**row, "kind_label": enforcement_labels.get(row["kind"], row["kind"])} for row in review.enforcement
+        ],
         "services": [
             {
                 **row,

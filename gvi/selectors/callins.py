@@ -33,7 +33,9 @@ def invitations_for(user, call_in):
 
 
 def invitation_for(user, call_in, invitation_id: int):
-    return scoped_queryset(user, "invitation").filter(call_in=call_in, pk=invitation_id).select_related("person").first()
+    return (
+        scoped_queryset(user, "invitation").filter(call_in=call_in, pk=invitation_id).select_related("person").first()
+    )
 
 
 def suggested_invitees(user, call_in, limit: int = 200):
@@ -52,7 +54,9 @@ def suggested_invitees(user, call_in, limit: int = 200):
     attended = Exists(
         scoped_queryset(user, "invitation").filter(person=OuterRef("pk"), status=InvitationStatus.ATTENDED)
     )
-    notified = Exists(scoped_queryset(user, "custom_notification").filter(person=OuterRef("pk"), message_delivered=True))
+    notified = Exists(
+        scoped_queryset(user, "custom_notification").filter(person=OuterRef("pk"), message_delivered=True)
+    )
     already = scoped_queryset(user, "invitation").filter(call_in=call_in, person=OuterRef("pk"))
     return (
         scoped_queryset(user, "person", queryset=Person.objects.all())
@@ -65,4 +69,3 @@ def suggested_invitees(user, call_in, limit: int = 200):
 def invitable_persons(user, call_in, person_ids):
     """The persons among `person_ids` the user may invite to `call_in` (visible ones only)."""
     return list(scoped_queryset(user, "person").filter(pk__in=person_ids))
-

@@ -26,9 +26,13 @@ def group_list(user, *, status: str = "", area_id: int | None = None, q: str = "
         groups = groups.filter(areas__id=area_id)
     if q:
         groups = groups.filter(Q(name__icontains=q) | Q(aliases__alias__icontains=q)).distinct()
-    return groups.annotate(
-        active_members=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE), distinct=True)
-    ).prefetch_related("areas", "aliases").order_by("name", "id")
+    return (
+        groups.annotate(
+            active_members=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE), distinct=True)
+        )
+        .prefetch_related("areas", "aliases")
+        .order_by("name", "id")
+    )
 
 
 def visible_areas(user):

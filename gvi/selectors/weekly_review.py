@@ -184,7 +184,12 @@ def explain_flag(user, flag, limit: int = 50) -> FlagExplanation:
 
 def flag_for_decision(user, flag_id: int):
     """A flag the user may read, with what the decision page shows; None when not visible."""
-    return scoped_queryset(user, "flag").select_related("group", "runner_up", "decided_by", "run").filter(pk=flag_id).first()
+    return (
+        scoped_queryset(user, "flag")
+        .select_related("group", "runner_up", "decided_by", "run")
+        .filter(pk=flag_id)
+        .first()
+    )
 
 
 # --- Reach of the message -----------------------------------------------------------------------

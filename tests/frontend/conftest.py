@@ -69,7 +69,9 @@ def build_city(police, probation, *, scale: int = 1, prefix: str = "", with_flag
         for i, person in enumerate(persons)
     )
     m.Supervision.objects.bulk_create(
-        m.Supervision(**_sourced(probation, person=person, kind=m.SupervisionKind.PROBATION, start_date=dt.date(2025, 1, 1)))
+        m.Supervision(
+            **_sourced(probation, person=person, kind=m.SupervisionKind.PROBATION, start_date=dt.date(2025, 1, 1))
+        )
         for i, person in enumerate(persons)
         if i % 2 == 0
     )
@@ -90,7 +92,9 @@ def build_city(police, probation, *, scale: int = 1, prefix: str = "", with_flag
         for i, incident in enumerate(incidents)
     )
     m.Involvement.objects.bulk_create(
-        m.Involvement(**_sourced(police, incident=incident, person=persons[i % len(persons)], role=m.InvolvementRole.SUSPECT))
+        m.Involvement(
+            **_sourced(police, incident=incident, person=persons[i % len(persons)], role=m.InvolvementRole.SUSPECT)
+        )
         for i, incident in enumerate(incidents)
     )
     m.Involvement.objects.bulk_create(
@@ -100,7 +104,10 @@ def build_city(police, probation, *, scale: int = 1, prefix: str = "", with_flag
         for i, incident in enumerate(incidents)
     )
     call_in = m.CallIn.objects.create(
-        programme_id=programme_id, organisation=police, scheduled_at=now - dt.timedelta(days=10), venue=f"{tag} Stadshuset"
+        programme_id=programme_id,
+        organisation=police,
+        scheduled_at=now - dt.timedelta(days=10),
+        venue=f"{tag} Stadshuset",
     )
     m.Invitation.objects.bulk_create(
         m.Invitation(
@@ -129,12 +136,19 @@ def build_city(police, probation, *, scale: int = 1, prefix: str = "", with_flag
         notification.delivering_organisations.add(probation)
     m.EnforcementAction.objects.bulk_create(
         m.EnforcementAction(
-            **_sourced(police, group=groups[i % len(groups)], kind=m.EnforcementKind.CONTROL, performed_on=today - dt.timedelta(days=i % 10))
+            **_sourced(
+                police,
+                group=groups[i % len(groups)],
+                kind=m.EnforcementKind.CONTROL,
+                performed_on=today - dt.timedelta(days=i % 10),
+            )
         )
         for i in range(10 * scale)
     )
     m.ServiceReferral.objects.bulk_create(
-        m.ServiceReferral(**_sourced(probation, person=person, kind=m.ServiceKind.EMPLOYMENT, offered_on=today - dt.timedelta(days=2)))
+        m.ServiceReferral(
+            **_sourced(probation, person=person, kind=m.ServiceKind.EMPLOYMENT, offered_on=today - dt.timedelta(days=2))
+        )
         for person in persons[: 10 * scale]
     )
     m.RiskAssessment.objects.bulk_create(
@@ -188,7 +202,9 @@ def build_city(police, probation, *, scale: int = 1, prefix: str = "", with_flag
     for attribution in m.GroupAttribution.objects.filter(group__in=[s.group_id for s in top_scores]):
         attributed.setdefault(attribution.group_id, []).append(attribution.incident_id)
     m.ScoreContribution.objects.bulk_create(
-        m.ScoreContribution(group_score=score, incident_id=incident_id, contribution=5.0 - j * 0.1, detail={"weight": 5})
+        m.ScoreContribution(
+            group_score=score, incident_id=incident_id, contribution=5.0 - j * 0.1, detail={"weight": 5}
+        )
         for score in top_scores
         for j, incident_id in enumerate(attributed.get(score.group_id, []))
     )

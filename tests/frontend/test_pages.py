@@ -3,8 +3,6 @@
 import pytest
 from django.urls import reverse
 
-from gvi import models as m
-
 pytestmark = pytest.mark.django_db
 
 

@@ -35,7 +35,9 @@ def _count(client, url):
     return len(queries)
 
 
-def test_query_count_does_not_grow_with_rows(coordinator_client, police, probation, city, django_assert_max_num_queries):
+def test_query_count_does_not_grow_with_rows(
+    coordinator_client, police, probation, city, django_assert_max_num_queries
+):
     pages = _pages(city)
     small = {name: _count(coordinator_client, url) for name, url in pages.items()}
     # Four times the groups, persons, incidents, invitations, follow-ups ... of the first city.

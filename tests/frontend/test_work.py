@@ -41,7 +41,9 @@ def test_a_decision_needs_a_reason(coordinator_client, city):
 
 def test_rejecting_a_flag(coordinator_client, city):
     flag = city["suggested"]
-    coordinator_client.post(reverse("frontend:flag_detail", args=[flag.pk]), {"reason": "Fel grupp", "decision": "reject"})
+    coordinator_client.post(
+        reverse("frontend:flag_detail", args=[flag.pk]), {"reason": "Fel grupp", "decision": "reject"}
+    )
     flag.refresh_from_db()
     assert flag.status == m.FlagStatus.REJECTED and flag.decision_reason == "Fel grupp"
 
@@ -115,9 +117,7 @@ def test_planning_a_call_in_and_inviting(coordinator_client, police, invitee_sce
     invitation = m.Invitation.objects.get(call_in=call_in)
     assert invitation.person == person and invitation.source == "Frivårdens villkor 12"
     # Someone not suggested (here: a victim without membership) cannot be slipped in.
-    bad = coordinator_client.post(
-        response["Location"], {"persons": [invitee_scene["victim"].pk], "source": "x"}
-    )
+    bad = coordinator_client.post(response["Location"], {"persons": [invitee_scene["victim"].pk], "source": "x"})
     assert bad.status_code == 200 and bad.context["form"].errors["persons"]
     assert m.Invitation.objects.filter(call_in=call_in).count() == 1
 
@@ -193,6 +193,9 @@ def test_a_partner_sees_and_changes_only_own_follow_ups(client, police, probatio
     response = client.get(reverse("frontend:follow_ups"), {"organisation": ""})
     cards = [card["follow_up"] for column in response.context["columns"] for card in column["cards"]]
     assert cards == [own]
-    assert client.post(reverse("frontend:follow_up_status", args=[other.pk]), {f"f{other.pk}-status": "done"}).status_code == 404
+    assert (
+        client.post(reverse("frontend:follow_up_status", args=[other.pk]), {f"f{other.pk}-status": "done"}).status_code
+        == 404
+    )
     other.refresh_from_db()
     assert other.status == m.FollowUpStatus.OPEN

@@ -9,11 +9,17 @@
       window.print();
     }
   });
-  // After htmx swaps in a saved row or card, keep keyboard focus on the control the user used.
+  // After htmx swaps in a saved row or card (outerHTML), focus must not fall back to the page:
+  // put it on the control of the new element, so keyboard users go on where they were.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var select = event.detail.target && event.detail.target.querySelector && event.detail.target.querySelector("select");
-    if (select && !document.activeElement.closest("#" + event.detail.target.id)) {
-      select.focus();
+    var id = event.detail.target && event.detail.target.id;
+    var fresh = id && document.getElementById(id);
+    var lost = !document.activeElement || document.activeElement === document.body;
+    if (fresh && lost) {
+      var control = fresh.querySelector("select, input:not([type=hidden]), button");
+      if (control) {
+        control.focus();
+      }
     }
   });
 })();
