@@ -28,8 +28,16 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("frontend:password_change_done")),
+        # Our own templates: the admin's registration/ templates would otherwise win.
+        auth_views.PasswordChangeView.as_view(
+            template_name="frontend/account/password_change_form.html",
+            success_url=reverse_lazy("frontend:password_change_done"),
+        ),
         name="password_change",
     ),
-    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="frontend/account/password_change_done.html"),
+        name="password_change_done",
+    ),
 ]
