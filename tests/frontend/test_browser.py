@@ -104,6 +104,13 @@ def test_log_in_and_run_the_weekly_review_then_confirm_the_flag(
     assert page.locator("meter").count() == 3
     shot = _screenshot(page, tmp_path, "weekly-review")
     assert shot.stat().st_size > 20000
+    # Printed: no navigation or buttons, the charts and tables stay.
+    page.emulate_media(media="print")
+    assert not page.locator("nav.site-nav").is_visible()
+    assert not page.locator(".toolbar").is_visible()
+    assert page.locator("#trends-title + figure svg.bars").is_visible()
+    _screenshot(page, tmp_path, "weekly-review-print")
+    page.emulate_media(media="screen")
     # Keyboard: the first Tab reaches the skip link, which leads to the main content.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
@@ -162,6 +169,12 @@ def test_plan_a_call_in_invite_and_record_attendance(
     invitation.refresh_from_db()
     assert invitation.status == m.InvitationStatus.ATTENDED
     assert page.evaluate("document.activeElement.tagName") == "SELECT"
+
+    # The follow-up board.
+    page.click("nav a[href='/follow-ups/']")
+    assert page.locator(".board-column").count() >= 2
+    _screenshot(page, tmp_path, "follow-ups")
+    page.go_back()
 
     # The invitation list for printing.
     page.click(f"a[href='/call-ins/{call_in.pk}/print/']")
