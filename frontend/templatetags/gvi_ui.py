@@ -1,6 +1,7 @@
 """Template helpers: what the user may do (from gvi.policy) and how sure a record is."""
 
 from django import template
+from django.utils.formats import number_format
 
 from gvi.models import Confidence
 from gvi.policy import Action, can
@@ -33,8 +34,7 @@ def get_item(mapping, key):
 
 @register.filter
 def signed(value):
-    """+1.5 / -2 / 0 for a change against the previous weeks."""
+    """+1,5 / -2 / 0 for a change against the previous weeks, in the user's number format."""
     value = round(float(value), 1)
-    if value == int(value):
-        value = int(value)
-    return f"+{value}" if value > 0 else str(value)
+    text = number_format(value, decimal_pos=0 if value == int(value) else 1)
+    return f"+{text}" if value > 0 else text
