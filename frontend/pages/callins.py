@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontend.forms import AttendanceForm, CallInForm, InviteForm
 from frontend.pages.common import add_service_errors, log_read, or_404
+from gvi.policy import Action, can
 from gvi.selectors import callins as selectors
 from gvi.services import callins as services
 
@@ -36,7 +37,9 @@ def call_in_list(request):
 
 
 def _invite_form(request, call_in, data=None):
-    suggested = list(selectors.suggested_invitees(request.user, call_in))
+    # Only those who may invite see (and so read) the suggestions.
+    may_invite = can(request.user, "invitation", Action.CREATE)
+    suggested = list(selectors.suggested_invitees(request.user, call_in)) if may_invite else []
     form = InviteForm(data, choices=[(person.pk, str(person)) for person in suggested])
     if data is None:
         form.initial["source"] = _("Call-in planner")

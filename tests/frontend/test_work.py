@@ -199,3 +199,11 @@ def test_a_partner_sees_and_changes_only_own_follow_ups(client, police, probatio
     )
     other.refresh_from_db()
     assert other.status == m.FollowUpStatus.OPEN
+
+
+def test_an_analyst_sees_the_call_in_but_no_suggestions(client, city, police_analyst):
+    client.force_login(police_analyst)
+    response = client.get(reverse("frontend:call_in_detail", args=[city["call_in"].pk]))
+    assert response.status_code == 200
+    assert response.context["suggested"] == []
+    assert 'name="persons"' not in response.content.decode()
