@@ -1,12 +1,43 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
-from frontend import views
+from frontend.pages import callins, flags, followups, groups, persons, review
 
 app_name = "frontend"
 
 urlpatterns = [
-    path("", views.weekly_review, name="weekly_review"),
+    path("", review.weekly_review, name="weekly_review"),
+    path("review.csv", review.weekly_review_csv, name="weekly_review_csv"),
+    path("review.pdf", review.weekly_review_pdf, name="weekly_review_pdf"),
+    path("groups/", groups.group_list, name="group_list"),
+    path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
+    path("persons/", persons.person_list, name="person_list"),
+    path("persons/<int:pk>/", persons.person_detail, name="person_detail"),
+    path("call-ins/", callins.call_in_list, name="call_in_list"),
+    path("call-ins/<int:pk>/", callins.call_in_detail, name="call_in_detail"),
+    path("call-ins/<int:pk>/print/", callins.call_in_print, name="call_in_print"),
+    path(
+        "call-ins/<int:pk>/invitations/<int:invitation_pk>/attendance/",
+        callins.record_attendance,
+        name="record_attendance",
+    ),
+    path("flags/<int:pk>/", flags.flag_detail, name="flag_detail"),
+    path("follow-ups/", followups.board, name="follow_ups"),
+    path("follow-ups/<int:pk>/status/", followups.change_status, name="follow_up_status"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        # Our own templates: the admin's registration/ templates would otherwise win.
+        auth_views.PasswordChangeView.as_view(
+            template_name="frontend/account/password_change_form.html",
+            success_url=reverse_lazy("frontend:password_change_done"),
+        ),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="frontend/account/password_change_done.html"),
+        name="password_change_done",
+    ),
 ]

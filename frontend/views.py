@@ -1,7 +1,3 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""The page views live in frontend/pages/, one module per topic."""
 
-
-@login_required
-def weekly_review(request):
-    return render(request, "frontend/weekly_review.html")
+from frontend.pages.review import weekly_review  # noqa: F401  (kept for imports of frontend.views)

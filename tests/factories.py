@@ -217,3 +217,58 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     programme = factory.SelfAttribute("owner_organisation.programme")
     title = factory.Sequence(lambda n: f"Uppföljning {n}")
     due_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))
+
+
+# --- Scores, flags and relations (added for the web UI tests) ---------------------------------
+
+
+class GroupRelationFactory(SourcedFactory):
+    class Meta:
+        model = m.GroupRelation
+
+    group_a = factory.SubFactory(GroupFactory, organisation=factory.SelfAttribute("..organisation"))
+    group_b = factory.SubFactory(GroupFactory, organisation=factory.SelfAttribute("..organisation"))
+    kind = m.RelationKind.CONFLICT
+    start_date = dt.date(2025, 6, 1)
+
+
+class ScoringRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ScoringRun
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    as_of = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyFunction(timezone.now)
+    trigger = "test"
+
+
+class GroupScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.GroupScore
+
+    run = factory.SubFactory(ScoringRunFactory)
+    group = factory.SubFactory(GroupFactory)
+    score = 10.0
+    rank = 1
+    incident_count = 1
+
+
+class ScoreContributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ScoreContribution
+
+    group_score = factory.SubFactory(GroupScoreFactory)
+    incident = factory.SubFactory(IncidentFactory)
+    contribution = 5.0
+    detail = factory.LazyFunction(lambda: {"weight": 5, "decay": 1.0, "attribution": 1.0, "confidence": 1.0})
+
+
+class GroupFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.GroupFlag
+
+    group = factory.SubFactory(GroupFactory)
+    programme = factory.SelfAttribute("group.programme")
+    run = factory.SubFactory(ScoringRunFactory, programme=factory.SelfAttribute("..programme"))
+    status = m.FlagStatus.SUGGESTED
+    score = 10.0

@@ -1,0 +1,83 @@
+"""Forms of the coordinators' UI. They parse and label input; the services validate and write."""
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gvi.models import FollowUpStatus, GroupStatus, InvitationStatus
+
+
+class CallInForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("Time"), initial=dt.time(18, 0), widget=forms.TimeInput(attrs={"type": "time"}))
+    venue = forms.CharField(label=_("Venue"), max_length=200)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date") and data.get("time"):
+            data["scheduled_at"] = timezone.make_aware(dt.datetime.combine(data["date"], data["time"]))
+        return data
+
+
+class InviteForm(forms.Form):
+    persons = forms.TypedMultipleChoiceField(label=_("Invitees"), coerce=int, widget=forms.CheckboxSelectMultiple)
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=200,
+        help_text=_("Why they are invited, e.g. a probation decision or case number."),
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["persons"].choices = choices
+
+
+class AttendanceForm(forms.Form):
+    status = forms.ChoiceField(label=_("Attendance"), choices=InvitationStatus.choices)
+
+
+class DecisionForm(forms.Form):
+    CONFIRM, REJECT = "confirm", "reject"
+    reason = forms.CharField(
+        label=_("Reason for the decision"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Kept with the decision. Required for confirming and for rejecting."),
+    )
+    # Given by the button pressed: two submit buttons named "decision".
+    decision = forms.ChoiceField(choices=[(CONFIRM, _("Confirm")), (REJECT, _("Reject"))])
+
+
+class FollowUpStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=FollowUpStatus.choices)
+
+
+class GroupFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or alias"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + GroupStatus.choices)
+    area = forms.TypedChoiceField(label=_("Area"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, areas=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", _("All"))] + [(area.pk, area.name) for area in areas]
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name"), required=False)
+
+
+class FollowUpFilterForm(forms.Form):
+    organisation = forms.TypedChoiceField(label=_("Organisation"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Open and in progress"))] + FollowUpStatus.choices
+    )
+    overdue = forms.BooleanField(label=_("Only overdue"), required=False)
+    q = forms.CharField(label=_("Search"), required=False)
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [("", _("All organisations"))] + [
+            (org.pk, org.name) for org in organisations
+        ]

@@ -1,0 +1,35 @@
+"""What the page views share: 404 for what a user may not see, access logging, form errors."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from gvi.audit import log_access
+
+
+def or_404(obj):
+    """A record the user may not see is reported as not found, never as forbidden."""
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def log_read(request, *, record_kind: str, objects=(), person_ids=(), action: str = "read") -> None:
+    """Record that the user looked at personal data through the UI."""
+    log_access(
+        user=request.user,
+        action=action,
+        record_kind=record_kind,
+        objects=objects,
+        person_ids=person_ids,
+        channel="ui",
+        path=request.get_full_path(),
+    )
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's validation error on the form: on its field when the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

@@ -1,0 +1,86 @@
+"""The follow-up board: per organisation, filterable, with quick status changes."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from frontend.forms import FollowUpFilterForm, FollowUpStatusForm
+from frontend.pages.common import or_404
+from gvi.models import FollowUpStatus
+from gvi.selectors import followups as selectors
+from gvi.services.followups import update_follow_up_status
+
+
+@login_required
+@require_GET
+def board(request):
+    organisations = list(selectors.board_organisations(request.user))
+    data = request.GET if request.GET else {"organisation": request.user.organisation_id or ""}
+    form = FollowUpFilterForm(data, organisations=organisations)
+    filters = form.cleaned_data if form.is_valid() else {}
+    follow_ups = list(
+        selectors.follow_up_board(
+            request.user,
+            organisation_id=filters.get("organisation"),
+            status=filters.get("status") or "",
+            overdue=bool(filters.get("overdue")),
+            q=filters.get("q") or "",
+        )
+    )
+    columns = [
+        {
+            "status": status,
+            "label": label,
+            "cards": [
+                {"follow_up": f, "form": FollowUpStatusForm(initial={"status": f.status}, prefix=f"f{f.pk}")}
+                for f in follow_ups
+                if f.status == status
+            ],
+        }
+        for status, label in FollowUpStatus.choices
+    ]
+    columns = [c for c in columns if c["cards"] or c["status"] in selectors.BOARD_COLUMNS]
+    return render(
+        request,
+        "frontend/followups/board.html",
+        {"form": form, "columns": columns, "count": len(follow_ups), "next": request.get_full_path()},
+    )
+
+
+@login_required
+@require_POST
+def change_status(request, pk: int):
+    follow_up = or_404(selectors.follow_up_for(request.user, pk))
+    form = FollowUpStatusForm(request.POST, prefix=f"f{follow_up.pk}")
+    error = None
+    if form.is_valid():
+        try:
+            follow_up = update_follow_up_status(
+                user=request.user, follow_up=follow_up, status=form.cleaned_data["status"]
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = _("Choose a status.")
+    if request.htmx:
+        card = {
+            "follow_up": follow_up,
+            "form": FollowUpStatusForm(initial={"status": follow_up.status}, prefix=f"f{follow_up.pk}"),
+        }
+        return render(
+            request,
+            "frontend/followups/_card.html",
+            {"card": card, "saved": error is None, "error": error},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Status changed: %(title)s") % {"title": follow_up.title})
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("frontend:follow_ups")

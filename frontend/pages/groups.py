@@ -1,0 +1,57 @@
+"""Groups: the list with score-trend sparklines, and one group's page."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from frontend.charts import relation_network, sparkline
+from frontend.forms import GroupFilterForm
+from frontend.pages.common import log_read, or_404
+from gvi.selectors import groups as selectors
+
+PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def group_list(request):
+    areas = list(selectors.visible_areas(request.user))
+    form = GroupFilterForm(request.GET or None, areas=areas)
+    filters = form.cleaned_data if form.is_valid() else {}
+    groups = selectors.group_list(
+        request.user, status=filters.get("status") or "", area_id=filters.get("area"), q=filters.get("q") or ""
+    )
+    page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
+    runs = selectors.recent_runs(selectors.visible_groups(request.user))
+    trends = selectors.score_trends([group.pk for group in page], runs)
+    rows = [
+        {"group": group, "trend": sparkline(trends[group.pk]), "score": trends[group.pk][-1] if runs else None}
+        for group in page
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "frontend/groups/list.html",
+        {"form": form, "page": page, "rows": rows, "runs": runs, "query": query.urlencode()},
+    )
+
+
+@login_required
+@require_GET
+def group_detail(request, pk: int):
+    data = or_404(selectors.group_detail(request.user, pk))
+    person_ids = sorted({membership.person_id for membership in data.memberships})
+    if person_ids:
+        log_read(request, record_kind="membership", person_ids=person_ids, action="list")
+    return render(
+        request,
+        "frontend/groups/detail.html",
+        {
+            "data": data,
+            "group": data.group,
+            "trend": sparkline(data.trend, width=240, height=48),
+            "network": relation_network(data.group, data.relations),
+        },
+    )

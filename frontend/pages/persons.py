@@ -1,0 +1,33 @@
+"""Persons: a search list, and a person's page. Every read is written to the access log."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from frontend.forms import PersonSearchForm
+from frontend.pages.common import log_read, or_404
+from gvi.selectors import persons as selectors
+
+PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def person_list(request):
+    form = PersonSearchForm(request.GET or None)
+    q = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    page = Paginator(selectors.person_list(request.user, q=q), PAGE_SIZE).get_page(request.GET.get("page"))
+    if page.object_list:
+        log_read(request, record_kind="person", objects=page.object_list, action="search" if q else "list")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "frontend/persons/list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+@require_GET
+def person_detail(request, pk: int):
+    data = or_404(selectors.person_detail(request.user, pk))
+    log_read(request, record_kind="person", objects=[data.person])
+    return render(request, "frontend/persons/detail.html", {"data": data, "person": data.person})

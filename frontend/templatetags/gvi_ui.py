@@ -1,0 +1,40 @@
+"""Template helpers: what the user may do (from gvi.policy) and how sure a record is."""
+
+from django import template
+from django.utils.formats import number_format
+
+from gvi.models import Confidence
+from gvi.policy import Action, can
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def may(context, kind: str, action: str = "read") -> bool:
+    """{% may "flag" "change" as may_decide %}: whether the user may do `action` on `kind` at all."""
+    user = context.get("user")
+    return bool(user is not None and can(user, kind, Action(action)))
+
+
+@register.inclusion_tag("frontend/parts/provenance.html")
+def provenance(record):
+    """A record's source and confidence; unverified records are visibly marked."""
+    return {
+        "source": getattr(record, "source", ""),
+        "confidence": getattr(record, "confidence", ""),
+        "confidence_label": record.get_confidence_display() if hasattr(record, "get_confidence_display") else "",
+        "unverified": getattr(record, "confidence", "") == Confidence.UNVERIFIED,
+    }
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def signed(value):
+    """+1,5 / -2 / 0 for a change against the previous weeks, in the user's number format."""
+    value = round(float(value), 1)
+    text = number_format(value, decimal_pos=0 if value == int(value) else 1)
+    return f"+{text}" if value > 0 else text

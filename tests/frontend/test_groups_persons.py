@@ -1,0 +1,93 @@
+"""Group and person pages: what they show, what they log, and what a user may not see."""
+
+import pytest
+from django.urls import reverse
+
+from gvi import models as m
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_group_list_filters_and_draws_sparklines(coordinator_client, city):
+    group = city["groups"][2]
+    response = coordinator_client.get(reverse("frontend:group_list"), {"q": group.name})
+    rows = response.context["rows"]
+    assert [row["group"] for row in rows] == [group]
+    assert not rows[0]["trend"].empty and len(rows[0]["trend"].points.split()) == 5
+    assert "<polyline" in response.content.decode()
+    by_alias = coordinator_client.get(reverse("frontend:group_list"), {"q": "A alias 2"})
+    assert [row["group"] for row in by_alias.context["rows"]] == [group]
+    dissolved = coordinator_client.get(reverse("frontend:group_list"), {"status": "dissolved"})
+    assert dissolved.context["rows"] == []
+
+
+def test_group_page_shows_members_relations_and_reach(coordinator_client, city, police_coordinator):
+    group = city["groups"][0]
+    response = coordinator_client.get(reverse("frontend:group_detail", args=[group.pk]))
+    data = response.context["data"]
+    members = {membership.person for membership in data.memberships}
+    assert members == {ms.person for ms in city["memberships"] if ms.group_id == group.pk}
+    assert {relation.kind for relation in data.relations} == {"conflict", "alliance"}
+    assert len(response.context["network"].nodes) == 3
+    html = response.content.decode()
+    assert "edge-conflict" in html and "edge-alliance" in html
+    # Only active memberships count in the reach; proposed ones are listed but not counted.
+    active = [ms for ms in city["memberships"] if ms.group_id == group.pk and ms.status == "active"]
+    assert data.reach["members"] == len(active)
+    logged = m.AccessLog.objects.filter(user=police_coordinator, record_kind="membership", channel="ui")
+    assert set(logged.values_list("person_id", flat=True)) == {p.pk for p in members}
+
+
+def test_person_page_shows_provenance_marks_unverified_and_logs_the_read(coordinator_client, city, police_coordinator):
+    person = city["persons"][0]  # index 0: unverified
+    assert person.confidence == m.Confidence.UNVERIFIED
+    response = coordinator_client.get(reverse("frontend:person_detail", args=[person.pk]))
+    html = response.content.decode()
+    assert person.source in html
+    assert 'class="provenance unverified"' in html
+    data = response.context["data"]
+    assert data.memberships and data.supervisions and data.involvements and data.risk_assessments
+    log = m.AccessLog.objects.get(user=police_coordinator, record_kind="person", person_id=person.pk)
+    assert log.channel == "ui" and log.action == "read" and log.path.endswith(f"/persons/{person.pk}/")
+
+
+def test_a_partner_does_not_see_another_organisations_risk_assessments(client, city, civil_society_partner):
+    person = city["persons"][1]  # an adult with a probation risk assessment
+    client.force_login(civil_society_partner)
+    response = client.get(reverse("frontend:person_detail", args=[person.pk]))
+    assert response.status_code == 200
+    assert response.context["data"].risk_assessments == []
+    assert m.RiskAssessment.objects.filter(person=person).exists()
+
+
+def test_records_of_another_programme_are_not_found(client, city, other_programme_officer):
+    client.force_login(other_programme_officer)
+    for url in [
+        reverse("frontend:group_detail", args=[city["groups"][0].pk]),
+        reverse("frontend:person_detail", args=[city["persons"][1].pk]),
+        reverse("frontend:flag_detail", args=[city["suggested"].pk]),
+        reverse("frontend:call_in_detail", args=[city["call_in"].pk]),
+    ]:
+        assert client.get(url).status_code == 404, url
+    assert not m.AccessLog.objects.filter(user=other_programme_officer, record_kind="person").exists()
+
+
+def test_an_analyst_does_not_see_minors(client, police, police_analyst):
+    minor = f.PersonFactory(organisation=police, date_of_birth=f.timezone.localdate().replace(year=2015))
+    client.force_login(police_analyst)
+    assert client.get(reverse("frontend:person_detail", args=[minor.pk])).status_code == 404
+    assert minor not in client.get(reverse("frontend:person_list")).context["page"].object_list
+
+
+def test_person_search_finds_by_name_and_logs_the_list(coordinator_client, city, police_coordinator):
+    person = f.PersonFactory(organisation=city["groups"][0].organisation, first_name="Zäta", last_name="Östling")
+    # Every word must match, in either name. (SQLite folds the case of ASCII letters only.)
+    response = coordinator_client.get(reverse("frontend:person_list"), {"q": "Östling zäta"})
+    assert list(response.context["page"].object_list) == [person]
+    assert m.AccessLog.objects.filter(user=police_coordinator, action="search", person_id=person.pk).exists()
+
+
+def test_login_is_required(client):
+    response = client.get(reverse("frontend:group_list"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("frontend:login"))

@@ -1,0 +1,48 @@
+"""Every page renders with a bounded number of queries that does not grow with the rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.frontend.conftest import build_city
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 40
+
+
+def _pages(city):
+    return {
+        "weekly review": reverse("frontend:weekly_review"),
+        "weekly review csv": reverse("frontend:weekly_review_csv"),
+        "groups": reverse("frontend:group_list"),
+        "group": reverse("frontend:group_detail", args=[city["groups"][0].pk]),
+        "persons": reverse("frontend:person_list"),
+        "person": reverse("frontend:person_detail", args=[city["persons"][0].pk]),
+        "call-ins": reverse("frontend:call_in_list"),
+        "call-in": reverse("frontend:call_in_detail", args=[city["call_in"].pk]),
+        "invitation list": reverse("frontend:call_in_print", args=[city["call_in"].pk]),
+        "flag": reverse("frontend:flag_detail", args=[city["suggested"].pk]),
+        "follow-ups": reverse("frontend:follow_ups") + "?organisation=",
+    }
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def test_query_count_does_not_grow_with_rows(
+    coordinator_client, police, probation, city, django_assert_max_num_queries
+):
+    pages = _pages(city)
+    small = {name: _count(coordinator_client, url) for name, url in pages.items()}
+    # Four times the groups, persons, incidents, invitations, follow-ups ... of the first city.
+    build_city(police, probation, scale=4, prefix="B", with_flags=False)
+    for name, url in pages.items():
+        with django_assert_max_num_queries(MAX_QUERIES):
+            large = _count(coordinator_client, url)
+        assert large == small[name], f"{name}: {small[name]} queries with few rows, {large} with many"
