@@ -1,0 +1,88 @@
+"""Fast, bounded-memory writes for the seed: COPY on PostgreSQL, bulk_create elsewhere.
+
+Rows are plain tuples in the order of the given field names (attnames such as
+`person_id`). Primary keys the seed needs to reference are reserved up front with
+`reserve`, so nothing has to be read back after an insert.
+
+These writes skip `save()` and its signals, so django-simple-history records no history
+rows for seed data. That is deliberate: seed data has no past to keep.
+"""
+
+from collections.abc import Iterable, Sequence
+from itertools import islice
+
+from django.apps import apps
+from django.db import connection
+from django.db.models import JSONField
+from psycopg.types.json import Jsonb
+
+# Rows per bulk_create call and per chunk handed to COPY: keeps memory flat.
+BATCH_SIZE = 2000
+
+
+def chunked(rows: Iterable, size: int):
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class Sink:
+    def __init__(self):
+        self.use_copy = connection.vendor == "postgresql"
+        self._next_id: dict[type, int] = {}
+        self.counts: dict[str, int] = {}
+
+    def reserve(self, model, n: int) -> int:
+        """Reserve `n` consecutive primary keys for `model`; return the first."""
+        if n <= 0:
+            return 0
+        table = model._meta.db_table
+        if self.use_copy:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, model._meta.pk.column])
+                (sequence,) = cursor.fetchone()
+                # One statement: nextval() is evaluated once, setval() moves past the block.
+                cursor.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, n])
+                (last,) = cursor.fetchone()
+            return last - n + 1
+        if model not in self._next_id:
+            with connection.cursor() as cursor:
+                cursor.execute(f'SELECT MAX("{model._meta.pk.column}") FROM "{table}"')
+                self._next_id[model] = (cursor.fetchone()[0] or 0) + 1
+        first = self._next_id[model]
+        self._next_id[model] = first + n
+        return first
+
+    def write(self, model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
+        """Insert `rows` (tuples in `fields` order) into `model`'s table; return how many."""
+        total = 0
+        if self.use_copy:
+            model_fields = [model._meta.get_field(name) for name in fields]
+            columns = ", ".join(f'"{field.column}"' for field in model_fields)
+            json_columns = [i for i, field in enumerate(model_fields) if isinstance(field, JSONField)]
+            # Django's cursor wraps a psycopg 3 cursor, whose copy() streams rows to the server.
+            statement = f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN'
+            with connection.cursor() as wrapper, wrapper.cursor.copy(statement) as copy:
+                for row in rows:
+                    if json_columns:
+                        row = list(row)
+                        for i in json_columns:
+                            row[i] = Jsonb(row[i])
+                    copy.write_row(row)
+                    total += 1
+        else:
+            for chunk in chunked(rows, BATCH_SIZE):
+                model.objects.bulk_create(
+                    [model(**dict(zip(fields, row, strict=True))) for row in chunk], batch_size=BATCH_SIZE
+                )
+                total += len(chunk)
+        label = model._meta.label
+        self.counts[label] = self.counts.get(label, 0) + total
+        return total
+
+    def analyze(self) -> None:
+        """Fresh planner statistics after a big load (PostgreSQL only)."""
+        if self.use_copy:
+            with connection.cursor() as cursor:
+                for label in self.counts:
+                    cursor.execute(f'ANALYZE "{apps.get_model(label)._meta.db_table}"')
