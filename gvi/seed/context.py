@@ -83,6 +83,17 @@ class Context:
     flag_id: int | None = None
     flag_confirmed_on: dt.date | None = None
 
+    def __post_init__(self):
+        self.random = self.rng.random  # bound once: the hot loops call it millions of times
+
+    def between(self, low: int, high: int) -> int:
+        """A random integer in [low, high]; cheaper than rng.randint in hot loops."""
+        return low + int(self.random() * (high - low + 1))
+
+    def pick(self, table: tuple):
+        """A random item of a table from `weighted_table` (or any sequence)."""
+        return table[int(self.random() * len(table))]
+
     def tracked(self) -> tuple:
         # The seed is "the system": created_by and updated_by stay empty (see TrackedModel).
         return (self.now, self.now, None, None)
@@ -91,7 +102,7 @@ class Context:
         return (*self.tracked(), self.programme_id, self.orgs[org], source, confidence or self.confidence())
 
     def confidence(self) -> str:
-        return self.rng.choices(_CONFIDENCES, cum_weights=_CONFIDENCE_CUM)[0]
+        return self.pick(CONFIDENCE_TABLE)
 
     def days_ago(self, days: int) -> dt.date:
         return self.today - dt.timedelta(days=days)
@@ -99,12 +110,13 @@ class Context:
     def coordinator(self, org: str = OrganisationKind.POLICE) -> int:
         return self.users[(org, "coordinator")]
 
-    def weighted(self, items: list, weights: list[float]):
-        return self.rng.choices(items, weights=weights)[0]
+
+def weighted_table(weights: dict) -> tuple:
+    """Each key repeated by its (integer) weight: a uniform pick from it is a weighted pick."""
+    return tuple(key for key, weight in weights.items() for _ in range(weight))
 
 
-_CONFIDENCES = list(CONFIDENCE_WEIGHTS)
-_CONFIDENCE_CUM = list(accumulate(CONFIDENCE_WEIGHTS.values()))
+CONFIDENCE_TABLE = weighted_table(CONFIDENCE_WEIGHTS)
 
 
 def zipf_cum_weights(n: int, exponent: float) -> list[float]:

@@ -18,7 +18,7 @@ from gvi.models import (
     VerificationStatus,
 )
 from gvi.seed import names
-from gvi.seed.context import SOURCED, Context, zipf_cum_weights
+from gvi.seed.context import SOURCED, Context, weighted_table, zipf_cum_weights
 
 POLICE = OrganisationKind.POLICE
 CHUNK = 20_000
@@ -39,8 +39,7 @@ VERIFICATION_WEIGHTS = {
     VerificationStatus.DISPUTED: 8,
     VerificationStatus.UNFOUNDED: 4,
 }
-SUSPECT_COUNTS = [0, 1, 2, 3]
-SUSPECT_WEIGHTS = [15, 50, 25, 10]
+SUSPECT_COUNTS = weighted_table({0: 3, 1: 10, 2: 5, 3: 2})
 FULL_SHARE = Decimal("1.000")
 HALF_SHARE = Decimal("0.500")
 
@@ -58,12 +57,13 @@ INCIDENT_FIELDS = (
 )
 
 
-def casualties(rng, incident_type: str) -> tuple[int, int]:
+def casualties(ctx: Context, incident_type: str) -> tuple[int, int]:
     """(killed, injured), plausible for the type."""
+    rng = ctx.rng
     if incident_type == IncidentType.HOMICIDE:
         return (2 if rng.random() < 0.1 else 1), (1 if rng.random() < 0.2 else 0)
     if incident_type == IncidentType.SHOOTING:
-        return (1 if rng.random() < 0.12 else 0), (rng.randint(1, 2) if rng.random() < 0.35 else 0)
+        return (1 if rng.random() < 0.12 else 0), (ctx.between(1, 2) if rng.random() < 0.35 else 0)
     if incident_type == IncidentType.ATTEMPTED_MURDER:
         return 0, (1 if rng.random() < 0.6 else 0)
     if incident_type == IncidentType.EXPLOSION:
@@ -84,11 +84,12 @@ class IncidentGenerator:
         self.statuses = list(VERIFICATION_WEIGHTS)
         self.status_weights = list(VERIFICATION_WEIGHTS.values())
         self.year_suffix = ctx.today.year % 100
+        self.number = 0
 
     def occurred_at(self) -> dt.datetime:
-        rng = self.rng
-        days = int(rng.triangular(0, 56, 0)) if rng.random() < 0.25 else rng.randint(0, 364)
-        return self.ctx.now - dt.timedelta(days=days, seconds=rng.randint(60, 86_399))
+        ctx, rng = self.ctx, self.rng
+        days = int(rng.triangular(0, 56, 0)) if rng.random() < 0.25 else ctx.between(0, 364)
+        return ctx.now - dt.timedelta(days=days, seconds=ctx.between(60, 86_399))
 
     def chunk(self, first_id: int, count: int):
         ctx, rng = self.ctx, self.rng
@@ -100,13 +101,14 @@ class IncidentGenerator:
             incident_id = first_id + offset
             group = groups[offset] if rng.random() < ATTRIBUTED_SHARE else None
             incident_type = types[offset]
-            killed, injured = casualties(rng, incident_type)
+            killed, injured = casualties(ctx, incident_type)
             if group is not None and rng.random() < 0.8:
-                area = rng.choice(ctx.group_areas[group])
+                area = ctx.pick(ctx.group_areas[group])
             else:
-                area = rng.choice(ctx.area_ids)
-            place = f"{rng.choice(names.AREA_FIRST)}{rng.choice(names.STREET_SUFFIXES)} {rng.randint(1, 60)}"
-            source = f"5000-K{100_000 + incident_id}-{self.year_suffix:02d}"
+                area = ctx.pick(ctx.area_ids)
+            place = f"{ctx.pick(names.AREA_FIRST)}{ctx.pick(names.STREET_SUFFIXES)} {ctx.between(1, 60)}"
+            self.number += 1  # report numbers count within this seed, not by database id
+            source = f"5000-K{100_000 + self.number}-{self.year_suffix:02d}"
             incidents.append(
                 (
                     incident_id,
@@ -127,7 +129,7 @@ class IncidentGenerator:
                 rivals = ctx.rivals[group]
                 if rivals and rng.random() < 0.15:
                     # Both sides of a conflict share the incident.
-                    rival = rng.choice(rivals)
+                    rival = ctx.pick(rivals)
                     ctx.group_incidents[rival] += 1
                     attributions.append((incident_id, ctx.group_ids[group], HALF_SHARE, *ctx.sourced(POLICE, source)))
                     attributions.append((incident_id, ctx.group_ids[rival], HALF_SHARE, *ctx.sourced(POLICE, source)))
@@ -143,21 +145,21 @@ class IncidentGenerator:
         rows = []
         if group is not None and ctx.members[group]:
             pool = ctx.members[group]
-            count = min(len(pool), rng.choices(SUSPECT_COUNTS, weights=SUSPECT_WEIGHTS)[0])
-            for person in rng.sample(pool, count):
+            count = min(len(pool), ctx.pick(SUSPECT_COUNTS))
+            for person in rng.sample(pool, count) if count > 1 else [ctx.pick(pool)] if count else []:
                 rows.append((incident_id, person, InvolvementRole.SUSPECT, *ctx.sourced(POLICE, source)))
         if rng.random() < 0.45:
             victim = None
             rivals = ctx.rivals[group] if group is not None else []
             if rivals and rng.random() < 0.5:
-                pool = ctx.members[rng.choice(rivals)]
-                victim = rng.choice(pool) if pool else None
+                pool = ctx.members[ctx.pick(rivals)]
+                victim = ctx.pick(pool) if pool else None
             if victim is None and ctx.non_members:
-                victim = rng.choice(ctx.non_members)
+                victim = ctx.pick(ctx.non_members)
             if victim is not None:
                 rows.append((incident_id, victim, InvolvementRole.VICTIM, *ctx.sourced(POLICE, source)))
         if rng.random() < 0.25 and ctx.non_members:
-            witness = rng.choice(ctx.non_members)
+            witness = ctx.pick(ctx.non_members)
             rows.append((incident_id, witness, InvolvementRole.WITNESS, *ctx.sourced(POLICE, source)))
         return rows
 

@@ -21,13 +21,16 @@ from gvi.models import (
 )
 from gvi.models.people import years_before
 from gvi.seed import names
-from gvi.seed.context import SOURCED, Context, zipf_cum_weights
+from gvi.seed.context import SOURCED, Context, weighted_table, zipf_cum_weights
 
 POLICE = OrganisationKind.POLICE
 PROBATION = OrganisationKind.PROBATION
 MUNICIPALITY = OrganisationKind.MUNICIPALITY
 
 CHUNK = 10_000
+SUPERVISION_KINDS = weighted_table(
+    {SupervisionKind.PROBATION: 11, SupervisionKind.CONDITIONAL_RELEASE: 8, SupervisionKind.OTHER: 1}
+)
 MEMBER_SHARE = 0.78
 STATUS_WEIGHTS = {
     MembershipStatus.ACTIVE: 72,
@@ -66,11 +69,11 @@ MEMBERSHIP_FIELDS = (
 
 
 def _source_reference(ctx: Context, code: str, year: int) -> str:
-    number = ctx.rng.randint(1000, 99999)
+    number = ctx.between(1000, 99999)
     return {
         "own_statement": f"Förhörsprotokoll {year}-{number}",
         "joint_offence": f"Dnr 5000-K{number}-{year % 100:02d}",
-        "graded_intelligence": f"UR-{year}-{number} ({ctx.rng.choice('ABC')}{ctx.rng.randint(1, 3)})",
+        "graded_intelligence": f"UR-{year}-{number} ({ctx.pick('ABC')}{ctx.between(1, 3)})",
         "probation_information": f"Kriminalvården dnr {year}-{number}",
         "social_services_information": f"Socialtjänsten dnr SN {year}/{number}",
     }[code]
@@ -82,35 +85,33 @@ class PersonGenerator:
         self.rng = ctx.rng
         self.group_cum = zipf_cum_weights(ctx.scale.groups, 0.5)
         self.group_indexes = range(ctx.scale.groups)
-        self.statuses = list(STATUS_WEIGHTS)
-        self.status_weights = list(STATUS_WEIGHTS.values())
+        self.statuses = weighted_table(STATUS_WEIGHTS)
         self.criteria = list(ctx.criteria)
         self.minor_cutoff = years_before(ctx.today, settings.GVI_MINOR_AGE)
         ctx.members = [[] for _ in ctx.group_ids]
         ctx.active_members = [[] for _ in ctx.group_ids]
-        self.contests = []
 
     def date_of_birth(self, member: bool) -> dt.date:
-        rng = self.rng
+        ctx, rng = self.ctx, self.rng
         if member:
-            age = rng.randint(15, 17) if rng.random() < 0.13 else int(rng.triangular(18, 40, 21))
+            age = ctx.between(15, 17) if rng.random() < 0.13 else int(rng.triangular(18, 40, 21))
         else:
             age = int(rng.triangular(14, 70, 24))
-        return years_before(self.ctx.today, age) - dt.timedelta(days=rng.randint(0, 364))
+        return years_before(ctx.today, age) - dt.timedelta(days=ctx.between(0, 364))
 
     def person(self, person_id: int, member: bool, group: int | None) -> tuple:
         ctx, rng = self.ctx, self.rng
         male = rng.random() < (0.92 if member else 0.55)
         sex = Sex.MALE if male else Sex.FEMALE
-        first = rng.choice(names.MALE_FIRST_NAMES if male else names.FEMALE_FIRST_NAMES)
+        first = ctx.pick(names.MALE_FIRST_NAMES if male else names.FEMALE_FIRST_NAMES)
         dob = self.date_of_birth(member)
         near_group = group is not None and rng.random() < 0.7
-        area = ctx.group_areas[group][0] if near_group else rng.choice(ctx.area_ids)
-        owner = POLICE if rng.random() < 0.8 else rng.choice([PROBATION, MUNICIPALITY])
+        area = ctx.group_areas[group][0] if near_group else ctx.pick(ctx.area_ids)
+        owner = POLICE if rng.random() < 0.8 else ctx.pick([PROBATION, MUNICIPALITY])
         if dob > self.minor_cutoff:
             ctx.minors.append(person_id)
-        source = f"Polisen {ctx.city}, UR-{ctx.today.year}-{rng.randint(1000, 99999)}"
-        return (person_id, first, rng.choice(names.SURNAMES), dob, sex, area, "", "", *ctx.sourced(owner, source))
+        source = f"Polisen {ctx.city}, UR-{ctx.today.year}-{ctx.between(1000, 99999)}"
+        return (person_id, first, ctx.pick(names.SURNAMES), dob, sex, area, "", "", *ctx.sourced(owner, source))
 
     def membership(self, person_id: int, dob: dt.date, group: int, status: str, earlier: bool = False) -> tuple:
         ctx, rng = self.ctx, self.rng
@@ -120,16 +121,16 @@ class PersonGenerator:
         end = review_due = decided_by = decided_at = None
         reason = ""
         if earlier:
-            start = max(earliest, ctx.days_ago(rng.randint(500, 1400)))
-            end = min(ctx.days_ago(1), start + dt.timedelta(days=rng.randint(60, 400)))
+            start = max(earliest, ctx.days_ago(ctx.between(500, 1400)))
+            end = min(ctx.days_ago(1), start + dt.timedelta(days=ctx.between(60, 400)))
         elif status == MembershipStatus.PROPOSED:
-            start = max(earliest, ctx.days_ago(rng.randint(1, 60)))
+            start = max(earliest, ctx.days_ago(ctx.between(1, 60)))
         else:
-            start = max(earliest, ctx.days_ago(rng.randint(60, 1100)))
-        decided = start + dt.timedelta(days=rng.randint(1, 30))
+            start = max(earliest, ctx.days_ago(ctx.between(60, 1100)))
+        decided = start + dt.timedelta(days=ctx.between(1, 30))
         if status == MembershipStatus.ACTIVE:
             # Re-reviewed within the period, so the next review lies ahead.
-            decided = max(decided, ctx.days_ago(rng.randint(0, review_days - 1)))
+            decided = max(decided, ctx.days_ago(ctx.between(0, review_days - 1)))
             review_due = decided + dt.timedelta(days=review_days)
             reason = "Kriterierna uppfyllda och styrkta."
         elif status == MembershipStatus.REJECTED:
@@ -139,7 +140,7 @@ class PersonGenerator:
             reason = "Inte omprövad inom tiden."
         elif status == MembershipStatus.ENDED:
             if end is None:
-                end = min(ctx.days_ago(1), start + dt.timedelta(days=rng.randint(60, 500)))
+                end = min(ctx.days_ago(1), start + dt.timedelta(days=ctx.between(60, 500)))
             reason = "Personen har lämnat gruppen."
         if end is not None and end < start:
             end = start
@@ -153,8 +154,8 @@ class PersonGenerator:
         role = MembershipRole.ASSOCIATE if rng.random() < 0.25 else MembershipRole.MEMBER
         if key and rng.random() < 0.5:
             role = MembershipRole.LEADER
-        owner = POLICE if rng.random() < 0.85 else rng.choice([PROBATION, MUNICIPALITY])
-        source = f"Polisen {ctx.city}, beslut om registrering {start.year}-{rng.randint(100, 9999)}"
+        owner = POLICE if rng.random() < 0.85 else ctx.pick([PROBATION, MUNICIPALITY])
+        source = f"Polisen {ctx.city}, beslut om registrering {start.year}-{ctx.between(100, 9999)}"
         return (
             person_id,
             ctx.group_ids[group],
@@ -175,23 +176,25 @@ class PersonGenerator:
         """Rows of persons, memberships, evidence and supervision for `count` persons."""
         ctx, rng = self.ctx, self.rng
         persons, memberships, supervisions = [], [], []
-        for person_id in range(first_id, first_id + count):
+        groups = rng.choices(self.group_indexes, cum_weights=self.group_cum, k=count)
+        others = rng.choices(self.group_indexes, cum_weights=self.group_cum, k=count)
+        for offset, person_id in enumerate(range(first_id, first_id + count)):
             member = rng.random() < MEMBER_SHARE
-            group = rng.choices(self.group_indexes, cum_weights=self.group_cum)[0] if member else None
+            group = groups[offset] if member else None
             person = self.person(person_id, member, group)
             persons.append(person)
             if not member:
                 ctx.non_members.append(person_id)
                 continue
             dob = person[3]
-            status = rng.choices(self.statuses, weights=self.status_weights)[0]
+            status = ctx.pick(self.statuses)
             memberships.append(self.membership(person_id, dob, group, status))
             if status in (MembershipStatus.ACTIVE, MembershipStatus.PROPOSED):
                 ctx.members[group].append(person_id)
             if status == MembershipStatus.ACTIVE:
                 ctx.active_members[group].append(person_id)
             if rng.random() < 0.1 and ctx.scale.groups > 1:
-                other = rng.choices(self.group_indexes, cum_weights=self.group_cum)[0]
+                other = others[offset]
                 if other != group:
                     memberships.append(self.membership(person_id, dob, other, MembershipStatus.ENDED, earlier=True))
             if dob <= self.minor_cutoff and rng.random() < 0.22:
@@ -200,23 +203,23 @@ class PersonGenerator:
 
     def supervision(self, person_id: int) -> tuple:
         ctx, rng = self.ctx, self.rng
-        kind = rng.choices(list(SupervisionKind), weights=[55, 40, 5])[0]
-        start = ctx.days_ago(rng.randint(30, 700))
+        kind = ctx.pick(SUPERVISION_KINDS)
+        start = ctx.days_ago(ctx.between(30, 700))
         roll = rng.random()
         if roll < 0.2:
-            end = ctx.today + dt.timedelta(days=rng.randint(0, 30))  # ends within 30 days
+            end = ctx.today + dt.timedelta(days=ctx.between(0, 30))  # ends within 30 days
         elif roll < 0.8:
-            end = ctx.today + dt.timedelta(days=rng.randint(31, 600))
+            end = ctx.today + dt.timedelta(days=ctx.between(31, 600))
         else:
-            end = min(ctx.days_ago(1), start + dt.timedelta(days=rng.randint(30, 365)))
+            end = min(ctx.days_ago(1), start + dt.timedelta(days=ctx.between(30, 365)))
         if end >= ctx.today:
             ctx.supervised.add(person_id)
-        source = f"Kriminalvården dnr {start.year}-{rng.randint(1000, 99999)}"
+        source = f"Kriminalvården dnr {start.year}-{ctx.between(1000, 99999)}"
         return (person_id, kind, start, end, *ctx.sourced(PROBATION, source, "confirmed"))
 
     def evidence(self, membership_id: int, row: tuple) -> list[tuple]:
-        rng = self.rng
-        count = 1 if row[6] == MembershipStatus.REJECTED else rng.randint(2, min(4, len(self.criteria)))
+        ctx, rng = self.ctx, self.rng
+        count = 1 if row[6] == MembershipStatus.REJECTED else ctx.between(2, min(4, len(self.criteria)))
         year = row[2].year
         return [
             (membership_id, self.ctx.criteria[code], _source_reference(self.ctx, code, year), "")
@@ -225,7 +228,7 @@ class PersonGenerator:
 
     def contest(self, membership_id: int, row: tuple) -> tuple:
         ctx = self.ctx
-        received = ctx.days_ago(self.rng.randint(0, 40))
+        received = ctx.days_ago(self.ctx.between(0, 40))
         return (
             ctx.programme_id,
             row[0],

@@ -9,6 +9,7 @@ rows for seed data. That is deliberate: seed data has no past to keep.
 """
 
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from itertools import islice
 
 from django.apps import apps
@@ -79,6 +80,51 @@ class Sink:
         label = model._meta.label
         self.counts[label] = self.counts.get(label, 0) + total
         return total
+
+    @contextmanager
+    def bulk_load(self, models):
+        """Load the big tables the way PostgreSQL's manual advises ("Populating a Database").
+
+        Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: every copied row would queue
+        one check per foreign key, all run one by one at COMMIT (minutes for millions of rows).
+        So the foreign keys and the plain indexes are dropped for the load and recreated after
+        it, which checks and builds each in one pass. Primary keys and unique constraints stay.
+        All of it happens inside the seed's transaction: on failure everything rolls back.
+        """
+        if not self.use_copy:
+            yield
+            return
+        tables = [model._meta.db_table for model in models]
+        foreign_keys, indexes = [], []
+        with connection.cursor() as cursor:
+            # Run the deferred checks queued so far: ALTER TABLE refuses tables with pending ones.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+                [tables],
+            )
+            foreign_keys = cursor.fetchall()
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+                " WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique",
+                [tables],
+            )
+            indexes = cursor.fetchall()
+            for table, name, _definition in foreign_keys:
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {name}")
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            for table, name, definition in foreign_keys:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
     def analyze(self) -> None:
         """Fresh planner statistics after a big load (PostgreSQL only)."""
