@@ -9,7 +9,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from gvi.models import GroupAttribution, Incident, Involvement, Membership, MembershipEvidence, Person, Supervision
+from gvi.models import (
+    GroupAttribution,
+    Incident,
+    Involvement,
+    Membership,
+    MembershipEvidence,
+    Person,
+    Programme,
+    Supervision,
+)
 from gvi.seed import casework, groups, incidents, interventions, names, organisations, people
 from gvi.seed.context import SCALES, Context
 from gvi.seed.sink import Sink
@@ -19,7 +28,7 @@ BIG_MODELS = [Person, Membership, MembershipEvidence, Supervision, Incident, Gro
 
 
 class SeedRefused(Exception):
-    """Seeding is refused (production)."""
+    """Seeding is refused: production, or the programme exists already."""
 
 
 def run(
@@ -40,6 +49,8 @@ def run(
     rng = random.Random(seed)
     now = (now or timezone.now()).replace(second=0, microsecond=0)
     drawn_city = rng.choice(names.CITIES)  # drawn even when overridden: the rest stays the same
+    if Programme.objects.filter(city=city or drawn_city).exists():
+        raise SeedRefused(f"A programme for {city or drawn_city} exists already: choose another --city or --seed.")
     ctx = Context(
         rng=rng,
         sink=Sink(),

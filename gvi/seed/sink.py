@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import JSONField
 from psycopg.types.json import Jsonb
 
-# Rows per bulk_create call and per chunk handed to COPY: keeps memory flat.
+# Rows per bulk_create call: with the generators feeding it, memory stays flat.
 BATCH_SIZE = 2000
 
 

@@ -167,3 +167,10 @@ def test_same_seed_gives_same_data(db):
     first, second, other = (fingerprint(m.Programme.objects.get(city=c)) for c in ("Ettby", "Tvåby", "Treby"))
     assert first == second
     assert first != other
+
+
+def test_a_second_run_with_the_same_city_is_refused_clearly(seeded):
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("seed", "--scale", "small", "--seed", "3", verbosity=0)
+    call_command("seed", "--scale", "small", "--seed", "3", "--city", "Andraby", verbosity=0)
+    assert m.Programme.objects.count() == 2

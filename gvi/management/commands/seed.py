@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from gvi.models import Programme
 from gvi.seed.context import SCALES
-from gvi.seed.runner import run
+from gvi.seed.runner import SeedRefused, run
 
 
 class Command(BaseCommand):
@@ -23,9 +23,10 @@ class Command(BaseCommand):
         if if_empty and Programme.objects.exists():
             self.stdout.write("A programme exists already: nothing seeded.")
             return
-        if city and Programme.objects.filter(city=city).exists():
-            raise CommandError(f"A programme for {city} exists already.")
         log = self.stdout.write if verbosity > 1 else (lambda message: None)
-        counts = run(scale=scale, seed=seed, city=city, log=log)
+        try:
+            counts = run(scale=scale, seed=seed, city=city, log=log)
+        except SeedRefused as refusal:
+            raise CommandError(str(refusal)) from refusal
         summary = ", ".join(f"{label.split('.')[-1]} {count}" for label, count in sorted(counts.items()) if count)
         self.stdout.write(self.style.SUCCESS(f"Seeded scale {scale} (seed {seed}): {summary}"))
