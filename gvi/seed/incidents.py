@@ -1,8 +1,8 @@
 """A year of incidents, skewed toward a few groups, with involvements and attributions.
 
 The skew is Zipf over the group ranks (rank 1 = index 0), so a handful of groups carry
-most of the violence, as in the police's own picture. A quarter of the incidents fall in
-the last eight weeks, rising toward today, so the weekly review shows a trend.
+most of the violence, as in the police's own picture. Some incidents are added to the
+last eight weeks, rising toward today, so the weekly review shows a trend.
 """
 
 import datetime as dt
@@ -24,6 +24,7 @@ POLICE = OrganisationKind.POLICE
 CHUNK = 20_000
 ZIPF_EXPONENT = 1.1
 ATTRIBUTED_SHARE = 0.85
+RECENT_SHARE = 0.15  # extra incidents in the last eight weeks, rising toward today
 
 TYPE_WEIGHTS = {
     IncidentType.SHOOTING: 34,
@@ -38,6 +39,14 @@ VERIFICATION_WEIGHTS = {
     VerificationStatus.REPORTED: 28,
     VerificationStatus.DISPUTED: 8,
     VerificationStatus.UNFOUNDED: 4,
+}
+DESCRIPTIONS = {
+    IncidentType.SHOOTING: ("Skottlossning mot person utomhus.", "Skott avlossade mot bostad."),
+    IncidentType.EXPLOSION: ("Detonation vid entré till flerbostadshus.", "Sprängladdning vid bil."),
+    IncidentType.SERIOUS_ASSAULT: ("Grov misshandel i trapphus.", "Knivskuren efter bråk."),
+    IncidentType.ARMED_THREAT: ("Hot med skjutvapen mot ungdom.", "Hotad med kniv vid tunnelbanan."),
+    IncidentType.ATTEMPTED_MURDER: ("Skjuten i benet, överlevde.", "Flera skott mot bil."),
+    IncidentType.HOMICIDE: ("Man skjuten till döds.", "Person avliden efter knivhugg."),
 }
 SUSPECT_COUNTS = weighted_table({0: 3, 1: 10, 2: 5, 3: 2})
 FULL_SHARE = Decimal("1.000")
@@ -88,7 +97,7 @@ class IncidentGenerator:
 
     def occurred_at(self) -> dt.datetime:
         ctx, rng = self.ctx, self.rng
-        days = int(rng.triangular(0, 56, 0)) if rng.random() < 0.25 else ctx.between(0, 364)
+        days = int(rng.triangular(0, 56, 0)) if rng.random() < RECENT_SHARE else ctx.between(0, 364)
         return ctx.now - dt.timedelta(days=days, seconds=ctx.between(60, 86_399))
 
     def chunk(self, first_id: int, count: int):
@@ -119,7 +128,7 @@ class IncidentGenerator:
                     killed,
                     injured,
                     statuses[offset],
-                    "",
+                    ctx.pick(DESCRIPTIONS[incident_type]),
                     *ctx.sourced(POLICE, source),
                 )
             )

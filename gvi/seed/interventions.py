@@ -146,8 +146,10 @@ def seed_enforcement(ctx: Context) -> None:
 
 def _speaker_name(ctx: Context, kind: str) -> str:
     rng = ctx.rng
-    first = rng.choice(names.MALE_FIRST_NAMES + names.FEMALE_FIRST_NAMES)
-    return f"{first} {rng.choice(names.SURNAMES)}, {rng.choice(names.SPEAKER_TITLES[kind])}"
+    title = rng.choice(names.SPEAKER_TITLES[kind])
+    female = title.startswith("mamma") or rng.random() < 0.5
+    first = rng.choice(names.FEMALE_FIRST_NAMES if female else names.MALE_FIRST_NAMES)
+    return f"{first} {rng.choice(names.SURNAMES)}, {title}"
 
 
 def seed_call_ins(ctx: Context) -> list[tuple[int, int, dt.date]]:
