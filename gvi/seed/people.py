@@ -66,6 +66,20 @@ MEMBERSHIP_FIELDS = (
     "is_contested",
     *SOURCED,
 )
+REQUEST_FIELDS = (
+    "programme_id",
+    "person_id",
+    "kind",
+    "received_on",
+    "description",
+    "membership_id",
+    "status",
+    "decision_reason",
+    "decided_on",
+    "decided_by_id",
+    "created_at",
+    "created_by_id",
+)
 
 
 def _source_reference(ctx: Context, code: str, year: int) -> str:
@@ -228,7 +242,7 @@ class PersonGenerator:
 
     def contest(self, membership_id: int, row: tuple) -> tuple:
         ctx = self.ctx
-        received = ctx.days_ago(self.ctx.between(0, 40))
+        received = ctx.days_ago(ctx.between(0, 40))
         return (
             ctx.programme_id,
             row[0],
@@ -264,21 +278,4 @@ def seed_people(ctx: Context) -> None:
         sink.write(Membership, MEMBERSHIP_FIELDS, ((i, *row) for i, row in enumerate(memberships, first_membership)))
         sink.write(MembershipEvidence, ("membership_id", "criterion_id", "source_reference", "note"), evidence)
         sink.write(Supervision, ("person_id", "kind", "start_date", "end_date", *SOURCED), supervisions)
-        sink.write(
-            DataSubjectRequest,
-            (
-                "programme_id",
-                "person_id",
-                "kind",
-                "received_on",
-                "description",
-                "membership_id",
-                "status",
-                "decision_reason",
-                "decided_on",
-                "decided_by_id",
-                "created_at",
-                "created_by_id",
-            ),
-            contests,
-        )
+        sink.write(DataSubjectRequest, REQUEST_FIELDS, contests)
