@@ -1,0 +1,185 @@
+"""A year of incidents, skewed toward a few groups, with involvements and attributions.
+
+The skew is Zipf over the group ranks (rank 1 = index 0), so a handful of groups carry
+most of the violence, as in the police's own picture. Some incidents are added to the
+last eight weeks, rising toward today, so the weekly review shows a trend.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from gvi.models import (
+    GroupAttribution,
+    Incident,
+    IncidentType,
+    Involvement,
+    InvolvementRole,
+    OrganisationKind,
+    VerificationStatus,
+)
+from gvi.seed import names
+from gvi.seed.context import SOURCED, Context, weighted_table, zipf_cum_weights
+
+POLICE = OrganisationKind.POLICE
+CHUNK = 20_000
+ZIPF_EXPONENT = 1.1
+ATTRIBUTED_SHARE = 0.85
+RECENT_SHARE = 0.15  # extra incidents in the last eight weeks, rising toward today
+
+TYPE_WEIGHTS = {
+    IncidentType.SHOOTING: 34,
+    IncidentType.EXPLOSION: 20,
+    IncidentType.SERIOUS_ASSAULT: 22,
+    IncidentType.ARMED_THREAT: 12,
+    IncidentType.ATTEMPTED_MURDER: 8,
+    IncidentType.HOMICIDE: 4,
+}
+VERIFICATION_WEIGHTS = {
+    VerificationStatus.VERIFIED: 60,
+    VerificationStatus.REPORTED: 28,
+    VerificationStatus.DISPUTED: 8,
+    VerificationStatus.UNFOUNDED: 4,
+}
+DESCRIPTIONS = {
+    IncidentType.SHOOTING: ("Skottlossning mot person utomhus.", "Skott avlossade mot bostad."),
+    IncidentType.EXPLOSION: ("Detonation vid entré till flerbostadshus.", "Sprängladdning vid bil."),
+    IncidentType.SERIOUS_ASSAULT: ("Grov misshandel i trapphus.", "Knivskuren efter bråk."),
+    IncidentType.ARMED_THREAT: ("Hot med skjutvapen mot ungdom.", "Hotad med kniv vid tunnelbanan."),
+    IncidentType.ATTEMPTED_MURDER: ("Skjuten i benet, överlevde.", "Flera skott mot bil."),
+    IncidentType.HOMICIDE: ("Man skjuten till döds.", "Person avliden efter knivhugg."),
+}
+SUSPECT_COUNTS = weighted_table({0: 3, 1: 10, 2: 5, 3: 2})
+FULL_SHARE = Decimal("1.000")
+HALF_SHARE = Decimal("0.500")
+
+INCIDENT_FIELDS = (
+    "id",
+    "incident_type",
+    "occurred_at",
+    "area_id",
+    "place",
+    "killed",
+    "injured",
+    "verification_status",
+    "description",
+    *SOURCED,
+)
+
+
+def casualties(ctx: Context, incident_type: str) -> tuple[int, int]:
+    """(killed, injured), plausible for the type."""
+    rng = ctx.rng
+    if incident_type == IncidentType.HOMICIDE:
+        return (2 if rng.random() < 0.1 else 1), (1 if rng.random() < 0.2 else 0)
+    if incident_type == IncidentType.SHOOTING:
+        return (1 if rng.random() < 0.12 else 0), (ctx.between(1, 2) if rng.random() < 0.35 else 0)
+    if incident_type == IncidentType.ATTEMPTED_MURDER:
+        return 0, (1 if rng.random() < 0.6 else 0)
+    if incident_type == IncidentType.EXPLOSION:
+        return 0, (1 if rng.random() < 0.08 else 0)
+    if incident_type == IncidentType.SERIOUS_ASSAULT:
+        return 0, 1
+    return 0, 0
+
+
+class IncidentGenerator:
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.rng = ctx.rng
+        self.group_cum = zipf_cum_weights(ctx.scale.groups, ZIPF_EXPONENT)
+        self.group_indexes = range(ctx.scale.groups)
+        self.types = list(TYPE_WEIGHTS)
+        self.type_weights = list(TYPE_WEIGHTS.values())
+        self.statuses = list(VERIFICATION_WEIGHTS)
+        self.status_weights = list(VERIFICATION_WEIGHTS.values())
+        self.year_suffix = ctx.today.year % 100
+        self.number = 0
+
+    def occurred_at(self) -> dt.datetime:
+        ctx, rng = self.ctx, self.rng
+        days = int(rng.triangular(0, 56, 0)) if rng.random() < RECENT_SHARE else ctx.between(0, 364)
+        return ctx.now - dt.timedelta(days=days, seconds=ctx.between(60, 86_399))
+
+    def chunk(self, first_id: int, count: int):
+        ctx, rng = self.ctx, self.rng
+        incidents, attributions, involvements = [], [], []
+        groups = rng.choices(self.group_indexes, cum_weights=self.group_cum, k=count)
+        types = rng.choices(self.types, weights=self.type_weights, k=count)
+        statuses = rng.choices(self.statuses, weights=self.status_weights, k=count)
+        for offset in range(count):
+            incident_id = first_id + offset
+            group = groups[offset] if rng.random() < ATTRIBUTED_SHARE else None
+            incident_type = types[offset]
+            killed, injured = casualties(ctx, incident_type)
+            if group is not None and rng.random() < 0.8:
+                area = ctx.pick(ctx.group_areas[group])
+            else:
+                area = ctx.pick(ctx.area_ids)
+            place = f"{ctx.pick(names.AREA_FIRST)}{ctx.pick(names.STREET_SUFFIXES)} {ctx.between(1, 60)}"
+            self.number += 1  # report numbers count within this seed, not by database id
+            source = f"5000-K{100_000 + self.number}-{self.year_suffix:02d}"
+            incidents.append(
+                (
+                    incident_id,
+                    incident_type,
+                    self.occurred_at(),
+                    area,
+                    place,
+                    killed,
+                    injured,
+                    statuses[offset],
+                    ctx.pick(DESCRIPTIONS[incident_type]),
+                    *ctx.sourced(POLICE, source),
+                )
+            )
+            suspects_from = group
+            if group is not None:
+                ctx.group_incidents[group] += 1
+                rivals = ctx.rivals[group]
+                if rivals and rng.random() < 0.15:
+                    # Both sides of a conflict share the incident.
+                    rival = ctx.pick(rivals)
+                    ctx.group_incidents[rival] += 1
+                    attributions.append((incident_id, ctx.group_ids[group], HALF_SHARE, *ctx.sourced(POLICE, source)))
+                    attributions.append((incident_id, ctx.group_ids[rival], HALF_SHARE, *ctx.sourced(POLICE, source)))
+                else:
+                    attributions.append((incident_id, ctx.group_ids[group], FULL_SHARE, *ctx.sourced(POLICE, source)))
+            elif rng.random() < 0.3:
+                suspects_from = groups[offset]  # no direct attribution, but a member is suspected
+            involvements.extend(self.involvements(incident_id, suspects_from, source))
+        return incidents, attributions, involvements
+
+    def involvements(self, incident_id: int, group: int | None, source: str) -> list[tuple]:
+        ctx, rng = self.ctx, self.rng
+        rows = []
+        if group is not None and ctx.members[group]:
+            pool = ctx.members[group]
+            count = min(len(pool), ctx.pick(SUSPECT_COUNTS))
+            for person in rng.sample(pool, count) if count > 1 else [ctx.pick(pool)] if count else []:
+                rows.append((incident_id, person, InvolvementRole.SUSPECT, *ctx.sourced(POLICE, source)))
+        if rng.random() < 0.45:
+            victim = None
+            rivals = ctx.rivals[group] if group is not None else []
+            if rivals and rng.random() < 0.5:
+                pool = ctx.members[ctx.pick(rivals)]
+                victim = ctx.pick(pool) if pool else None
+            if victim is None and ctx.non_members:
+                victim = ctx.pick(ctx.non_members)
+            if victim is not None:
+                rows.append((incident_id, victim, InvolvementRole.VICTIM, *ctx.sourced(POLICE, source)))
+        if rng.random() < 0.25 and ctx.non_members:
+            witness = ctx.pick(ctx.non_members)
+            rows.append((incident_id, witness, InvolvementRole.WITNESS, *ctx.sourced(POLICE, source)))
+        return rows
+
+
+def seed_incidents(ctx: Context) -> None:
+    generator = IncidentGenerator(ctx)
+    sink = ctx.sink
+    first = sink.reserve(Incident, ctx.scale.incidents)
+    for offset in range(0, ctx.scale.incidents, CHUNK):
+        count = min(CHUNK, ctx.scale.incidents - offset)
+        incidents, attributions, involvements = generator.chunk(first + offset, count)
+        sink.write(Incident, INCIDENT_FIELDS, incidents)
+        sink.write(GroupAttribution, ("incident_id", "group_id", "share", *SOURCED), attributions)
+        sink.write(Involvement, ("incident_id", "person_id", "role", *SOURCED), involvements)
