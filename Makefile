@@ -24,6 +24,7 @@ demo: venv var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed --scale $(SCALE) --if-empty
 	$(BIN)/python manage.py setup_schedules
+	$(BIN)/python manage.py score --top 3
 	$(BIN)/python manage.py demo_login
 	@echo "Open http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the jobs)"
 	@trap 'kill 0' EXIT INT TERM; \
