@@ -177,7 +177,8 @@ def run_scoring(*, programme_id: int, trigger: str = "schedule", as_of=None, req
 def _vendor_sql():
     if connection.vendor == "postgresql":
         return {
-            "epoch_days": "(EXTRACT(EPOCH FROM i.occurred_at) / 86400.0)",
+            # date_part gives double precision; EXTRACT gives numeric, several times slower per row.
+            "epoch_days": "(date_part('epoch', i.occurred_at) / 86400.0)",
             "date": "CAST(i.occurred_at AS DATE)",
             "json": "jsonb_build_object",
         }
@@ -233,40 +234,38 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
             SELECT g.id FROM {t["group"]} g WHERE g.programme_id = %s AND g.status <> %s
         ),
         member_links AS (
-            SELECT DISTINCT v.incident_id, v.id AS involvement_id, ms.group_id, {role_sql} AS role_weight
+            -- Each involvement once per group it reaches, with the number of such groups (the split).
+            -- The incident's factors travel along, so no second join with inc is needed at the end.
+            SELECT v.incident_id, ms.group_id, inc.severity, inc.decay, inc.confidence_multiplier,
+                   MAX({role_sql}) AS role_weight, COUNT(*) OVER (PARTITION BY v.id) AS n_groups
             FROM {t["involvement"]} v
             JOIN inc ON inc.incident_id = v.incident_id
             JOIN {t["membership"]} ms ON ms.person_id = v.person_id AND ms.status = %s
                  AND ms.start_date <= inc.incident_date
                  AND (ms.end_date IS NULL OR ms.end_date >= inc.incident_date)
             JOIN scored_groups sg ON sg.id = ms.group_id
-        ),
-        member_shares AS (
-            SELECT incident_id, group_id, MAX(role_weight / n_groups) AS share
-            FROM (SELECT incident_id, group_id, role_weight,
-                         COUNT(*) OVER (PARTITION BY involvement_id) AS n_groups
-                  FROM member_links) split
-            GROUP BY incident_id, group_id
-        ),
-        analyst_shares AS (
-            SELECT a.incident_id, a.group_id, CAST(a.share AS DOUBLE PRECISION) AS share
-            FROM {t["attribution"]} a
-            JOIN inc ON inc.incident_id = a.incident_id
-            JOIN scored_groups sg ON sg.id = a.group_id
+            GROUP BY v.incident_id, v.id, ms.group_id, inc.severity, inc.decay, inc.confidence_multiplier
         ),
         shares AS (
-            SELECT incident_id, group_id, MAX(analyst_share) AS analyst_share, MAX(member_share) AS member_share
-            FROM (SELECT incident_id, group_id, NULL AS analyst_share, share AS member_share FROM member_shares
+            SELECT incident_id, group_id, severity, decay, confidence_multiplier,
+                   MAX(analyst_share) AS analyst_share, MAX(member_share) AS member_share
+            FROM (SELECT incident_id, group_id, severity, decay, confidence_multiplier,
+                         NULL AS analyst_share, role_weight / n_groups AS member_share
+                  FROM member_links
                   UNION ALL
-                  SELECT incident_id, group_id, share, NULL FROM analyst_shares) routes
-            GROUP BY incident_id, group_id
+                  SELECT a.incident_id, a.group_id, inc.severity, inc.decay, inc.confidence_multiplier,
+                         CAST(a.share AS DOUBLE PRECISION), NULL
+                  FROM {t["attribution"]} a
+                  JOIN inc ON inc.incident_id = a.incident_id
+                  JOIN scored_groups sg ON sg.id = a.group_id) routes
+            GROUP BY incident_id, group_id, severity, decay, confidence_multiplier
         )
-        SELECT s.incident_id, s.group_id, inc.severity, inc.decay, inc.confidence_multiplier,
+        SELECT s.incident_id, s.group_id, s.severity, s.decay, s.confidence_multiplier,
                COALESCE(s.analyst_share, s.member_share) AS share,
                CASE WHEN s.analyst_share IS NULL THEN 0 ELSE 1 END AS by_analyst,
-               inc.severity * inc.decay * COALESCE(s.analyst_share, s.member_share) * inc.confidence_multiplier
+               s.severity * s.decay * COALESCE(s.analyst_share, s.member_share) * s.confidence_multiplier
                    AS contribution
-        FROM shares s JOIN inc ON inc.incident_id = s.incident_id
+        FROM shares s
     """
     params = [
         *severity_params,
