@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from gvi.models import GroupScore, MembershipStatus, ScoringRun
 from gvi.policy import scoped_queryset
-from gvi.selectors.weekly_review import counting_members, group_incident_days
+from gvi.selectors.weekly_review import counting_members, group_incidents
 
 TREND_RUNS = 12  # scoring runs shown in a sparkline
+INCIDENT_LIMIT = 100  # latest incidents listed on a group's page (the count covers them all)
 
 
 def visible_groups(user):
@@ -63,6 +64,7 @@ class GroupPage:
     memberships: list
     relations: list
     incidents: list
+    incident_count: int
     reach: dict
     enforcement: list
     services: list
@@ -89,10 +91,9 @@ def group_detail(user, group_id: int, *, incident_days: int = 365) -> GroupPage 
         .select_related("group_a", "group_b")
     )
     since = timezone.now() - dt.timedelta(days=incident_days)
-    incident_ids = {incident_id for _, incident_id, _ in group_incident_days(user, since, groups=[group.pk])}
-    incidents = list(
-        scoped_queryset(user, "incident").filter(pk__in=incident_ids).select_related("area").order_by("-occurred_at")
-    )
+    linked = group_incidents(user, group.pk, since)
+    incidents = list(linked.select_related("area")[:INCIDENT_LIMIT])
+    incident_count = len(incidents) if len(incidents) < INCIDENT_LIMIT else linked.count()
     members = counting_members(user, [group.pk])
     reached = Q(reached_call_in=True) | Q(reached_notification=True)
     reach = members.aggregate(
@@ -123,6 +124,7 @@ def group_detail(user, group_id: int, *, incident_days: int = 365) -> GroupPage 
         memberships=memberships,
         relations=relations,
         incidents=incidents,
+        incident_count=incident_count,
         reach=reach,
         enforcement=enforcement,
         services=services,

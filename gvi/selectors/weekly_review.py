@@ -83,28 +83,47 @@ def visible_incidents(user, since: dt.datetime):
     return scoped_queryset(user, "incident").filter(occurred_at__gte=since)
 
 
-def group_incident_days(user, since: dt.datetime, groups=None) -> set[tuple[int, int, dt.date]]:
-    """(group id, incident id, day) for incidents linked to a group since `since`.
+def group_links(user, incidents, groups=None):
+    """What links incidents to groups: (analysts' attributions, suspects' involvements) querysets.
 
     An incident belongs to a group when an analyst attributed it to the group, or when a
-    suspect in it has an active membership of the group.
+    suspect in it has an active membership of the group. `groups` restricts to those groups;
+    `incidents` to those incidents (None when the caller filters the incidents itself).
     """
-    incidents = visible_incidents(user, since)
-    day = TruncDate("incident__occurred_at")
-    attributions = scoped_queryset(user, "group_attribution").filter(incident__in=incidents)
+    attributions = scoped_queryset(user, "group_attribution")
     # One filter() call, so the membership join is shared by the conditions and the values.
-    suspect_filter = {
-        "incident__in": incidents,
-        "role": InvolvementRole.SUSPECT,
-        "person__memberships__status": MembershipStatus.ACTIVE,
-    }
+    suspect_filter = {"role": InvolvementRole.SUSPECT, "person__memberships__status": MembershipStatus.ACTIVE}
+    if incidents is not None:
+        attributions = attributions.filter(incident__in=incidents)
+        suspect_filter["incident__in"] = incidents
     if groups is not None:
         attributions = attributions.filter(group__in=groups)
         suspect_filter["person__memberships__group__in"] = groups
-    suspects = scoped_queryset(user, "involvement").filter(**suspect_filter)
+    return attributions, scoped_queryset(user, "involvement").filter(**suspect_filter)
+
+
+def group_incident_days(user, since: dt.datetime, groups=None) -> set[tuple[int, int, dt.date]]:
+    """(group id, incident id, day) for incidents linked to a group since `since` (see group_links)."""
+    attributions, suspects = group_links(user, visible_incidents(user, since), groups)
+    day = TruncDate("incident__occurred_at")
     rows = set(attributions.annotate(day=day).values_list("group_id", "incident_id", "day"))
     rows |= set(suspects.annotate(day=day).values_list("person__memberships__group_id", "incident_id", "day"))
     return {(group_id, incident_id, _local_day(d)) for group_id, incident_id, d in rows}
+
+
+def group_incidents(user, group_id: int, since: dt.datetime):
+    """The incidents since `since` linked to one group (see group_links), newest first.
+
+    A queryset, so that a page can count them and show the latest few without loading
+    tens of thousands of rows at national scale.
+    """
+    # The incidents are filtered (and scoped by the policy) once, outside the subqueries.
+    attributions, suspects = group_links(user, None, [group_id])
+    return (
+        visible_incidents(user, since)
+        .filter(Q(pk__in=attributions.values("incident_id")) | Q(pk__in=suspects.values("incident_id")))
+        .order_by("-occurred_at", "-id")
+    )
 
 
 def incident_trends(user, today: dt.date | None = None, top: int = 10) -> Trends:
