@@ -85,7 +85,12 @@ class Involvement(SourcedModel):
         constraints = [
             models.UniqueConstraint(fields=["incident", "person", "role"], name="involvement_unique"),
         ]
-        indexes = [models.Index(fields=["person", "role"])]
+        indexes = [
+            # Covering (PostgreSQL): a group's suspects' incidents come from the index alone.
+            models.Index(
+                fields=["person", "role"], include=["incident", "programme"], name="involvement_person_role_cover"
+            )
+        ]
 
     def __str__(self):
         return f"{self.person} ({self.get_role_display()})"
@@ -116,6 +121,8 @@ class GroupAttribution(SourcedModel):
             models.UniqueConstraint(fields=["incident", "group"], name="attribution_unique"),
             models.CheckConstraint(condition=Q(share__gte=0) & Q(share__lte=1), name="attribution_share_0_1"),
         ]
+        # Covering (PostgreSQL): a group's attributed incidents come from the index alone.
+        indexes = [models.Index(fields=["group"], include=["incident", "programme"], name="attribution_group_cover")]
 
     def __str__(self):
         return f"{self.incident} → {self.group}"
