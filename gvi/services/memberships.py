@@ -113,6 +113,15 @@ def _lock(membership: Membership) -> Membership:
     return Membership.objects.select_for_update().select_related("person", "programme").get(pk=membership.pk)
 
 
+def as_changed_by(obj, user, reason: str | None = None):
+    """Name the user (and why) on the history row the next save writes, whoever calls the service
+    (a request, the API, a job or a shell), not only where the history middleware sees a request."""
+    obj._history_user = user
+    if reason is not None:
+        obj._change_reason = reason
+    return obj
+
+
 def _require_coordinator(user, membership: Membership) -> None:
     """Deciding on a listing is a coordinator's task, and only for memberships the policy lets them change."""
     if not user.is_superuser and getattr(user, "role", None) != Role.COORDINATOR:
@@ -168,7 +177,7 @@ def _approve(*, user, membership: Membership, reason: str, expected_status: str,
     _require_enough_evidence(membership)
     now = timezone.now()
     return update_record(
-        membership,
+        as_changed_by(membership, user),
         user=user,
         kind="membership",
         status=MembershipStatus.ACTIVE,
@@ -209,7 +218,7 @@ def reapprove_membership(*, user, membership: Membership, reason: str) -> Member
         expected_status=MembershipStatus.ACTIVE,
         wrong_status_message=_("Only an active membership can be re-approved; propose a lapsed one again."),
     )
-    _close_review_follow_ups(membership, user=user)
+    close_review_follow_ups(membership, user=user)
     return membership
 
 
@@ -222,7 +231,7 @@ def reject_membership(*, user, membership: Membership, reason: str) -> Membershi
         raise ValidationError(_("Only a proposed membership can be rejected."))
     reason = _require_reason(reason)
     return update_record(
-        membership,
+        as_changed_by(membership, user),
         user=user,
         kind="membership",
         status=MembershipStatus.REJECTED,
@@ -244,7 +253,7 @@ def end_membership(*, user, membership: Membership, reason: str, end_date=None) 
     if end_date < membership.start_date:
         raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
     membership = update_record(
-        membership,
+        as_changed_by(membership, user),
         user=user,
         kind="membership",
         status=MembershipStatus.ENDED,
@@ -254,11 +263,11 @@ def end_membership(*, user, membership: Membership, reason: str, end_date=None) 
         decision_reason=reason,
         review_due=None,
     )
-    _close_review_follow_ups(membership, user=user)
+    close_review_follow_ups(membership, user=user)
     return membership
 
 
-def _close_review_follow_ups(membership: Membership, *, user) -> None:
+def close_review_follow_ups(membership: Membership, *, user) -> None:
     """The review reminder for this membership is done once it is re-approved or ended."""
     open_reminders = FollowUp.objects.filter(
         rule=REVIEW_RULE,
@@ -271,4 +280,5 @@ def _close_review_follow_ups(membership: Membership, *, user) -> None:
         follow_up.status = FollowUpStatus.DONE
         follow_up.completed_at = timezone.now()
         follow_up.updated_by = user
+        as_changed_by(follow_up, user)
         follow_up.save(update_fields=["status", "completed_at", "updated_by", "updated_at"])
