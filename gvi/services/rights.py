@@ -164,9 +164,12 @@ def log_request(
         user=user,
         kind="data_subject_request",
     )
-    if kind == RequestKind.CONTEST and not membership.is_contested:
-        as_changed_by(membership, user, f"contest request {request.pk}")
-        update_record(membership, user=user, kind="membership", is_contested=True)
+    if kind == RequestKind.CONTEST:
+        # Reloaded and locked: saving the caller's copy could write back stale fields.
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if not membership.is_contested:
+            as_changed_by(membership, user, f"contest request {request.pk}")
+            update_record(membership, user=user, kind="membership", is_contested=True)
     return request
 
 
@@ -214,6 +217,7 @@ def correct_record(*, user, request: DataSubjectRequest, kind: str, obj, changes
         raise ValidationError(_("This record is not about the person who made the request."))
     if not changes:
         raise ValidationError(_("Say what to correct."))
+    obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)  # fresh, so only `changes` change
     editable = {field.name for field in obj._meta.concrete_fields if field.editable} - PROTECTED_FIELDS
     unknown = sorted(set(changes) - editable)
     if unknown:
