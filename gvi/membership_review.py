@@ -28,7 +28,7 @@ from gvi.models import (
     Programme,
     Role,
 )
-from gvi.services.memberships import REVIEW_RULE
+from gvi.services.memberships import REVIEW_RULE, review_due_for
 
 LAPSED_RULE = "membership_lapsed"
 # How long before the review date the owner is reminded.
@@ -42,13 +42,23 @@ class ReviewResult:
     reminded: int = 0
     lapsed: int = 0
     coordinators_told: int = 0
+    dated: int = 0
 
     def __add__(self, other: "ReviewResult") -> "ReviewResult":
         return ReviewResult(
             self.reminded + other.reminded,
             self.lapsed + other.lapsed,
             self.coordinators_told + other.coordinators_told,
+            self.dated + other.dated,
         )
+
+    def as_dict(self) -> dict:
+        return {
+            "reminded": self.reminded,
+            "lapsed": self.lapsed,
+            "coordinators_told": self.coordinators_told,
+            "dated": self.dated,
+        }
 
 
 def review_all_programmes(*, today=None) -> ReviewResult:
@@ -63,10 +73,39 @@ def review_all_programmes(*, today=None) -> ReviewResult:
 def review_programme(*, programme_id: int, today=None, notice_days: int = REVIEW_NOTICE_DAYS) -> ReviewResult:
     """Lapse the programme's memberships past review, tell the coordinators, remind owners of those due soon."""
     today = today or timezone.localdate()
+    dated = _date_undated(programme_id, today, notice_days)
     lapsed = _lapse_past_due(programme_id, today)
     told = _tell_coordinators(programme_id, lapsed, today)
     reminded = _remind_owners(programme_id, today, notice_days)
-    return ReviewResult(reminded=reminded, lapsed=len(lapsed), coordinators_told=told)
+    return ReviewResult(reminded=reminded, lapsed=len(lapsed), coordinators_told=told, dated=dated)
+
+
+def _date_undated(programme_id: int, today, notice_days: int) -> int:
+    """Give an active membership without a review date one (entered before review existed, or by
+    hand): its approval plus the programme's period, but never so soon that the owner is not
+    reminded first. Nothing stays listed without review."""
+    undated = list(
+        Membership.objects.select_for_update()
+        .filter(programme_id=programme_id, status=MembershipStatus.ACTIVE, review_due__isnull=True)
+        .select_related("person", "programme")
+        .order_by("pk")
+    )
+    earliest = today + timedelta(days=notice_days)
+    now = timezone.now()
+    for membership in undated:
+        approved_on = timezone.localdate(membership.decided_at or membership.created_at)
+        membership.review_due = max(review_due_for(membership, approved_on), earliest)
+        membership.updated_at = now
+        membership.updated_by = None
+    if undated:
+        bulk_update_with_history(
+            undated,
+            Membership,
+            ["review_due", "updated_at", "updated_by"],
+            default_change_reason="review date set",
+            default_date=now,
+        )
+    return len(undated)
 
 
 def _lapse_past_due(programme_id: int, today) -> list[Membership]:

@@ -16,4 +16,4 @@ def review_memberships(self, programme_id: int | None = None):
         result = membership_review.review_all_programmes()
     else:
         result = membership_review.review_programme(programme_id=programme_id)
-    return {"reminded": result.reminded, "lapsed": result.lapsed, "coordinators_told": result.coordinators_told}
+    return result.as_dict()

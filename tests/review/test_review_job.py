@@ -115,6 +115,7 @@ def test_task_and_command_run_the_job(programme, police, police_coordinator, tod
         "reminded": 0,
         "lapsed": 1,
         "coordinators_told": 1,
+        "dated": 0,
     }
     lapsing.refresh_from_db()
     assert lapsing.status == m.MembershipStatus.LAPSED
@@ -123,6 +124,34 @@ def test_task_and_command_run_the_job(programme, police, police_coordinator, tod
     assert review_memberships.apply().get()["lapsed"] == 0
     out = io.StringIO()
     call_command("review_memberships", "--programme", str(programme.pk), stdout=out)
-    assert out.getvalue() == "reminded=0 lapsed=0 coordinators_told=0\n"
+    assert out.getvalue() == "reminded=0 lapsed=0 coordinators_told=0 dated=0\n"
     with pytest.raises(CommandError):
         call_command("review_memberships", "--programme", "999999")
+
+
+def test_undated_active_memberships_get_a_review_date_before_anything_lapses(
+    programme, police, today, minor_birth_date
+):
+    long_ago = timezone.now() - dt.timedelta(days=900)
+    old_adult = f.MembershipFactory(organisation=police, status="active", review_due=None)
+    m.Membership.objects.filter(pk=old_adult.pk).update(decided_at=long_ago)
+    recent_minor = f.MembershipFactory(
+        organisation=police,
+        status="active",
+        review_due=None,
+        person=f.PersonFactory(organisation=police, date_of_birth=minor_birth_date),
+    )
+    proposed = f.MembershipFactory(organisation=police, status="proposed", review_due=None)
+
+    result = membership_review.review_programme(programme_id=programme.pk)
+
+    old_adult.refresh_from_db()
+    recent_minor.refresh_from_db()
+    proposed.refresh_from_db()
+    # Approved long ago: not lapsed at once, but reminded first (due at the end of the notice window).
+    assert old_adult.status == m.MembershipStatus.ACTIVE
+    assert old_adult.review_due == today + dt.timedelta(days=membership_review.REVIEW_NOTICE_DAYS)
+    assert recent_minor.review_due == today + dt.timedelta(days=programme.minor_membership_review_days)
+    assert proposed.review_due is None
+    assert (result.dated, result.lapsed, result.reminded) == (2, 0, 1)
+    assert membership_review.review_programme(programme_id=programme.pk) == membership_review.ReviewResult()

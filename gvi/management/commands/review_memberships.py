@@ -19,6 +19,4 @@ class Command(BaseCommand):
             raise CommandError(f"No programme with id {programme}.")
         else:
             result = membership_review.review_programme(programme_id=programme)
-        self.stdout.write(
-            f"reminded={result.reminded} lapsed={result.lapsed} coordinators_told={result.coordinators_told}"
-        )
+        self.stdout.write(" ".join(f"{key}={value}" for key, value in result.as_dict().items()))
