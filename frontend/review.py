@@ -216,7 +216,7 @@ def _rights_page(request, person, *, notice_form=None, request_form=None, errors
         "notice_form": notice_form or NoticeForm(invitations=invitations, notifications=notifications),
         "request_form": request_form
         or RequestForm(memberships=memberships, initial={"received_on": timezone.localdate()}),
-        "decision_form": DecisionForm(),
+        "decision_choices": DecisionForm.base_fields["status"].choices,
         "errors": errors or [],
         "open_status": RequestStatus.RECEIVED,
         "access_kind": RequestKind.ACCESS,
