@@ -66,7 +66,9 @@ def test_approval_by_another_coordinator_activates_and_sets_review_date(
     assert approved.review_due == today + dt.timedelta(days=programme.membership_review_days)
     assert list(m.Membership.objects.counting()) == [approved]
     # The approval is on the record's history: proposed, then active.
-    assert list(approved.history.order_by("history_date").values_list("status", flat=True)) == ["proposed", "active"]
+    history = approved.history.order_by("history_date")
+    assert list(history.values_list("status", flat=True)) == ["proposed", "active"]
+    assert history.last().history_user == police_coordinator  # named even outside a request
 
 
 def test_minors_get_the_shorter_review_period(
