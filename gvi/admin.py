@@ -132,6 +132,16 @@ class MembershipAdmin(ScopedAdmin):
     search_fields = ("person__last_name", "person__first_name", "group__name")
     autocomplete_fields = ("person", "group")
     inlines = [MembershipEvidenceInline]
+    # Decisions go through gvi.services.memberships (four eyes), never through the admin.
+    readonly_fields = (
+        *ScopedAdmin.readonly_fields,
+        "status",
+        "review_due",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "is_contested",
+    )
 
 
 @admin.register(m.Supervision)

@@ -41,6 +41,13 @@ SCHEDULES = [
         "Overdue follow-ups escalate to the programme's coordinators.",
     ),
     Schedule(
+        "gvi: daily membership review",
+        "tasks.memberships.review_memberships",
+        "45",
+        "5",
+        "Remind owners of reviews due within 30 days; lapse memberships past review and tell the coordinators.",
+    ),
+    Schedule(
         "gvi: daily follow-up digest",
         "tasks.followups.send_daily_digest",
         "30",

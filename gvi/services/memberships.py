@@ -26,7 +26,14 @@ from gvi.models import (
     Role,
 )
 from gvi.policy import Action
-from gvi.services.common import acting_organisation, create_record, require, require_visible, update_record
+from gvi.services.common import (
+    acting_organisation,
+    as_changed_by,
+    create_record,
+    require,
+    require_visible,
+    update_record,
+)
 
 
 @transaction.atomic
@@ -111,15 +118,6 @@ REVIEW_RULE = "membership_review_due"
 def _lock(membership: Membership) -> Membership:
     """The current row, locked: two coordinators deciding at once cannot both win."""
     return Membership.objects.select_for_update().select_related("person", "programme").get(pk=membership.pk)
-
-
-def as_changed_by(obj, user, reason: str | None = None):
-    """Name the user (and why) on the history row the next save writes, whoever calls the service
-    (a request, the API, a job or a shell), not only where the history middleware sees a request."""
-    obj._history_user = user
-    if reason is not None:
-        obj._change_reason = reason
-    return obj
 
 
 def _require_coordinator(user, membership: Membership) -> None:

@@ -25,8 +25,8 @@ from gvi.models import (
     RequestStatus,
 )
 from gvi.policy import RECORD_KINDS, Action
-from gvi.services.common import create_record, require, require_visible, update_record
-from gvi.services.memberships import as_changed_by, close_review_follow_ups
+from gvi.services.common import as_changed_by, create_record, require, require_visible, update_record
+from gvi.services.memberships import close_review_follow_ups
 
 # Fields a correction may not touch: ownership, stamps, and decisions that have their own services.
 PROTECTED_FIELDS = frozenset(
