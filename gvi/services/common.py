@@ -35,6 +35,7 @@ def create_record(obj, *, user, kind: str):
     require(user, kind, Action.CREATE, obj)
     obj.created_by = user
     obj.updated_by = user
+    obj._history_user = user  # the history's "who", also outside a request (API key, job)
     obj.full_clean()
     obj.save()
     return obj
@@ -46,6 +47,7 @@ def update_record(obj, *, user, kind: str, **changes):
     for field, value in changes.items():
         setattr(obj, field, value)
     obj.updated_by = user
+    obj._history_user = user  # the history's "who", also outside a request (API key, job)
     obj.full_clean()
     obj.save()
     return obj
