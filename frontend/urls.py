@@ -10,3 +10,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
+
+# Two-factor login (set-up and verify pages), owned by the privacy work.
+from frontend import twofactor  # noqa: E402
+
+urlpatterns += twofactor.urlpatterns
