@@ -15,3 +15,8 @@ urlpatterns = [
 from frontend import twofactor  # noqa: E402
 
 urlpatterns += twofactor.urlpatterns
+
+# The auditor's pages (access log, change history, CSV exports), owned by the privacy work.
+from frontend import audit  # noqa: E402
+
+urlpatterns += audit.urlpatterns

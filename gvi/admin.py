@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from gvi import models as m
-from gvi.policy import Action, can, scoped_queryset
+from gvi.audit import log_access
+from gvi.policy import RECORD_KINDS, Action, can, scoped_queryset
 
 
 class ScopedAdmin(SimpleHistoryAdmin):
@@ -38,6 +39,37 @@ class ScopedAdmin(SimpleHistoryAdmin):
             obj.created_by = request.user
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def _about_persons(self) -> bool:
+        return RECORD_KINDS[self.record_kind].person_path is not None
+
+    def get_changelist_instance(self, request):
+        # Reads of personal data through the admin are logged like any other (one LIST row per record shown).
+        changelist = super().get_changelist_instance(request)
+        if self._about_persons():
+            log_access(
+                user=request.user,
+                action=m.AccessAction.LIST,
+                record_kind=self.record_kind,
+                objects=changelist.result_list,
+                channel="admin",
+                path=request.path,
+            )
+        return changelist
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
+        if obj is not None and self._about_persons():
+            log_access(
+                user=request.user,
+                action=m.AccessAction.READ,
+                record_kind=self.record_kind,
+                objects=[obj],
+                channel="admin",
+                path=request.path,
+            )
+        return response
 
 
 @admin.register(m.User)

@@ -47,9 +47,12 @@ def _safe_cell(value):
 
 def _log_export(*, user, kind: str, queryset: QuerySet, reason: str, channel: str, path: str) -> None:
     person_path = RECORD_KINDS[kind].person_path
-    # One EXPORT row per record, naming the person it is about (log_access reads obj.person_id).
-    with_person = bool(person_path) and "__" not in person_path
-    objects = list(queryset.only("pk", person_path) if with_person else queryset.only("pk"))
+    if person_path is None:
+        # Not about one person (groups, incidents, the access log itself): one row for the export.
+        objects = []
+    else:
+        # One EXPORT row per record, naming the person it is about (log_access reads obj.person_id).
+        objects = list(queryset.only("pk", person_path) if person_path else queryset.only("pk"))
     log_access(
         user=user,
         action=AccessAction.EXPORT,
@@ -82,14 +85,17 @@ def write_csv(
     fields = list(fields or default_fields(kind))
     if NEVER_EXPORTED & {field.split("__")[-1] for field in fields}:
         raise PermissionDenied(_("Encrypted identity numbers are never exported."))
+    # Read first, then log (so an export of the access log does not contain its own row), then write.
+    rows = list(qs.values_list(*fields))
     _log_export(user=user, kind=kind, queryset=qs, reason=reason, channel=channel, path=path)
+    return _write(stream, headers or fields, rows)
+
+
+def _write(stream, header, rows) -> int:
     writer = csv.writer(stream)
-    writer.writerow(headers or fields)
-    count = 0
-    for row in qs.values_list(*fields).iterator(chunk_size=2000):
-        writer.writerow([_safe_cell(value) for value in row])
-        count += 1
-    return count
+    writer.writerow(header)
+    writer.writerows([_safe_cell(value) for value in row] for row in rows)
+    return len(rows)
 
 
 def csv_response(
@@ -122,3 +128,29 @@ def csv_response(
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+HISTORY_COLUMNS = ["history_date", "history_user__username", "history_type", "history_change_reason"]
+
+
+def write_history_csv(
+    stream, *, user, kind: str, queryset: QuerySet | None = None, reason: str = "", channel: str = "export"
+) -> int:
+    """Write the change history of records of `kind` the user may export: one row per version
+    (who, when, created/changed/deleted, reason, and the record as it was). Logged per person."""
+    spec = RECORD_KINDS[kind]
+    history = queryset if queryset is not None else spec.model_class.history.all()
+    qs = exportable(user=user, kind=kind, queryset=history).order_by("id", "history_date")
+    fields = HISTORY_COLUMNS + default_fields(kind)
+    person_attr = None if spec.person_path is None else ("id" if spec.person_path == "" else f"{spec.person_path}_id")
+    person_ids = sorted(set(qs.values_list(person_attr, flat=True))) if person_attr else []
+    rows = list(qs.values_list(*fields))
+    log_access(
+        user=user,
+        action=AccessAction.EXPORT,
+        record_kind=f"{kind}_history",
+        person_ids=[pk for pk in person_ids if pk is not None],
+        reason=reason,
+        channel=channel,
+    )
+    return _write(stream, fields, rows)
