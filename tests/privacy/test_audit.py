@@ -163,3 +163,10 @@ class TestAuditorPages:
                 assert client.get(reverse("frontend:audit_change_history"), {"kind": "person"}).status_code == 200
             with django_assert_max_num_queries(14):
                 assert client.get(reverse("frontend:audit_access_log_csv")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_transactional_tests_can_still_flush_the_database(police, police_coordinator):
+    """The trigger refuses row deletes only; Django's test flush (TRUNCATE) keeps working."""
+    make_log_rows(police, police_coordinator, 1)
+    assert m.AccessLog.objects.count() == 1
