@@ -277,6 +277,14 @@ SPECTACULAR_SETTINGS = {
 # --- Programme rules -------------------------------------------------------------------
 GVI_MINOR_AGE = 18
 
+# Retention (gvi.retention): a person with no activity (no record about them created or changed,
+# no current supervision, membership, open follow-up or open request) for this many years is
+# purged; a person who was a minor at their last activity sooner. Incidents older than
+# GVI_RETENTION_INCIDENT_YEARS keep only statistics (type, time, area, casualties).
+GVI_RETENTION_PERSON_YEARS = env.int("GVI_RETENTION_PERSON_YEARS", default=5)
+GVI_RETENTION_MINOR_YEARS = env.int("GVI_RETENTION_MINOR_YEARS", default=3)
+GVI_RETENTION_INCIDENT_YEARS = env.int("GVI_RETENTION_INCIDENT_YEARS", default=5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
