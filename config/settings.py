@@ -151,6 +151,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "twofactor/locked.html"  # translated, in the site's layout
 
 # Two-factor login (TOTP) for these roles and superusers. On in production; off in development so
 # the demo and the browser tests log in with a password only. Tests that need it turn it on.

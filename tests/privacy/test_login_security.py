@@ -33,6 +33,7 @@ class TestLockout:
         assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
         response = client.post(login, {"username": probation_officer.username, "password": PASSWORD})
         assert response.status_code == 429
+        assert "twofactor/locked.html" in [t.name for t in response.templates]
         assert "_auth_user_id" not in client.session
 
     def test_a_few_failures_do_not_lock_and_success_resets(self, client, settings, probation_officer):
