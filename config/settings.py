@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gvi.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Coordinators and administrators must pass a second factor (GVI_REQUIRE_TWO_FACTOR).
+    "frontend.twofactor.TwoFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -148,8 +151,19 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "twofactor/locked.html"  # translated, in the site's layout
 
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# Two-factor login (TOTP) for these roles and superusers. On in production; off in development so
+# the demo and the browser tests log in with a password only. Tests that need it turn it on.
+GVI_REQUIRE_TWO_FACTOR = env.bool("GVI_REQUIRE_TWO_FACTOR", default=PRODUCTION)
+GVI_TWO_FACTOR_ROLES = ("coordinator", "administrator")
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="gvi")
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try
+
+# Sessions end after SESSION_COOKIE_AGE seconds without a request in production (idle expiry:
+# every request renews the cookie), and when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60 if PRODUCTION else 8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = env.bool("SESSION_SAVE_EVERY_REQUEST", default=PRODUCTION)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -164,6 +178,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Set by gvi.security.SecurityHeadersMiddleware: no camera, microphone, location, payment...
+GVI_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -263,6 +279,14 @@ SPECTACULAR_SETTINGS = {
 
 # --- Programme rules -------------------------------------------------------------------
 GVI_MINOR_AGE = 18
+
+# Retention (gvi.retention): a person with no activity (no record about them created or changed,
+# no current supervision, membership, open follow-up or open request) for this many years is
+# purged; a person who was a minor at their last activity sooner. Incidents older than
+# GVI_RETENTION_INCIDENT_YEARS keep only statistics (type, time, area, casualties).
+GVI_RETENTION_PERSON_YEARS = env.int("GVI_RETENTION_PERSON_YEARS", default=5)
+GVI_RETENTION_MINOR_YEARS = env.int("GVI_RETENTION_MINOR_YEARS", default=3)
+GVI_RETENTION_INCIDENT_YEARS = env.int("GVI_RETENTION_INCIDENT_YEARS", default=5)
 
 LOGGING = {
     "version": 1,

@@ -56,3 +56,13 @@ urlpatterns += [
     path("review/requests/<int:pk>/decide/", review.decide_request, name="request_decide"),
     path("review/requests/<int:pk>/export/", review.access_export, name="request_export"),
 ]
+
+# Two-factor login (set-up and verify pages), owned by the privacy work.
+from frontend import twofactor  # noqa: E402
+
+urlpatterns += twofactor.urlpatterns
+
+# The auditor's pages (access log, change history, CSV exports), owned by the privacy work.
+from frontend import audit  # noqa: E402
+
+urlpatterns += audit.urlpatterns

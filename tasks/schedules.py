@@ -48,6 +48,13 @@ SCHEDULES = [
         "Remind owners of reviews due within 30 days; lapse memberships past review and tell the coordinators.",
     ),
     Schedule(
+        "gvi: nightly retention",
+        "tasks.retention.run_retention",
+        "0",
+        "3",
+        "Purge or anonymise what is past its retention rule; statistics are kept and the run is recorded.",
+    ),
+    Schedule(
         "gvi: daily follow-up digest",
         "tasks.followups.send_daily_digest",
         "30",
