@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= small
+# Test processes (pytest-xdist); 0 runs the suite in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint format venv run jobs messages bench clean
 
@@ -37,7 +39,7 @@ test: venv var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: venv
 	$(BIN)/ruff check .
