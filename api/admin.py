@@ -1,0 +1,29 @@
+"""API keys in the admin: listed with their organisation and person, revocable, never shown again."""
+
+from django.contrib import admin
+from rest_framework_api_key.admin import APIKeyModelAdmin
+
+from api.models import IdempotencyRecord, OrganisationAPIKey
+
+
+@admin.register(OrganisationAPIKey)
+class OrganisationAPIKeyAdmin(APIKeyModelAdmin):
+    list_display = ("prefix", "name", "organisation", "user", "created", "expiry_date", "_has_expired", "revoked")
+    list_filter = ("organisation", "revoked", "created")
+    search_fields = ("name", "prefix", "organisation__name", "user__username")
+    list_select_related = ("organisation", "user")
+    raw_id_fields = ("user",)
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    list_display = ("key", "organisation", "method", "path", "response_status", "api_key_prefix", "created_at")
+    list_filter = ("organisation",)
+    list_select_related = ("organisation",)
+    search_fields = ("key", "api_key_prefix")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
