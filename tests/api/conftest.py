@@ -15,6 +15,12 @@ def _fresh_throttle_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # The factories hash a password per user; the default hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def issue_key(db):
     """issue_key(organisation, user=None, **fields) -> (key object, the raw key)."""
