@@ -56,5 +56,6 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="A human-readable message in the caller's language (Accept-Language).")
     errors = serializers.DictField(
         help_text="Field-level messages for 400 responses: field name → list of messages "
-        "(nested objects and lists for nested input; non_field_errors for the whole request). Empty otherwise."
+        "(for a list of nested objects: the item's index → its field messages; non_field_errors for the whole "
+        "request). Empty otherwise."
     )
