@@ -5,13 +5,25 @@ records: a choice field would answer "not a valid choice" for a record the calle
 and so reveal that it exists.
 """
 
+from django import forms
 from django_filters import rest_framework as filters
 
 from gvi import models as m
 
+MAX_ID = 2**63 - 1  # the largest primary key a database holds: a bigger number is bad input, not a crash
+
+
+class IdFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
 
 def _id(field: str, help_text: str = ""):
-    return filters.NumberFilter(field_name=f"{field}_id", help_text=help_text or f"Only records of this {field} id.")
+    return IdFilter(
+        field_name=f"{field}_id",
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=help_text or f"Only records of this {field} id.",
+    )
 
 
 class PersonFilter(filters.FilterSet):

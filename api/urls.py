@@ -1,7 +1,7 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
-from api.views.docs import SchemaView, SwaggerView
+from api.views.docs import NotFoundView, SchemaView, SwaggerView
 from api.views.incidents import IncidentViewSet
 from api.views.interventions import (
     CallInViewSet,
@@ -37,4 +37,5 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"", NotFoundView.as_view(), name="not-found"),
 ]

@@ -2,11 +2,14 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.serializers.common import SOURCED_OUTPUT_FIELDS, ScopedPrimaryKeyRelatedField, SourcedInput
 from gvi import models as m
 from gvi.selectors import api as selectors
+
+EARLIEST_YEAR = 1970
 
 
 class InvolvementInput(serializers.Serializer):
@@ -45,6 +48,12 @@ class IncidentInput(SourcedInput):
     attributions = AttributionInput(
         many=True, required=False, help_text="Groups the incident is attributed to (analysts and coordinators)."
     )
+
+    def validate_occurred_at(self, value):
+        # Far-past times are typing errors (and before 1900 the zone database gives local mean time).
+        if value.year < EARLIEST_YEAR:
+            raise serializers.ValidationError(_("Give a time after %(year)d.") % {"year": EARLIEST_YEAR})
+        return value
 
 
 class InvolvementOutput(serializers.ModelSerializer):

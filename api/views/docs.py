@@ -1,7 +1,9 @@
 """The schema and Swagger UI, served from this origin (no CDN: works offline, fits the CSP)."""
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
 
 
 class SchemaView(SpectacularAPIView):
@@ -15,3 +17,16 @@ class SwaggerView(SpectacularSwaggerSplitView):
 
     permission_classes = [AllowAny]
     template_name = "api/swagger_ui.html"
+
+
+class NotFoundView(APIView):
+    """Every other path under /api/: a 404 in the API's error shape, not an HTML page."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = []
+    schema = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound()
