@@ -135,3 +135,17 @@ def test_concurrent_duplicates_do_not_both_create(client_for, probation_officer,
     assert sorted(r.status_code for r in results) == [201, 201]
     assert results[0].json()["id"] == results[1].json()["id"]
     assert m.CustomNotification.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_purge_deletes_only_expired_records(client_for, probation_officer, person):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    client = client_for(probation_officer)
+    client.post(URL, _body(person), format="json", HTTP_IDEMPOTENCY_KEY="old")
+    client.post(URL, _body(person, source="KVV-5"), format="json", HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyRecord.objects.filter(key="old").update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    call_command("purge_idempotency_records", stdout=StringIO())
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]

@@ -4,7 +4,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.validation import validate_schema
@@ -100,7 +102,15 @@ def api_headers(db, police_coordinator, police, probation, issue_key):
         f.InvitationFactory(organisation=police)
         f.FollowUpFactory(owner_organisation=police)
     _obj, raw = issue_key(police, user=police_coordinator)
-    return {"Authorization": f"Api-Key {raw}", "Accept-Language": "en"}
+    # Called straight through WSGI, Django would close the test's database connection after each
+    # request (as in production); Django's own test client switches that off the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield {"Authorization": f"Api-Key {raw}", "Accept-Language": "en"}
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
