@@ -2,8 +2,13 @@
 
 from django.contrib import admin
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
 from api.models import IdempotencyRecord, OrganisationAPIKey
+
+# The library's own key model has no organisation and is not accepted by the API: hide it.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 @admin.register(OrganisationAPIKey)
