@@ -172,6 +172,11 @@ def test_record_attendance(client_for, probation_officer, probation):
     assert response.json()["status"] == "attended"
     invitation.refresh_from_db()
     assert invitation.status == m.InvitationStatus.ATTENDED and invitation.updated_by == probation_officer
+    change = invitation.history.latest()
+    assert change.history_user == probation_officer and change.history_type == "~"
+    assert change.history_change_reason == (
+        f"API key {client.raw_key.partition('.')[0]} (organisation {probation_officer.organisation_id})"
+    )
     bad = client.patch(f"/api/v1/invitations/{invitation.pk}/", {"status": "maybe"}, format="json")
     assert bad.status_code == 400 and "status" in bad.json()["errors"]
 

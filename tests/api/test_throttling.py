@@ -22,5 +22,6 @@ def test_too_many_requests_per_key_is_429(client_for, probation_officer, probati
     assert client_for(probation).get("/api/v1/persons/").status_code == 200
 
 
-def test_the_rate_comes_from_settings():
-    assert APIKeyRateThrottle().rate == "600/min"
+def test_the_rate_comes_from_settings(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "7/hour"}}
+    assert APIKeyRateThrottle().rate == "7/hour"
