@@ -17,6 +17,10 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "API_IDEMPOTENCY_TTL_HOURS (24 by default).",
 )
 
+ID_PARAMETER = OpenApiParameter(
+    "id", int, location=OpenApiParameter.PATH, description="The record's id. A record you may not see is a 404."
+)
+
 ERRORS = {
     "400": "Invalid input: field-level messages in `errors`, in the caller's language (Accept-Language: sv, en).",
     "401": "No API key, or a key that is unknown, revoked or expired.",
@@ -32,6 +36,8 @@ ERRORS = {
 class GviAutoSchema(AutoSchema):
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
+        if "{id}" in self.path:
+            parameters = [*parameters, ID_PARAMETER]
         if self.method == "POST":
             parameters = [*parameters, IDEMPOTENCY_PARAMETER]
         return parameters

@@ -14,8 +14,8 @@ from gvi.models import AccessAction
 class WriteViewSet(viewsets.GenericViewSet):
     """Writes through the gvi services: idempotent POSTs, status PATCHes on visible records."""
 
-    # Any id reaches the view (and gets a JSON 404 when it is not a visible record's).
-    lookup_value_regex = r"[^/]+"
+    # Ids are whole numbers; any other path gets the JSON 404 of api.views.docs.NotFoundView.
+    lookup_value_regex = r"[0-9]+"
 
     def run_service(self, service, **kwargs):
         """Call a write service as the request's user, with the history naming the API key."""
