@@ -17,6 +17,21 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "API_IDEMPOTENCY_TTL_HOURS (24 by default).",
 )
 
+REPLAYED_HEADER = OpenApiParameter(
+    "Idempotent-Replayed",
+    str,
+    location=OpenApiParameter.HEADER,
+    response=["200", "201"],
+    description='"true" when this is the stored first response to an earlier request with the same Idempotency-Key.',
+)
+RETRY_AFTER_HEADER = OpenApiParameter(
+    "Retry-After",
+    int,
+    location=OpenApiParameter.HEADER,
+    response=["429"],
+    description="Seconds to wait before the next request with this API key.",
+)
+
 ID_PARAMETER = OpenApiParameter(
     "id", int, location=OpenApiParameter.PATH, description="The record's id. A record you may not see is a 404."
 )
@@ -38,8 +53,9 @@ class GviAutoSchema(AutoSchema):
         parameters = super().get_override_parameters()
         if "{id}" in self.path:
             parameters = [*parameters, ID_PARAMETER]
+        parameters = [*parameters, RETRY_AFTER_HEADER]
         if self.method == "POST":
-            parameters = [*parameters, IDEMPOTENCY_PARAMETER]
+            parameters = [*parameters, IDEMPOTENCY_PARAMETER, REPLAYED_HEADER]
         return parameters
 
     def _error_codes(self):

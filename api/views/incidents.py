@@ -25,6 +25,56 @@ INCIDENT_EXAMPLE = OpenApiExample(
     },
 )
 
+INCIDENT_RESPONSE_EXAMPLE = OpenApiExample(
+    "Logged",
+    response_only=True,
+    status_codes=["201"],
+    value={
+        "id": 1204,
+        "incident_type": "shooting",
+        "occurred_at": "2026-03-01T22:40:00+01:00",
+        "area": 2,
+        "place": "Parkeringen vid torget",
+        "killed": 0,
+        "injured": 1,
+        "verification_status": "reported",
+        "description": "",
+        "involvements": [
+            {
+                "id": 5001,
+                "person": 42,
+                "role": "suspect",
+                "source": "K-123456-26",
+                "confidence": "probable",
+                "organisation": 1,
+            },
+            {
+                "id": 5002,
+                "person": 51,
+                "role": "victim",
+                "source": "K-123456-26",
+                "confidence": "probable",
+                "organisation": 1,
+            },
+        ],
+        "attributions": [
+            {
+                "id": 700,
+                "group": 7,
+                "share": "1.000",
+                "source": "K-123456-26",
+                "confidence": "probable",
+                "organisation": 1,
+            }
+        ],
+        "source": "K-123456-26",
+        "confidence": "probable",
+        "organisation": 1,
+        "created_at": "2026-03-02T08:12:00+01:00",
+        "updated_at": "2026-03-02T08:12:00+01:00",
+    },
+)
+
 
 @extend_schema_view(
     list=extend_schema(summary="List incidents", tags=["incidents"]),
@@ -48,7 +98,7 @@ class IncidentViewSet(RecordViewSet):
         "Attributing groups needs an analyst's or coordinator's key. Scores update after the write.",
         request=s.IncidentInput,
         responses={201: s.IncidentOutput},
-        examples=[INCIDENT_EXAMPLE],
+        examples=[INCIDENT_EXAMPLE, INCIDENT_RESPONSE_EXAMPLE],
         tags=["incidents"],
     )
     def create(self, request):

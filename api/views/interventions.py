@@ -31,6 +31,47 @@ ATTENDANCE_EXAMPLE = OpenApiExample(
     request_only=True,
     value={"status": "attended"},
 )
+NOTIFICATION_RESPONSE_EXAMPLE = OpenApiExample(
+    "Logged",
+    response_only=True,
+    status_codes=["201"],
+    value={
+        "id": 311,
+        **NOTIFICATION_EXAMPLE.value,
+        "message_delivered": True,
+        "organisation": 3,
+        "created_at": "2026-03-02T14:05:11.204312+01:00",
+        "updated_at": "2026-03-02T14:05:11.204312+01:00",
+    },
+)
+NOTIFICATION_ERROR_EXAMPLE = OpenApiExample(
+    "Refused",
+    summary="Field-level messages (Accept-Language: en)",
+    response_only=True,
+    status_codes=["400"],
+    value={
+        "status": 400,
+        "code": "invalid",
+        "detail": "Invalid input.",
+        "errors": {"person": ["No such record."], "delivered_on": ["This field is required."]},
+    },
+)
+ATTENDANCE_RESPONSE_EXAMPLE = OpenApiExample(
+    "Recorded",
+    response_only=True,
+    status_codes=["200"],
+    value={
+        "id": 88,
+        "call_in": 12,
+        "person": 42,
+        "status": "attended",
+        "source": "Kallelse 12",
+        "confidence": "confirmed",
+        "organisation": 1,
+        "created_at": "2026-02-20T09:00:00+01:00",
+        "updated_at": "2026-03-05T18:31:40+01:00",
+    },
+)
 
 
 @extend_schema_view(
@@ -50,7 +91,7 @@ class CustomNotificationViewSet(RecordViewSet):
         "(status offered) linked to it. All or nothing: on any error nothing is stored.",
         request=s.CustomNotificationInput,
         responses={201: s.CustomNotificationOutput},
-        examples=[NOTIFICATION_EXAMPLE],
+        examples=[NOTIFICATION_EXAMPLE, NOTIFICATION_RESPONSE_EXAMPLE, NOTIFICATION_ERROR_EXAMPLE],
         tags=["custom notifications"],
     )
     def create(self, request):
@@ -97,7 +138,7 @@ class InvitationViewSet(RecordViewSet):
         description="Whether the invited person attended, did not show, or was excused.",
         request=s.AttendanceInput,
         responses={200: s.InvitationOutput},
-        examples=[ATTENDANCE_EXAMPLE],
+        examples=[ATTENDANCE_EXAMPLE, ATTENDANCE_RESPONSE_EXAMPLE],
         tags=["call-ins"],
     )
     def partial_update(self, request, pk=None):
