@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from api.authentication import api_key_prefix
 from api.exceptions import IdempotencyKeyReused
+from api.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -41,8 +42,6 @@ def _key_from(request) -> str | None:
 
 def _claim(request, key: str, print_: str):
     """Insert the record for `key`, or return the one that exists (None when we inserted ours)."""
-    from api.models import IdempotencyRecord
-
     fields = {
         "organisation_id": request.user.organisation_id,
         "key": key,
@@ -64,6 +63,7 @@ def _claim(request, key: str, print_: str):
             if not existing.has_expired:
                 return None, existing
             existing.delete()
+    # Only when the same key keeps appearing and vanishing under us: ask the caller to retry.
     raise exceptions.Throttled(wait=1)
 
 
