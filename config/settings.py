@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
     "simple_history",
@@ -258,23 +259,62 @@ GVI_SCORING_COALESCE_SECONDS = env.int("GVI_SCORING_COALESCE_SECONDS", default=2
 
 # --- REST framework --------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # API keys for partners' systems; sessions for the UI (and for trying the API in /api/docs/).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.APIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.GviAutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "api.pagination.StableOrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.APIKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_THROTTLE_RATE", default="600/min")},
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
 }
+# How long a POST's Idempotency-Key is remembered (per organisation).
+API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "gvi partner API",
-    "DESCRIPTION": "Partners in a group violence intervention programme log their work here.",
+    "DESCRIPTION": "Partners in a group violence intervention programme log their work here. See docs/api.md.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One named enum per choice set (several models have a "status" or a "kind").
+    "ENUM_NAME_OVERRIDES": {
+        name: f"gvi.models.{name}"
+        for name in [
+            "Confidence",
+            "Sex",
+            "GroupStatus",
+            "MembershipRole",
+            "MembershipStatus",
+            "RiskKind",
+            "RiskLevel",
+            "ServiceKind",
+            "ReferralStatus",
+            "NotificationResponse",
+            "CallInStatus",
+            "MessageKind",
+            "InvitationStatus",
+            "EnforcementKind",
+            "FollowUpStatus",
+            "FollowUpOrigin",
+            "IncidentType",
+            "VerificationStatus",
+            "InvolvementRole",
+        ]
+    },
 }
 
 # --- Programme rules -------------------------------------------------------------------
