@@ -19,7 +19,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 venv: $(VENV)/.installed
 
 var:
-	mkdir -p var/celery-queue var/celery-processed var/static
+	mkdir -p var/celery-queue var/celery-processed var/celery-control var/static
 
 ## demo: virtualenv, migrate SQLite, seed synthetic data, print a login, run web + worker + beat.
 demo: venv var

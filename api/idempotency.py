@@ -10,6 +10,7 @@ import hashlib
 import json
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -89,3 +90,9 @@ def idempotent(request, handler) -> Response:
         else:
             transaction.set_rollback(True)
         return response
+
+
+def purge_expired_records() -> int:
+    """Delete idempotency records whose expiry has passed; returns how many. Safe at any time."""
+    deleted, _by_model = IdempotencyRecord.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted

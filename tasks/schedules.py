@@ -55,6 +55,13 @@ SCHEDULES = [
         "Purge or anonymise what is past its retention rule; statistics are kept and the run is recorded.",
     ),
     Schedule(
+        "gvi: purge expired API idempotency records",
+        "tasks.maintenance.purge_idempotency_records",
+        "15",
+        "4",
+        "Idempotency keys are kept for API_IDEMPOTENCY_TTL_HOURS; then a retry is a new request.",
+    ),
+    Schedule(
         "gvi: daily follow-up digest",
         "tasks.followups.send_daily_digest",
         "30",

@@ -149,3 +149,16 @@ def test_purge_deletes_only_expired_records(client_for, probation_officer, perso
     IdempotencyRecord.objects.filter(key="old").update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     call_command("purge_idempotency_records", stdout=StringIO())
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+@pytest.mark.django_db
+def test_the_scheduled_purge_task_deletes_only_expired_records_and_is_idempotent(client_for, probation_officer, person):
+    from tasks.maintenance import purge_idempotency_records
+
+    client = client_for(probation_officer)
+    client.post(URL, _body(person), format="json", HTTP_IDEMPOTENCY_KEY="old")
+    client.post(URL, _body(person, source="KVV-6"), format="json", HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyRecord.objects.filter(key="old").update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert purge_idempotency_records.apply().get() == 1
+    assert purge_idempotency_records.apply().get() == 0
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]

@@ -1,14 +1,12 @@
-"""Delete expired idempotency records (safe to run at any time, e.g. daily from the beat schedule)."""
+"""Delete expired idempotency records (safe to run at any time; the beat schedule runs it daily)."""
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from api.models import IdempotencyRecord
+from api.idempotency import purge_expired_records
 
 
 class Command(BaseCommand):
     help = "Delete idempotency records whose expiry has passed."
 
     def handle(self, *args, **options):
-        deleted, _by_model = IdempotencyRecord.objects.filter(expires_at__lte=timezone.now()).delete()
-        self.stdout.write(f"Deleted {deleted} expired idempotency records.")
+        self.stdout.write(f"Deleted {purge_expired_records()} expired idempotency records.")
