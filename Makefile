@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= small
+# Test processes (pytest-xdist); 0 runs the suite in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint format venv run jobs messages bench clean
 
@@ -17,7 +19,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 venv: $(VENV)/.installed
 
 var:
-	mkdir -p var/celery-queue var/celery-processed var/static
+	mkdir -p var/celery-queue var/celery-processed var/celery-control var/static
 
 ## demo: virtualenv, migrate SQLite, seed synthetic data, print a login, run web + worker + beat.
 demo: venv var
@@ -37,7 +39,7 @@ test: venv var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
     "simple_history",
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gvi.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Coordinators and administrators must pass a second factor (GVI_REQUIRE_TWO_FACTOR).
+    "frontend.twofactor.TwoFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -148,8 +152,19 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "twofactor/locked.html"  # translated, in the site's layout
 
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# Two-factor login (TOTP) for these roles and superusers. On in production; off in development so
+# the demo and the browser tests log in with a password only. Tests that need it turn it on.
+GVI_REQUIRE_TWO_FACTOR = env.bool("GVI_REQUIRE_TWO_FACTOR", default=PRODUCTION)
+GVI_TWO_FACTOR_ROLES = ("coordinator", "administrator")
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="gvi")
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try
+
+# Sessions end after SESSION_COOKIE_AGE seconds without a request in production (idle expiry:
+# every request renews the cookie), and when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60 if PRODUCTION else 8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = env.bool("SESSION_SAVE_EVERY_REQUEST", default=PRODUCTION)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -164,6 +179,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Set by gvi.security.SecurityHeadersMiddleware: no camera, microphone, location, payment...
+GVI_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -224,6 +241,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
         "store_processed": False,
+        # Broadcast (control) messages; the default is a folder relative to the working directory.
+        "control_folder": str(VAR_DIR / "celery-control"),
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -242,27 +261,74 @@ GVI_SCORING_COALESCE_SECONDS = env.int("GVI_SCORING_COALESCE_SECONDS", default=2
 
 # --- REST framework --------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # API keys for partners' systems; sessions for the UI (and for trying the API in /api/docs/).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.APIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.GviAutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "api.pagination.StableOrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.APIKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_THROTTLE_RATE", default="600/min")},
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
 }
+# How long a POST's Idempotency-Key is remembered (per organisation).
+API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "gvi partner API",
-    "DESCRIPTION": "Partners in a group violence intervention programme log their work here.",
+    "DESCRIPTION": "Partners in a group violence intervention programme log their work here. See docs/api.md.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One named enum per choice set (several models have a "status" or a "kind").
+    "ENUM_NAME_OVERRIDES": {
+        name: f"gvi.models.{name}"
+        for name in [
+            "Confidence",
+            "Sex",
+            "GroupStatus",
+            "MembershipRole",
+            "MembershipStatus",
+            "RiskKind",
+            "RiskLevel",
+            "ServiceKind",
+            "ReferralStatus",
+            "NotificationResponse",
+            "CallInStatus",
+            "MessageKind",
+            "InvitationStatus",
+            "EnforcementKind",
+            "FollowUpStatus",
+            "FollowUpOrigin",
+            "IncidentType",
+            "VerificationStatus",
+            "InvolvementRole",
+        ]
+    },
 }
 
 # --- Programme rules -------------------------------------------------------------------
 GVI_MINOR_AGE = 18
+
+# Retention (gvi.retention): a person with no activity (no record about them created or changed,
+# no current supervision, membership, open follow-up or open request) for this many years is
+# purged; a person who was a minor at their last activity sooner. Incidents older than
+# GVI_RETENTION_INCIDENT_YEARS keep only statistics (type, time, area, casualties).
+GVI_RETENTION_PERSON_YEARS = env.int("GVI_RETENTION_PERSON_YEARS", default=5)
+GVI_RETENTION_MINOR_YEARS = env.int("GVI_RETENTION_MINOR_YEARS", default=3)
+GVI_RETENTION_INCIDENT_YEARS = env.int("GVI_RETENTION_INCIDENT_YEARS", default=5)
 
 LOGGING = {
     "version": 1,

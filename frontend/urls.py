@@ -41,3 +41,28 @@ urlpatterns = [
         name="password_change_done",
     ),
 ]
+
+# Membership review: approval queue, quality report, a person's rights (frontend/review.py).
+from frontend import review  # noqa: E402
+
+urlpatterns += [
+    path("review/memberships/", review.approval_queue, name="membership_queue"),
+    path("review/memberships/<int:pk>/decide/", review.decide_membership, name="membership_decide"),
+    path("review/quality/", review.quality_report_page, name="quality_report"),
+    path("review/quality.csv", review.quality_report_csv, name="quality_report_csv"),
+    path("review/people/<int:pk>/rights/", review.person_rights, name="person_rights"),
+    path("review/people/<int:pk>/rights/notice/", review.record_notice, name="person_notice"),
+    path("review/people/<int:pk>/rights/request/", review.log_request, name="person_request"),
+    path("review/requests/<int:pk>/decide/", review.decide_request, name="request_decide"),
+    path("review/requests/<int:pk>/export/", review.access_export, name="request_export"),
+]
+
+# Two-factor login (set-up and verify pages), owned by the privacy work.
+from frontend import twofactor  # noqa: E402
+
+urlpatterns += twofactor.urlpatterns
+
+# The auditor's pages (access log, change history, CSV exports), owned by the privacy work.
+from frontend import audit  # noqa: E402
+
+urlpatterns += audit.urlpatterns

@@ -1,12 +1,15 @@
 """The admin: every model listed and searchable, every queryset built by `gvi.policy`."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from gvi import models as m
-from gvi.policy import Action, can, scoped_queryset
+from gvi.audit import log_access
+from gvi.policy import RECORD_KINDS, Action, can, scoped_queryset
 
 
 class ScopedAdmin(SimpleHistoryAdmin):
@@ -38,6 +41,60 @@ class ScopedAdmin(SimpleHistoryAdmin):
             obj.created_by = request.user
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def _about_persons(self) -> bool:
+        return RECORD_KINDS[self.record_kind].person_path is not None
+
+    def get_changelist_instance(self, request):
+        # Reads of personal data through the admin are logged like any other (one LIST row per record shown).
+        changelist = super().get_changelist_instance(request)
+        if self._about_persons():
+            log_access(
+                user=request.user,
+                action=m.AccessAction.LIST,
+                record_kind=self.record_kind,
+                objects=changelist.result_list,
+                channel="admin",
+                path=request.path,
+            )
+        return changelist
+
+    def _require_in_scope(self, request, object_id):
+        # A record outside the user's scope is "not found", exactly like one that never existed,
+        # so the history pages do not reveal its existence (simple-history would answer 403).
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        if self._about_persons():
+            log_access(
+                user=request.user,
+                action=m.AccessAction.READ,
+                record_kind=self.record_kind,
+                objects=[self.get_queryset(request).get(pk=unquote(object_id))],
+                channel="admin",
+                path=request.path,
+            )
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
+        if obj is not None and self._about_persons():
+            log_access(
+                user=request.user,
+                action=m.AccessAction.READ,
+                record_kind=self.record_kind,
+                objects=[obj],
+                channel="admin",
+                path=request.path,
+            )
+        return response
 
 
 @admin.register(m.User)
@@ -132,6 +189,16 @@ class MembershipAdmin(ScopedAdmin):
     search_fields = ("person__last_name", "person__first_name", "group__name")
     autocomplete_fields = ("person", "group")
     inlines = [MembershipEvidenceInline]
+    # Decisions go through gvi.services.memberships (four eyes), never through the admin.
+    readonly_fields = (
+        *ScopedAdmin.readonly_fields,
+        "status",
+        "review_due",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "is_contested",
+    )
 
 
 @admin.register(m.Supervision)

@@ -10,12 +10,20 @@ The table says, for a role, a record kind and an action, the organisation rule:
 - NONE: nothing.
 On top of it, the minors rule says which records about minors (under 18) a role sees:
 all of them, only its own organisation's, or none.
+
+Two rules hold for every role, superusers included:
+- append-only kinds (the access log) are never created, changed or deleted through the app;
+- nothing is deleted by hand except what the table names: personal data leaves through the
+  retention job (`gvi.retention`), which runs as the system, not as a user.
+
+`docs/policy.md` is generated from this module by `manage.py policy_table`; a test keeps it current.
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.apps import apps
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -157,6 +165,9 @@ POLICY: dict[str, dict[str, dict[Action, Scope]]] = {
     },
 }
 
+# Never written through the app, whoever asks (a database trigger backs this on PostgreSQL).
+APPEND_ONLY_KINDS = frozenset({"access_log"})
+
 # The minors rule: which records about persons under 18 a role may see.
 MINORS_ALL, MINORS_OWN, MINORS_NONE = "all", "own", "none"
 MINORS_RULE: dict[str, str] = {
@@ -174,6 +185,8 @@ def scope_for(user, kind: str, action: Action) -> Scope:
         raise KeyError(f"Unknown record kind {kind!r}")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Scope.NONE
+    if kind in APPEND_ONLY_KINDS and Action(action) not in (Action.READ, Action.EXPORT):
+        return Scope.NONE
     if user.is_superuser:
         return Scope.SHARED
     if user.organisation_id is None:
@@ -189,7 +202,7 @@ def minors_rule_for(user) -> str:
 
 def _minor_q(person_path: str) -> Q:
     prefix = f"{person_path}__" if person_path else ""
-    cutoff = years_before(timezone.localdate(), 18)
+    cutoff = years_before(timezone.localdate(), settings.GVI_MINOR_AGE)
     return Q(**{f"{prefix}date_of_birth__gt": cutoff})
 
 
@@ -246,13 +259,9 @@ def _matches_unsaved(user, kind: str, action: Action, obj) -> bool:
         return False
     if user.is_superuser:
         return True
-    if (
-        spec.programme_path
-        and "__" not in spec.programme_path
-        and getattr(obj, f"{spec.programme_path}_id") != user.organisation.programme_id
-    ):
+    if spec.programme_path and _id_at(obj, spec.programme_path) != user.organisation.programme_id:
         return False
-    is_own = spec.organisation_path is None or getattr(obj, f"{spec.organisation_path}_id") == user.organisation_id
+    is_own = spec.organisation_path is None or _id_at(obj, spec.organisation_path) == user.organisation_id
     if scope == Scope.OWN and not is_own:
         return False
     if spec.person_path is not None:
@@ -262,3 +271,13 @@ def _matches_unsaved(user, kind: str, action: Action, obj) -> bool:
             if rule == MINORS_NONE or (rule == MINORS_OWN and not is_own):
                 return False
     return True
+
+
+def _id_at(obj, path: str):
+    """The id at the end of a lookup path on an unsaved object ("organisation__programme")."""
+    *hops, last = path.split("__")
+    for hop in hops:
+        obj = getattr(obj, hop, None)
+        if obj is None:
+            return None
+    return getattr(obj, f"{last}_id", None)

@@ -41,6 +41,27 @@ SCHEDULES = [
         "Overdue follow-ups escalate to the programme's coordinators.",
     ),
     Schedule(
+        "gvi: daily membership review",
+        "tasks.memberships.review_memberships",
+        "45",
+        "5",
+        "Remind owners of reviews due within 30 days; lapse memberships past review and tell the coordinators.",
+    ),
+    Schedule(
+        "gvi: nightly retention",
+        "tasks.retention.run_retention",
+        "0",
+        "3",
+        "Purge or anonymise what is past its retention rule; statistics are kept and the run is recorded.",
+    ),
+    Schedule(
+        "gvi: purge expired API idempotency records",
+        "tasks.maintenance.purge_idempotency_records",
+        "15",
+        "4",
+        "Idempotency keys are kept for API_IDEMPOTENCY_TTL_HOURS; then a retry is a new request.",
+    ),
+    Schedule(
         "gvi: daily follow-up digest",
         "tasks.followups.send_daily_digest",
         "30",

@@ -17,6 +17,19 @@ class AccessAction(models.TextChoices):
     EXPORT = "export", _("Export")
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk updates and deletes bypass Model.save/delete, so they are refused here too."""
+
+    def update(self, **kwargs):
+        raise PermissionDenied("The access log is append-only.")
+
+    def delete(self):
+        raise PermissionDenied("The access log is append-only.")
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
 class AccessLog(models.Model):
     at = models.DateTimeField(_("logged at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -44,6 +57,8 @@ class AccessLog(models.Model):
     channel = models.CharField(_("channel"), max_length=16, blank=True, help_text=_("ui, api, admin or export"))
     api_key_prefix = models.CharField(_("API key"), max_length=16, blank=True)
     path = models.CharField(_("path"), max_length=300, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("access log entry")

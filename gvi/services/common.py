@@ -25,6 +25,15 @@ def require_visible(user, kind: str, obj, field: str) -> None:
         raise ValidationError({field: _("No such record.")})
 
 
+def as_changed_by(obj, user, reason: str | None = None):
+    """Name the user (and why) on the history row the next save writes, whoever calls the service
+    (a request, the API, a job or a shell), not only where the history middleware sees a request."""
+    obj._history_user = user
+    if reason is not None:
+        obj._change_reason = reason
+    return obj
+
+
 def create_record(obj, *, user, kind: str):
     """Validate and save a new record owned by the user's organisation in its programme."""
     organisation = acting_organisation(user)
@@ -35,6 +44,7 @@ def create_record(obj, *, user, kind: str):
     require(user, kind, Action.CREATE, obj)
     obj.created_by = user
     obj.updated_by = user
+    as_changed_by(obj, user)
     obj.full_clean()
     obj.save()
     return obj
@@ -46,6 +56,7 @@ def update_record(obj, *, user, kind: str, **changes):
     for field, value in changes.items():
         setattr(obj, field, value)
     obj.updated_by = user
+    as_changed_by(obj, user)
     obj.full_clean()
     obj.save()
     return obj

@@ -4,13 +4,36 @@ A membership starts as *proposed*; another user approves it (four eyes). Only ac
 memberships count in scoring, reach and call-in suggestions.
 """
 
-from django.core.exceptions import ValidationError
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from gvi.models import Confidence, InclusionCriterion, Membership, MembershipEvidence, MembershipStatus
-from gvi.services.common import acting_organisation, create_record, require_visible
+from gvi.models import (
+    OPEN_STATUSES,
+    Confidence,
+    FollowUp,
+    FollowUpOrigin,
+    FollowUpStatus,
+    InclusionCriterion,
+    Membership,
+    MembershipEvidence,
+    MembershipStatus,
+    Role,
+)
+from gvi.policy import Action
+from gvi.services.common import (
+    acting_organisation,
+    as_changed_by,
+    create_record,
+    require,
+    require_visible,
+    update_record,
+)
 
 
 @transaction.atomic
@@ -85,3 +108,175 @@ def propose_membership(
         for item, criterion_id in zip(evidence, criteria_ids, strict=True)
     )
     return membership
+
+
+# --- Decisions: approval (four eyes), rejection, re-approval on review, ending ---------------
+
+REVIEW_RULE = "membership_review_due"
+
+
+def _lock(membership: Membership) -> Membership:
+    """The current row, locked: two coordinators deciding at once cannot both win."""
+    return Membership.objects.select_for_update().select_related("person", "programme").get(pk=membership.pk)
+
+
+def _require_coordinator(user, membership: Membership) -> None:
+    """Deciding on a listing is a coordinator's task, and only for memberships the policy lets them change."""
+    if not user.is_superuser and getattr(user, "role", None) != Role.COORDINATOR:
+        raise PermissionDenied(_("Only a coordinator may decide on a membership."))
+    require(user, "membership", Action.CHANGE, membership)
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for the decision.")})
+    return reason
+
+
+def _require_four_eyes(user, membership: Membership) -> None:
+    if membership.created_by_id is not None and membership.created_by_id == user.pk:
+        raise PermissionDenied(_("Four eyes: you cannot approve a membership you proposed yourself."))
+
+
+def _require_enough_evidence(membership: Membership) -> None:
+    # Checked again at approval: the programme's minimum may have been raised since the proposal.
+    minimum = membership.programme.min_inclusion_criteria
+    cited = membership.evidence.filter(criterion__is_active=True).values("criterion").distinct().count()
+    if cited < minimum:
+        raise ValidationError(
+            {
+                "evidence": ngettext(
+                    "A membership must cite at least %(count)d inclusion criterion.",
+                    "A membership must cite at least %(count)d inclusion criteria.",
+                    minimum,
+                )
+                % {"count": minimum}
+            }
+        )
+
+
+def review_due_for(membership: Membership, on=None):
+    """The next review date: the programme's period from `on`, shorter while the person is a minor."""
+    on = on or timezone.localdate()
+    programme = membership.programme
+    minor = membership.person.is_minor(on)
+    days = programme.minor_membership_review_days if minor else programme.membership_review_days
+    return on + timedelta(days=days)
+
+
+def _approve(*, user, membership: Membership, reason: str, expected_status: str, wrong_status_message) -> Membership:
+    membership = _lock(membership)
+    _require_coordinator(user, membership)
+    if membership.status != expected_status:
+        raise ValidationError(wrong_status_message)
+    reason = _require_reason(reason)
+    _require_four_eyes(user, membership)
+    _require_enough_evidence(membership)
+    now = timezone.now()
+    return update_record(
+        as_changed_by(membership, user),
+        user=user,
+        kind="membership",
+        status=MembershipStatus.ACTIVE,
+        decided_by=user,
+        decided_at=now,
+        decision_reason=reason,
+        review_due=review_due_for(membership, timezone.localdate(now)),
+    )
+
+
+@transaction.atomic
+def approve_membership(*, user, membership: Membership, reason: str) -> Membership:
+    """Approve a proposed membership: it becomes active and starts to count.
+
+    Four eyes: the approver is a coordinator other than the proposer. The approver, time and
+    reason are kept, and the review date is set from the programme (shorter for minors).
+    """
+    return _approve(
+        user=user,
+        membership=membership,
+        reason=reason,
+        expected_status=MembershipStatus.PROPOSED,
+        wrong_status_message=_("Only a proposed membership can be approved."),
+    )
+
+
+@transaction.atomic
+def reapprove_membership(*, user, membership: Membership, reason: str) -> Membership:
+    """Re-approve an active membership on review: a new review date, the decision kept.
+
+    The same four-eyes rule applies. A lapsed membership cannot be re-approved: its evidence
+    is stale, so it must be proposed again.
+    """
+    membership = _approve(
+        user=user,
+        membership=membership,
+        reason=reason,
+        expected_status=MembershipStatus.ACTIVE,
+        wrong_status_message=_("Only an active membership can be re-approved; propose a lapsed one again."),
+    )
+    close_review_follow_ups(membership, user=user)
+    return membership
+
+
+@transaction.atomic
+def reject_membership(*, user, membership: Membership, reason: str) -> Membership:
+    """Reject a proposed membership, with the reason kept. It never counts."""
+    membership = _lock(membership)
+    _require_coordinator(user, membership)
+    if membership.status != MembershipStatus.PROPOSED:
+        raise ValidationError(_("Only a proposed membership can be rejected."))
+    reason = _require_reason(reason)
+    return update_record(
+        as_changed_by(membership, user),
+        user=user,
+        kind="membership",
+        status=MembershipStatus.REJECTED,
+        decided_by=user,
+        decided_at=timezone.now(),
+        decision_reason=reason,
+    )
+
+
+@transaction.atomic
+def end_membership(*, user, membership: Membership, reason: str, end_date=None) -> Membership:
+    """End an active membership (the person left the group, or the listing is no longer needed)."""
+    membership = _lock(membership)
+    _require_coordinator(user, membership)
+    if membership.status != MembershipStatus.ACTIVE:
+        raise ValidationError(_("Only an active membership can be ended."))
+    reason = _require_reason(reason)
+    end_date = end_date or timezone.localdate()
+    if end_date < membership.start_date:
+        raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+    membership = update_record(
+        as_changed_by(membership, user),
+        user=user,
+        kind="membership",
+        status=MembershipStatus.ENDED,
+        end_date=end_date,
+        decided_by=user,
+        decided_at=timezone.now(),
+        decision_reason=reason,
+        review_due=None,
+    )
+    close_review_follow_ups(membership, user=user)
+    return membership
+
+
+def close_review_follow_ups(membership: Membership, *, user) -> None:
+    """The review reminder for this membership is done once it is re-approved or ended."""
+    open_reminders = FollowUp.objects.filter(
+        rule=REVIEW_RULE,
+        origin=FollowUpOrigin.RULE,
+        cause_type=ContentType.objects.get_for_model(Membership),
+        cause_id=membership.pk,
+        status__in=OPEN_STATUSES,
+    )
+    for follow_up in open_reminders:  # one per owner; saved one by one so the history keeps it
+        follow_up.status = FollowUpStatus.DONE
+        follow_up.completed_at = timezone.now()
+        follow_up.updated_by = user
+        as_changed_by(follow_up, user)
+        follow_up.save(update_fields=["status", "completed_at", "updated_by", "updated_at"])

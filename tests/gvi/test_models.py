@@ -145,9 +145,10 @@ class TestValidation:
         person = f.PersonFactory.build(
             organisation=police, programme=police.programme, date_of_birth=today + dt.timedelta(days=1)
         )
-        with translation.override("sv"), pytest.raises(ValidationError) as error:
-            person.clean()
-        assert error.value.message_dict["date_of_birth"] == ["Födelsedatum kan inte ligga i framtiden."]
+        with translation.override("sv"):
+            with pytest.raises(ValidationError) as error:
+                person.clean()
+            assert error.value.message_dict["date_of_birth"] == ["Födelsedatum kan inte ligga i framtiden."]
 
 
 class TestHistory:

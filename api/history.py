@@ -1,0 +1,43 @@
+"""Every API write records who, which organisation, when and through which key.
+
+Who and when: simple-history's history user (DRF sets the Django request's user, which
+simple-history's middleware reads) and `created_by`/`updated_by` stamped by the services.
+Which key: the history change reason, set here for every historical record written
+while an API write runs.
+"""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from simple_history.signals import pre_create_historical_record
+
+from api.authentication import api_key_prefix
+
+_change_reason: ContextVar[str | None] = ContextVar("api_change_reason", default=None)
+
+
+def change_reason_for(request) -> str:
+    prefix = api_key_prefix(request)
+    organisation = getattr(request.user, "organisation_id", None)
+    via = f"API key {prefix}" if prefix else "API session"
+    return f"{via} (organisation {organisation})"
+
+
+@contextmanager
+def api_write(request):
+    """Run a service call so that the history it writes names the API key."""
+    token = _change_reason.set(change_reason_for(request))
+    try:
+        yield
+    finally:
+        _change_reason.reset(token)
+
+
+def stamp_change_reason(sender, history_instance, **kwargs):
+    reason = _change_reason.get()
+    if reason and not history_instance.history_change_reason:
+        history_instance.history_change_reason = reason
+
+
+def connect():
+    pre_create_historical_record.connect(stamp_change_reason, dispatch_uid="api.history.stamp_change_reason")

@@ -1,0 +1,1 @@
+"""Input and output serializers, kept apart: inputs validate what a service takes, outputs show records."""

@@ -1,0 +1,93 @@
+"""Incidents with their involvements and group attributions, written in one go."""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from api.serializers.common import SOURCED_OUTPUT_FIELDS, ScopedPrimaryKeyRelatedField, SourcedInput
+from gvi import models as m
+from gvi.selectors import api as selectors
+
+EARLIEST_YEAR = 1970
+
+
+class InvolvementInput(serializers.Serializer):
+    person = ScopedPrimaryKeyRelatedField(selectors.persons)
+    role = serializers.ChoiceField(choices=m.InvolvementRole.choices)
+    source = serializers.CharField(max_length=200, required=False, help_text="Defaults to the incident's source.")
+    confidence = serializers.ChoiceField(
+        choices=m.Confidence.choices, required=False, help_text="Defaults to the incident's confidence."
+    )
+
+
+class AttributionInput(serializers.Serializer):
+    group = ScopedPrimaryKeyRelatedField(selectors.groups)
+    share = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        min_value=Decimal(0),
+        max_value=Decimal(1),
+        required=False,
+        help_text="How much of the incident is attributed to the group, from 0 to 1 (default 1).",
+    )
+
+
+class IncidentInput(SourcedInput):
+    incident_type = serializers.ChoiceField(choices=m.IncidentType.choices)
+    occurred_at = serializers.DateTimeField()
+    verification_status = serializers.ChoiceField(choices=m.VerificationStatus.choices, required=False)
+    area = ScopedPrimaryKeyRelatedField(selectors.areas, required=False, allow_null=True)
+    place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    killed = serializers.IntegerField(required=False, min_value=0, max_value=32767)
+    injured = serializers.IntegerField(required=False, min_value=0, max_value=32767)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    involvements = InvolvementInput(
+        many=True, required=False, help_text="Persons involved: suspects, victims, witnesses."
+    )
+    attributions = AttributionInput(
+        many=True, required=False, help_text="Groups the incident is attributed to (analysts and coordinators)."
+    )
+
+    def validate_occurred_at(self, value):
+        # Far-past times are typing errors (and before 1900 the zone database gives local mean time).
+        if value.year < EARLIEST_YEAR:
+            raise serializers.ValidationError(_("Give a time after %(year)d.") % {"year": EARLIEST_YEAR})
+        return value
+
+
+class InvolvementOutput(serializers.ModelSerializer):
+    class Meta:
+        model = m.Involvement
+        fields = ["id", "person", "role", "source", "confidence", "organisation"]
+        read_only_fields = fields
+
+
+class AttributionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = m.GroupAttribution
+        fields = ["id", "group", "share", "source", "confidence", "organisation"]
+        read_only_fields = fields
+
+
+class IncidentOutput(serializers.ModelSerializer):
+    involvements = InvolvementOutput(many=True, read_only=True)
+    attributions = AttributionOutput(many=True, read_only=True)
+
+    class Meta:
+        model = m.Incident
+        fields = [
+            "id",
+            "incident_type",
+            "occurred_at",
+            "area",
+            "place",
+            "killed",
+            "injured",
+            "verification_status",
+            "description",
+            "involvements",
+            "attributions",
+            *SOURCED_OUTPUT_FIELDS,
+        ]
+        read_only_fields = fields

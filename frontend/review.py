@@ -1,0 +1,306 @@
+"""Membership review pages: the approval queue, the quality report (page and CSV), a person's rights.
+
+Thin views: reads through `gvi.policy.scoped_queryset` and the quality-report selector, writes
+through `gvi.services.memberships` and `gvi.services.rights`. Every page showing persons logs it.
+"""
+
+import csv
+import json
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from gvi.audit import log_access
+from gvi.models import (
+    InvitationStatus,
+    MembershipEvidence,
+    MembershipStatus,
+    NoticeMethod,
+    RequestKind,
+    RequestStatus,
+)
+from gvi.policy import Action, can, scoped_queryset
+from gvi.selectors.quality_report import quality_report
+from gvi.services import memberships as membership_services
+from gvi.services import rights as rights_services
+
+# Active memberships whose review falls within this many days are shown for re-approval.
+REVIEW_WINDOW_DAYS = 30
+DECISIONS = {
+    "approve": membership_services.approve_membership,
+    "reject": membership_services.reject_membership,
+    "reapprove": membership_services.reapprove_membership,
+    "end": membership_services.end_membership,
+}
+
+
+def _error_messages(error: ValidationError | PermissionDenied) -> list[str]:
+    if isinstance(error, ValidationError):
+        return list(error.messages)
+    return [str(error) or str(_("You may not do this."))]
+
+
+# --- The approval queue ------------------------------------------------------------------
+
+
+def _queue(request, *, errors=None, status=200):
+    user = request.user
+    if not can(user, "membership", Action.CHANGE):
+        raise PermissionDenied
+    today = timezone.localdate()
+    evidence = Prefetch(
+        "evidence", queryset=MembershipEvidence.objects.select_related("criterion").order_by("criterion__name", "pk")
+    )
+    base = (
+        scoped_queryset(user, "membership")
+        .select_related("person", "group", "organisation", "created_by", "decided_by")
+        .prefetch_related(evidence)
+    )
+    proposed = list(base.filter(status=MembershipStatus.PROPOSED).order_by("created_at", "pk"))
+    due = list(
+        base.filter(
+            status=MembershipStatus.ACTIVE, review_due__lte=today + timedelta(days=REVIEW_WINDOW_DAYS)
+        ).order_by("review_due", "pk")
+    )
+    log_access(user=user, action="list", record_kind="membership", objects=proposed + due, path=request.path)
+    context = {"proposed": proposed, "due": due, "window": REVIEW_WINDOW_DAYS, "errors": errors or {}}
+    return render(request, "review/approval_queue.html", context, status=status)
+
+
+@login_required
+@require_GET
+def approval_queue(request):
+    """Proposed memberships with their evidence, and active ones due for review."""
+    return _queue(request)
+
+
+@login_required
+@require_POST
+def decide_membership(request, pk: int):
+    """Approve, reject, re-approve or end a membership, with a reason."""
+    membership = get_object_or_404(scoped_queryset(request.user, "membership"), pk=pk)
+    decide = DECISIONS.get(request.POST.get("decision", ""))
+    if decide is None:
+        return _queue(request, errors={pk: [_("Choose a decision.")]}, status=400)
+    try:
+        decide(user=request.user, membership=membership, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        return _queue(request, errors={pk: _error_messages(error)}, status=400)
+    except PermissionDenied as error:
+        return _queue(request, errors={pk: _error_messages(error)}, status=403)
+    return redirect("frontend:membership_queue")
+
+
+# --- The quality and equality report ---------------------------------------------------------
+
+
+@login_required
+@require_GET
+def quality_report_page(request):
+    report = quality_report(user=request.user)
+    log_access(user=request.user, action="read", record_kind="quality_report", path=request.path)
+    return render(request, "review/quality_report.html", {"report": report})
+
+
+def _csv_cell(value):
+    """Neutralise spreadsheet formulas in text from the database (e.g. an area's name)."""
+    if value is None:
+        return ""
+    text = str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not isinstance(value, int | float) else text
+
+
+@login_required
+@require_GET
+def quality_report_csv(request):
+    report = quality_report(user=request.user)
+    log_access(user=request.user, action="export", record_kind="quality_report", channel="export", path=request.path)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="quality-report-{report.on.isoformat()}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([_("Section"), _("Figure"), _("Value")])
+    for section, label, value in report.rows():
+        writer.writerow([_csv_cell(section), _csv_cell(label), _csv_cell(value)])
+    return response
+
+
+# --- A person's rights: notice, requests, decisions ------------------------------------------
+
+
+class NoticeForm(forms.Form):
+    method = forms.ChoiceField(label=_("How"), choices=NoticeMethod.choices)
+    given_on = forms.DateField(label=_("Given on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    invitation = forms.ModelChoiceField(label=_("Call-in attended"), queryset=None, required=False)
+    notification = forms.ModelChoiceField(label=_("Custom notification"), queryset=None, required=False)
+    withheld_reason = forms.CharField(label=_("Why notice is withheld"), required=False, widget=forms.Textarea)
+    withheld_until = forms.DateField(
+        label=_("Withheld until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    source = forms.CharField(label=_("Source"), max_length=200)
+
+    def __init__(self, *args, invitations, notifications, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invitation"].queryset = invitations
+        self.fields["notification"].queryset = notifications
+
+
+class RequestForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=RequestKind.choices)
+    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    membership = forms.ModelChoiceField(label=_("Membership"), queryset=None, required=False)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = memberships
+
+
+class DecisionForm(forms.Form):
+    status = forms.ChoiceField(label=_("Decision"), choices=[(s.value, s.label) for s in rights_services.DECISIONS])
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)
+
+
+def _person_parts(user, person):
+    """The querysets the rights section shows and its forms choose from, all scoped by the policy."""
+    memberships = (
+        scoped_queryset(user, "membership")
+        .filter(person=person)
+        .select_related("person", "group", "decided_by")
+        .order_by("pk")
+    )
+    invitations = (
+        scoped_queryset(user, "invitation")
+        .filter(person=person, status=InvitationStatus.ATTENDED)
+        .select_related("person", "call_in")
+        .order_by("-call_in__scheduled_at")
+    )
+    notifications = (
+        scoped_queryset(user, "custom_notification")
+        .filter(person=person, message_delivered=True)
+        .select_related("person")
+    )
+    return memberships, invitations, notifications
+
+
+def _rights_page(request, person, *, notice_form=None, request_form=None, errors=None, status=200):
+    user = request.user
+    memberships, invitations, notifications = _person_parts(user, person)
+    notices = (
+        scoped_queryset(user, "notice")
+        .filter(person=person)
+        .select_related("invitation__call_in", "notification", "organisation")
+    )
+    requests = (
+        scoped_queryset(user, "data_subject_request")
+        .filter(person=person)
+        .select_related("membership__group", "decided_by")
+    )
+    may_act = can(user, "data_subject_request", Action.CHANGE)
+    context = {
+        "person": person,
+        "memberships": list(memberships),
+        "notices": list(notices),
+        "requests": list(requests),
+        "may_act": may_act,
+        "may_record_notice": can(user, "notice", Action.CREATE),
+        "notice_form": notice_form or NoticeForm(invitations=invitations, notifications=notifications),
+        "request_form": request_form
+        or RequestForm(memberships=memberships, initial={"received_on": timezone.localdate()}),
+        "decision_choices": DecisionForm.base_fields["status"].choices,
+        "errors": errors or [],
+        "open_status": RequestStatus.RECEIVED,
+        "access_kind": RequestKind.ACCESS,
+    }
+    log_access(user=user, action="read", record_kind="person", objects=[person], path=request.path)
+    return render(request, "review/person_rights.html", context, status=status)
+
+
+def _person(user, pk):
+    return get_object_or_404(scoped_queryset(user, "person"), pk=pk)
+
+
+@login_required
+@require_GET
+def person_rights(request, pk: int):
+    """Notices given or withheld, requests and their decisions, and the memberships they concern."""
+    return _rights_page(request, _person(request.user, pk))
+
+
+@login_required
+@require_POST
+def record_notice(request, pk: int):
+    person = _person(request.user, pk)
+    _memberships, invitations, notifications = _person_parts(request.user, person)
+    form = NoticeForm(request.POST, invitations=invitations, notifications=notifications)
+    if not form.is_valid():
+        return _rights_page(request, person, notice_form=form, status=400)
+    try:
+        rights_services.record_notice(user=request.user, person=person, **form.cleaned_data)
+    except (ValidationError, PermissionDenied) as error:
+        return _rights_page(request, person, notice_form=form, errors=_error_messages(error), status=400)
+    return redirect("frontend:person_rights", pk=person.pk)
+
+
+@login_required
+@require_POST
+def log_request(request, pk: int):
+    person = _person(request.user, pk)
+    memberships, _invitations, _notifications = _person_parts(request.user, person)
+    form = RequestForm(request.POST, memberships=memberships)
+    if not form.is_valid():
+        return _rights_page(request, person, request_form=form, status=400)
+    try:
+        rights_services.log_request(user=request.user, person=person, **form.cleaned_data)
+    except (ValidationError, PermissionDenied) as error:
+        return _rights_page(request, person, request_form=form, errors=_error_messages(error), status=400)
+    return redirect("frontend:person_rights", pk=person.pk)
+
+
+def _subject_request(user, pk):
+    return get_object_or_404(scoped_queryset(user, "data_subject_request").select_related("person"), pk=pk)
+
+
+@login_required
+@require_POST
+def decide_request(request, pk: int):
+    subject_request = _subject_request(request.user, pk)
+    form = DecisionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([message for messages in form.errors.values() for message in messages])
+        rights_services.decide_request(user=request.user, request=subject_request, **form.cleaned_data)
+    except (ValidationError, PermissionDenied) as error:
+        return _rights_page(request, subject_request.person, errors=_error_messages(error), status=400)
+    return redirect("frontend:person_rights", pk=subject_request.person_id)
+
+
+@login_required
+@require_POST
+def access_export(request, pk: int):
+    """Answer an access request with the person's data export, as a JSON download."""
+    subject_request = _subject_request(request.user, pk)
+    try:
+        data = rights_services.produce_access_export(user=request.user, request=subject_request)
+    except (ValidationError, PermissionDenied) as error:
+        return _rights_page(request, subject_request.person, errors=_error_messages(error), status=400)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="access-request-{subject_request.pk}.json"'
+    return response
+
+
+def person_rights_url(person) -> str:
+    """Where the person's rights section lives, for links from the UI's person page."""
+    return reverse("frontend:person_rights", kwargs={"pk": person.pk})

@@ -1,0 +1,119 @@
+"""Two-factor login (TOTP, django-otp) for coordinators and administrators.
+
+With settings.GVI_REQUIRE_TWO_FACTOR on, a coordinator, administrator or superuser who has
+signed in with a password but not yet with a code is sent to set up an authenticator app (if
+they have none) or to enter a code; the API answers 403. A device is set up once: adding another
+needs an administrator to remove the old one, so a stolen password alone cannot enrol a device.
+"""
+
+from urllib.parse import quote
+
+import qrcode
+import qrcode.image.svg
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_otp import devices_for_user, user_has_device
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+EXEMPT_PREFIXES = ("/account/two-factor/", "/logout/", "/login/", "/i18n/", "/healthz", "/static/")
+
+
+def needs_two_factor(user) -> bool:
+    """Does this user have to sign in with a second factor?"""
+    return bool(
+        settings.GVI_REQUIRE_TWO_FACTOR
+        and user.is_authenticated
+        and (user.is_superuser or user.role in settings.GVI_TWO_FACTOR_ROLES)
+    )
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if needs_two_factor(user) and not user.is_verified() and not request.path.startswith(EXEMPT_PREFIXES):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": _("Two-factor login is required.")}, status=403)
+            target = "frontend:twofactor_verify" if user_has_device(user) else "frontend:twofactor_setup"
+            return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
+        return self.get_response(request)
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label=gettext_lazy("Code from your authenticator app"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": gettext_lazy("Enter the six digits shown in the app.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return image.to_string(encoding="unicode")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def setup(request):
+    """Enrol an authenticator app: show the key (and QR code), confirm with a first code."""
+    if user_has_device(request.user):
+        return redirect(f"{reverse('frontend:twofactor_verify')}?next={quote(_next_url(request))}")
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": _("Authenticator app")}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"].strip()):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        form.add_error("token", _("The code is wrong or has expired. Try the next one."))
+    secret = device.config_url.split("secret=")[1].split("&")[0]
+    context = {"form": form, "secret": secret, "qr_svg": _qr_svg(device.config_url), "next": _next_url(request)}
+    return render(request, "twofactor/setup.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """Sign in with the code from the enrolled authenticator app."""
+    if not user_has_device(request.user):
+        return redirect(f"{reverse('frontend:twofactor_setup')}?next={quote(_next_url(request))}")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"].strip()
+        for device in devices_for_user(request.user, confirmed=True):
+            if device.verify_is_allowed()[0] and device.verify_token(token):
+                otp_login(request, device)
+                return redirect(_next_url(request))
+        form.add_error("token", _("The code is wrong or has expired."))
+    return render(request, "twofactor/verify.html", {"form": form, "next": _next_url(request)})
+
+
+urlpatterns = [
+    path("account/two-factor/setup/", setup, name="twofactor_setup"),
+    path("account/two-factor/verify/", verify, name="twofactor_verify"),
+]

@@ -1,0 +1,26 @@
+"""`manage.py retention [--dry-run]`: purge or anonymise what is due, or list it."""
+
+import json
+
+from django.core.management.base import BaseCommand
+
+from gvi import retention
+
+
+class Command(BaseCommand):
+    help = "Purge persons and anonymise incidents whose retention period has run out (see gvi/retention.py)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Only list what would be purged or anonymised.")
+
+    def handle(self, *args, dry_run=False, **options):
+        record = retention.run(dry_run=dry_run)
+        summary = record.summary
+        verb = "Would purge" if dry_run else "Purged"
+        self.stdout.write(
+            f"{verb} {len(summary['persons'])} persons and "
+            f"{'would anonymise' if dry_run else 'anonymised'} {len(summary['incidents'])} incidents "
+            f"(retention run {record.pk})."
+        )
+        if options["verbosity"] > 1 or dry_run:
+            self.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False, default=str))

@@ -1,0 +1,219 @@
+"""Retention: personal data leaves when its time is up; statistics stay, without the persons.
+
+Rules (periods in settings, see docs/security-and-privacy.md):
+- A person is *due* when nothing about them was created or changed for GVI_RETENTION_PERSON_YEARS
+  (GVI_RETENTION_MINOR_YEARS if they were a minor at that last activity) and nothing holds them:
+  no current supervision, no current active membership, no open follow-up, no open request.
+  A due person is purged: the person, every record about them, and the change history of all
+  of it. Enforcement actions against the group stay, without the person.
+- An incident older than GVI_RETENTION_INCIDENT_YEARS is anonymised: the persons involved,
+  the free text and the source reference go (with their history); type, time, area, casualties
+  and group attributions stay as statistics.
+- The access log is kept (it holds ids, not names), so an audit can still see who read what.
+
+`plan()` lists what is due (the dry run); `run()` does it in one transaction and records what it
+did, with aggregate statistics, in a RetentionRun. Running it twice purges nothing the second time.
+"""
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from gvi.models import (
+    OPEN_STATUSES,
+    DataSubjectRequest,
+    EnforcementAction,
+    FollowUp,
+    Incident,
+    Involvement,
+    Membership,
+    MembershipEvidence,
+    MembershipStatus,
+    Person,
+    RequestStatus,
+    RetentionRun,
+    Supervision,
+)
+from gvi.models.people import years_before
+from gvi.policy import RECORD_KINDS
+
+ANONYMISED_SOURCE = "[retention]"
+# Kinds whose records are about one person and go with the person.
+PERSON_LINKED_KINDS = [kind for kind, spec in RECORD_KINDS.items() if spec.person_path]
+
+
+def _linked_model(kind):
+    spec = RECORD_KINDS[kind]
+    return spec.model_class, spec.person_path
+
+
+def _last_activity():
+    """The latest moment anything about the person was created or changed (one expression)."""
+    parts = []
+    for kind in PERSON_LINKED_KINDS:
+        model, person_path = _linked_model(kind)
+        stamp = "updated_at" if any(f.name == "updated_at" for f in model._meta.fields) else "created_at"
+        latest = (
+            model._default_manager.filter(**{person_path: OuterRef("pk")})
+            .order_by()
+            .values(person_path)
+            .annotate(latest=Max(stamp))
+            .values("latest")
+        )
+        # Coalesce: SQLite's multi-argument MAX() is NULL if any argument is NULL.
+        parts.append(Coalesce(Subquery(latest), F("updated_at")))
+    return Greatest(F("updated_at"), *parts)
+
+
+def _held(today: dt.date) -> Q:
+    """Persons something still holds, whatever their last activity."""
+    current = Q(end_date__isnull=True) | Q(end_date__gte=today)
+    return (
+        Q(pk__in=Supervision.objects.filter(current).values("person_id"))
+        | Q(pk__in=Membership.objects.filter(current, status=MembershipStatus.ACTIVE).values("person_id"))
+        | Q(pk__in=FollowUp.objects.filter(status__in=OPEN_STATUSES, person__isnull=False).values("person_id"))
+        | Q(pk__in=DataSubjectRequest.objects.filter(status=RequestStatus.RECEIVED).values("person_id"))
+    )
+
+
+@dataclass
+class RetentionPlan:
+    now: dt.datetime
+    person_ids: list[int] = field(default_factory=list)
+    incident_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "as_of": self.now.isoformat(),
+            "periods": {
+                "person_years": settings.GVI_RETENTION_PERSON_YEARS,
+                "minor_years": settings.GVI_RETENTION_MINOR_YEARS,
+                "incident_years": settings.GVI_RETENTION_INCIDENT_YEARS,
+            },
+            "persons": self.person_ids,
+            "incidents": self.incident_ids,
+        }
+
+
+def due_persons(now: dt.datetime) -> list[int]:
+    today = timezone.localtime(now).date()
+    adult_cutoff = years_before(today, settings.GVI_RETENTION_PERSON_YEARS)
+    minor_cutoff = years_before(today, settings.GVI_RETENTION_MINOR_YEARS)
+    earliest_cutoff = max(adult_cutoff, minor_cutoff)
+    candidates = (
+        Person.objects.annotate(last_activity=_last_activity())
+        .exclude(_held(today))
+        .values_list("pk", "date_of_birth", "last_activity")
+        .order_by("pk")
+    )
+    due = []
+    for pk, born, last in candidates:
+        last_day = timezone.localtime(last).date()
+        if last_day >= earliest_cutoff:
+            continue
+        was_minor = born > years_before(last_day, settings.GVI_MINOR_AGE)
+        if last_day < (minor_cutoff if was_minor else adult_cutoff):
+            due.append(pk)
+    return due
+
+
+def due_incidents(now: dt.datetime) -> list[int]:
+    cutoff = now - dt.timedelta(days=365.25 * settings.GVI_RETENTION_INCIDENT_YEARS)
+    not_yet_anonymised = (
+        Q(pk__in=Involvement.objects.values("incident_id"))
+        | ~Q(description="")
+        | ~Q(place="")
+        | ~Q(source=ANONYMISED_SOURCE)
+    )
+    return list(
+        Incident.objects.filter(not_yet_anonymised, occurred_at__lt=cutoff).order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def plan(now: dt.datetime | None = None) -> RetentionPlan:
+    """What is due now: the dry run."""
+    now = now or timezone.now()
+    return RetentionPlan(now=now, person_ids=due_persons(now), incident_ids=due_incidents(now))
+
+
+def _statistics(person_ids: list[int], incident_ids: list[int]) -> dict:
+    """Aggregate statistics of what goes, kept in the RetentionRun (no person in them)."""
+    records = {}
+    for kind in PERSON_LINKED_KINDS:
+        model, person_path = _linked_model(kind)
+        count = model._default_manager.filter(**{f"{person_path}_id__in": person_ids}).count()
+        if count:
+            records[kind] = count
+    by_role = Counter(
+        dict(
+            Involvement.objects.filter(Q(person_id__in=person_ids) | Q(incident_id__in=incident_ids))
+            .values_list("role")
+            .annotate(n=Count("id"))
+            .values_list("role", "n")
+        )
+    )
+    memberships = dict(
+        Membership.objects.filter(person_id__in=person_ids).values_list("status").annotate(n=Count("id"))
+    )
+    ages = Counter()
+    for born in Person.objects.filter(pk__in=person_ids).values_list("date_of_birth", flat=True):
+        ages[f"born_{born.year // 10 * 10}s"] += 1
+    return {
+        "persons_purged": len(person_ids),
+        "records_purged": records,
+        "involvements_by_role": dict(by_role),
+        "memberships_by_status": memberships,
+        "persons_by_birth_decade": dict(ages),
+        "incidents_anonymised": len(incident_ids),
+    }
+
+
+def _purge_history(model, **lookup) -> int:
+    if not hasattr(model, "history"):
+        return 0
+    deleted, _ = model.history.model.objects.filter(**lookup).delete()
+    return deleted
+
+
+def _purge_persons(person_ids: list[int]) -> int:
+    membership_ids = list(Membership.objects.filter(person_id__in=person_ids).values_list("pk", flat=True))
+    Person.objects.filter(pk__in=person_ids).delete()  # cascades to every record about them
+    history_rows = _purge_history(Person, id__in=person_ids)
+    for kind in PERSON_LINKED_KINDS:
+        model, person_path = _linked_model(kind)
+        if model is EnforcementAction:
+            # The action stays (it was against the group); its history forgets the person.
+            EnforcementAction.history.model.objects.filter(person_id__in=person_ids).update(person_id=None)
+            continue
+        history_rows += _purge_history(model, **{f"{person_path}_id__in": person_ids})
+    history_rows += _purge_history(MembershipEvidence, membership_id__in=membership_ids)
+    return history_rows
+
+
+def _anonymise_incidents(incident_ids: list[int]) -> int:
+    Involvement.objects.filter(incident_id__in=incident_ids).delete()
+    history_rows = _purge_history(Involvement, incident_id__in=incident_ids)
+    Incident.objects.filter(pk__in=incident_ids).update(description="", place="", source=ANONYMISED_SOURCE)
+    # The old versions hold the free text and the source reference.
+    history_rows += _purge_history(Incident, id__in=incident_ids)
+    return history_rows
+
+
+def run(*, dry_run: bool = False, user=None, now: dt.datetime | None = None) -> RetentionRun:
+    """Purge or anonymise what is due (or, with dry_run, only list it) and record it in a RetentionRun."""
+    with transaction.atomic():
+        due = plan(now)
+        record = RetentionRun.objects.create(dry_run=dry_run, performed_by=user)
+        summary = due.as_dict() | {"statistics": _statistics(due.person_ids, due.incident_ids)}
+        if not dry_run:
+            summary["history_rows_purged"] = _purge_persons(due.person_ids) + _anonymise_incidents(due.incident_ids)
+        record.summary = summary
+        record.finished_at = timezone.now()
+        record.save(update_fields=["summary", "finished_at"])
+    return record

@@ -1,0 +1,49 @@
+"""API test helpers: keys per organisation or per person, and clients that send them."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from api.models import OrganisationAPIKey
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_cache():
+    # Throttle counters live in the cache; each test starts from zero.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # The factories hash a password per user; the default hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def issue_key(db):
+    """issue_key(organisation, user=None, **fields) -> (key object, the raw key)."""
+
+    def issue(organisation, user=None, **fields):
+        fields.setdefault("name", f"Test key {organisation.name}")
+        return OrganisationAPIKey.objects.create_key(organisation=organisation, user=user, **fields)
+
+    return issue
+
+
+@pytest.fixture
+def client_for(issue_key):
+    """client_for(user or organisation): an APIClient sending an API key (a person's key for a user)."""
+
+    def make(who, **key_fields):
+        if hasattr(who, "role"):
+            _obj, raw = issue_key(who.organisation, user=who, **key_fields)
+        else:
+            _obj, raw = issue_key(who, **key_fields)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+        client.raw_key = raw
+        return client
+
+    return make

@@ -1,0 +1,159 @@
+"""API keys: 401 without a valid key, per-person and per-organisation keys, the issuing command."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from api.models import SERVICE_ACCOUNT_PREFIX, OrganisationAPIKey, service_account_for
+from gvi import models as m
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/persons/"
+
+
+def _client(raw):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    return client
+
+
+def test_no_key_is_401_with_the_error_shape():
+    response = APIClient().get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Api-Key"
+    assert response.json() == {
+        "status": 401,
+        "code": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+        "errors": {},
+    }
+
+
+def test_unknown_key_is_401(issue_key, probation):
+    _obj, raw = issue_key(probation)
+    prefix = raw.partition(".")[0]
+    for bad in ("nonsense", f"{prefix}.wrongsecret", ""):
+        response = _client(bad).get(URL, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 401, bad
+        assert response.json()["code"] in ("authentication_failed", "not_authenticated")
+
+
+def test_revoked_and_expired_keys_are_401(issue_key, probation):
+    revoked, revoked_raw = issue_key(probation)
+    revoked.revoked = True
+    revoked.save()
+    _expired, expired_raw = issue_key(probation, expiry_date=timezone.now() - dt.timedelta(minutes=1))
+    assert _client(revoked_raw).get(URL).status_code == 401
+    response = _client(expired_raw).get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "The API key has expired."
+
+
+def test_a_revoked_key_cannot_be_restored(issue_key, probation):
+    key, _raw = issue_key(probation)
+    key.revoked = True
+    key.save()
+    key = OrganisationAPIKey.objects.get(pk=key.pk)
+    key.revoked = False
+    with pytest.raises(ValidationError):
+        key.save()
+
+
+def test_key_of_an_inactive_user_is_401(issue_key, probation_officer):
+    _obj, raw = issue_key(probation_officer.organisation, user=probation_officer)
+    probation_officer.is_active = False
+    probation_officer.save()
+    assert _client(raw).get(URL).status_code == 401
+
+
+def test_key_is_stored_hashed(issue_key, probation):
+    key, raw = issue_key(probation)
+    stored = OrganisationAPIKey.objects.get(pk=key.pk)
+    secret = raw.partition(".")[2]
+    assert secret not in stored.hashed_key and secret not in stored.id
+    assert stored.prefix == raw.partition(".")[0]
+
+
+def test_person_key_acts_as_that_person(issue_key, probation_officer):
+    _obj, raw = issue_key(probation_officer.organisation, user=probation_officer)
+    response = _client(raw).get(URL)
+    assert response.status_code == 200
+    assert response.wsgi_request.user == probation_officer
+
+
+def test_organisation_key_acts_as_its_service_account(issue_key, probation):
+    _obj, raw = issue_key(probation)
+    response = _client(raw).get(URL)
+    assert response.status_code == 200
+    account = m.User.objects.get(username=f"{SERVICE_ACCOUNT_PREFIX}{probation.pk}")
+    assert response.wsgi_request.user == account
+    assert account.organisation == probation
+    assert account.role == m.Role.PARTNER_OFFICER
+    assert not account.has_usable_password()
+    assert service_account_for(probation) == account  # created once
+
+
+def test_key_user_must_belong_to_the_key_organisation(police, probation_officer):
+    key = OrganisationAPIKey(name="x", organisation=police, user=probation_officer)
+    with pytest.raises(ValidationError) as error:
+        key.clean()
+    assert "user" in error.value.message_dict
+
+
+def test_session_auth_still_works_for_the_ui(client, probation_officer):
+    client.force_login(probation_officer)
+    assert client.get(URL).status_code == 200
+
+
+def test_issue_api_key_prints_the_key_once(probation, probation_officer):
+    out, err = StringIO(), StringIO()
+    call_command(
+        "issue_api_key",
+        organisation=str(probation.pk),
+        name="Case system",
+        user=probation_officer.username,
+        stdout=out,
+        stderr=err,
+    )
+    raw = out.getvalue().strip()
+    key = OrganisationAPIKey.objects.get()
+    assert key.organisation == probation and key.user == probation_officer
+    assert key.expiry_date > timezone.now() + dt.timedelta(days=364)
+    assert raw.startswith(key.prefix + ".")
+    assert raw not in err.getvalue()
+    assert _client(raw).get(URL).status_code == 200
+
+
+def test_issue_api_key_for_an_organisation_by_name_creates_its_service_account(probation):
+    out = StringIO()
+    call_command("issue_api_key", organisation=probation.name, name="Integration", stdout=out, stderr=StringIO())
+    assert OrganisationAPIKey.objects.get().user is None
+    assert m.User.objects.filter(username=f"{SERVICE_ACCOUNT_PREFIX}{probation.pk}").exists()
+
+
+def test_issue_api_key_refuses_a_user_of_another_organisation(police, probation_officer):
+    with pytest.raises(CommandError):
+        call_command(
+            "issue_api_key",
+            organisation=str(police.pk),
+            name="x",
+            user=probation_officer.username,
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
+    assert not OrganisationAPIKey.objects.exists()
+
+
+def test_api_keys_are_listed_in_the_admin(client, issue_key, probation, django_user_model):
+    key, _raw = issue_key(probation, name="Listed key")
+    admin = django_user_model.objects.create_superuser("root", "root@example.invalid", "x-very-long-password-1")
+    client.force_login(admin)
+    response = client.get("/admin/api/organisationapikey/")
+    assert response.status_code == 200
+    assert key.prefix in response.content.decode()

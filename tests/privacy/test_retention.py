@@ -1,0 +1,156 @@
+"""Retention purges EXACTLY what is due, keeps statistics, records what it did, and is idempotent."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from gvi import models as m
+from gvi import retention
+from gvi.models.people import years_before
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def aged(obj, *, days=0, years=0):
+    """Backdate a record's created/updated stamps (auto_now cannot be set through save)."""
+    moment = timezone.now() - dt.timedelta(days=days)
+    if years:
+        moment = moment.replace(year=moment.year - years)
+    fields = {"updated_at": moment} if hasattr(obj, "updated_at") else {}
+    if hasattr(obj, "created_at"):
+        fields["created_at"] = moment
+    type(obj).objects.filter(pk=obj.pk).update(**fields)
+    return obj
+
+
+@pytest.fixture
+def world(settings, police, today):
+    settings.GVI_RETENTION_PERSON_YEARS = 5
+    settings.GVI_RETENTION_MINOR_YEARS = 3
+    settings.GVI_RETENTION_INCIDENT_YEARS = 5
+    adult = dt.date(1990, 1, 1)
+    people = {}
+
+    def person(name, *, born=adult, **age):
+        people[name] = aged(f.PersonFactory(organisation=police, first_name=name, date_of_birth=born), **age)
+        return people[name]
+
+    # Due: no activity for more than five years.
+    person("idle_adult", years=6)
+    person("just_over", years=5, days=2)
+    # Due: a minor at their last activity four years ago (minor period three years).
+    person("minor_then", born=years_before(today, 18), years=4)
+    # Due with everything about them: an ended membership with evidence, a risk assessment, an enforcement action.
+    gone = person("idle_member", years=7)
+    membership = aged(
+        f.MembershipFactory(
+            organisation=police, person=gone, end_date=dt.date(2018, 1, 1), start_date=dt.date(2017, 1, 1)
+        ),
+        years=7,
+    )
+    criterion = f.InclusionCriterionFactory(programme=police.programme)
+    m.MembershipEvidence.objects.create(membership=membership, criterion=criterion, source_reference="R-1")
+    aged(f.RiskAssessmentFactory(organisation=police, person=gone), years=7)
+    enforcement = aged(f.EnforcementActionFactory(organisation=police, person=gone, group=membership.group), years=7)
+
+    # Not due.
+    person("just_under", years=5, days=-2)
+    person("adult_then", born=dt.date(2000, 1, 1), years=4)  # 22 then: the adult period applies
+    recent = person("recent_record", years=6)
+    aged(f.RiskAssessmentFactory(organisation=police, person=recent), years=1)
+    held = person("supervised", years=6)
+    aged(f.SupervisionFactory(organisation=police, person=held, start_date=dt.date(2019, 1, 1)), years=6)
+    member = person("active_member", years=6)
+    aged(f.MembershipFactory(organisation=police, person=member, start_date=dt.date(2019, 1, 1)), years=6)
+    followed = person("open_follow_up", years=6)
+    aged(f.FollowUpFactory(owner_organisation=police, person=followed), years=6)
+
+    # Incidents: the old one keeps statistics only; the recent one is untouched.
+    old_incident = f.IncidentFactory(
+        organisation=police, occurred_at=timezone.now() - dt.timedelta(days=6 * 366), place="Torget", description="x"
+    )
+    f.InvolvementFactory(organisation=police, incident=old_incident, person=people["just_under"])
+    f.GroupAttributionFactory(organisation=police, incident=old_incident)
+    new_incident = f.IncidentFactory(organisation=police, place="Parken", description="y")
+    f.InvolvementFactory(organisation=police, incident=new_incident, person=people["just_under"])
+    m.AccessLog.objects.create(action="read", record_kind="person", person_id=gone.pk)
+    return people, enforcement, old_incident, new_incident
+
+
+DUE = {"idle_adult", "just_over", "minor_then", "idle_member"}
+
+
+def test_dry_run_lists_exactly_what_is_due_and_changes_nothing(world):
+    people, _, old_incident, _ = world
+    before = m.Person.objects.count()
+    run = retention.run(dry_run=True)
+    assert set(run.summary["persons"]) == {people[name].pk for name in DUE}
+    assert run.summary["incidents"] == [old_incident.pk]
+    assert run.dry_run and m.Person.objects.count() == before
+    assert m.Involvement.objects.filter(incident=old_incident).exists()
+
+
+def test_run_purges_exactly_what_is_due_with_history_and_keeps_statistics(world):
+    people, enforcement, old_incident, new_incident = world
+    due_ids = {people[name].pk for name in DUE}
+    run = retention.run()
+    remaining = set(m.Person.objects.values_list("first_name", flat=True))
+    assert remaining == set(people) - DUE
+    # Nothing about the purged persons is left, their change history included.
+    assert not m.Person.history.filter(id__in=due_ids).exists()
+    assert not m.Membership.history.filter(person_id__in=due_ids).exists()
+    assert not m.RiskAssessment.objects.filter(person_id__in=due_ids).exists()
+    assert not m.RiskAssessment.history.filter(person_id__in=due_ids).exists()
+    assert not m.MembershipEvidence.objects.exists() and not m.MembershipEvidence.history.exists()
+    # The enforcement action against the group stays, without the person.
+    enforcement.refresh_from_db()
+    assert enforcement.person_id is None
+    assert not enforcement.history.filter(person_id__in=due_ids).exists()
+    # The old incident keeps only statistics; the new one is untouched.
+    old_incident.refresh_from_db()
+    assert (old_incident.place, old_incident.description, old_incident.source) == ("", "", retention.ANONYMISED_SOURCE)
+    assert old_incident.incident_type == m.IncidentType.SHOOTING and old_incident.attributions.count() == 1
+    assert not old_incident.involvements.exists()
+    assert not m.Incident.history.filter(id=old_incident.pk).exclude(description="").exists()
+    new_incident.refresh_from_db()
+    assert new_incident.place == "Parken" and new_incident.involvements.count() == 1
+    # What it did is recorded, with statistics that name nobody.
+    stats = run.summary["statistics"]
+    assert stats["persons_purged"] == 4 and stats["incidents_anonymised"] == 1
+    assert stats["records_purged"]["membership"] == 1 and stats["records_purged"]["risk_assessment"] == 1
+    assert stats["involvements_by_role"] == {"suspect": 1}
+    assert not run.dry_run and run.finished_at is not None
+    assert "idle_adult" not in str(run.summary)
+    # The access log outlives the person.
+    assert m.AccessLog.objects.filter(person_id=people["idle_member"].pk).exists()
+
+
+def test_a_second_run_finds_nothing(world):
+    retention.run()
+    again = retention.run()
+    assert again.summary["persons"] == [] and again.summary["incidents"] == []
+    assert m.RetentionRun.objects.count() == 2
+
+
+def test_command_and_task(world):
+    out = StringIO()
+    call_command("retention", "--dry-run", stdout=out)
+    assert "4 persons" in out.getvalue() and m.Person.objects.filter(first_name="idle_adult").exists()
+    from tasks.retention import run_retention
+
+    run_id = run_retention.apply().get()
+    assert m.RetentionRun.objects.get(pk=run_id).summary["statistics"]["persons_purged"] == 4
+    assert not m.Person.objects.filter(first_name="idle_adult").exists()
+
+
+def test_plan_queries_do_not_grow_with_persons(world, police, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        retention.plan()
+    for _ in range(20):
+        aged(f.PersonFactory(organisation=police), years=6)
+    with django_assert_max_num_queries(3):
+        assert len(retention.plan().person_ids) == 24
