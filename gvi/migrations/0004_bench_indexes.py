@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gvi', '0002_wording'),
+        ('gvi', '0003_access_log_append_only_trigger'),
     ]
 
     operations = [
