@@ -34,6 +34,40 @@ def as_changed_by(obj, user, reason: str | None = None):
     return obj
 
 
+def validate(obj) -> None:
+    """`obj.full_clean()`, without one query per foreign key whose row is already loaded.
+
+    Django checks that each foreign key's row exists with a query of its own (five per record:
+    programme, organisation, created_by, updated_by, person ...). A related object the caller
+    loaded exists already, and the database's foreign key guards it in any case. Everything
+    else (fields, clean(), unique checks, constraints) is checked as full_clean does.
+    """
+    loaded = {
+        field.name
+        for field in obj._meta.concrete_fields
+        if field.many_to_one
+        and not field.remote_field.limit_choices_to
+        and not field.validators
+        and getattr(obj, field.attname) is not None
+        and field.is_cached(obj)
+        and getattr(field.get_cached_value(obj), "pk", None) == getattr(obj, field.attname)
+    }
+    errors = {}
+    for check in (lambda: obj.clean_fields(exclude=loaded), obj.clean):
+        try:
+            check()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    failed = set(errors)  # as full_clean: unique checks and constraints only for fields that passed
+    for check in (obj.validate_unique, obj.validate_constraints):
+        try:
+            check(exclude=failed)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 def create_record(obj, *, user, kind: str):
     """Validate and save a new record owned by the user's organisation in its programme."""
     organisation = acting_organisation(user)
@@ -45,7 +79,7 @@ def create_record(obj, *, user, kind: str):
     obj.created_by = user
     obj.updated_by = user
     as_changed_by(obj, user)
-    obj.full_clean()
+    validate(obj)
     obj.save()
     return obj
 
@@ -57,6 +91,6 @@ def update_record(obj, *, user, kind: str, **changes):
         setattr(obj, field, value)
     obj.updated_by = user
     as_changed_by(obj, user)
-    obj.full_clean()
+    validate(obj)
     obj.save()
     return obj
