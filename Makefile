@@ -54,8 +54,9 @@ messages: venv
 		--ignore '.venv/*' --ignore 'var/*' --ignore '*/migrations/*' --ignore 'tests/*' --ignore 'bench/*' --extension html,txt,py
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
+## bench: figures at national scale next to their floors (DATABASE_URL=postgres://...; see bench/README.md).
 bench: venv var
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf var db.sqlite3 db.sqlite3-wal db.sqlite3-shm

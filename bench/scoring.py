@@ -1,118 +1,152 @@
-"""Benchmark of one scoring run at a synthetic scale.
+"""Scoring: a full run of the project (the task path, in a worker process) against the floor.
 
-    DATABASE_URL=postgres://... python -m bench.scoring --groups 5000 --persons 100000 --incidents 1000000
+The floor is one hand-written SQL statement that computes the same scores and stores nothing.
+The project's run also writes a GroupScore per group, the top contributions per group and the
+flag suggestion, in one transaction. The benchmark checks that both give the same scores.
 
-Creates a programme "Bench scoring ..." with synthetic rows (bulk_create, no history), runs
-`gvi.scoring.run_scoring` and prints the time. Synthetic data only. `--delete` removes it again.
+The worker is a separate process (bench.worker) that runs `tasks.scoring.score_programme`
+exactly as the Celery worker would and reports its peak resident set size after each run:
+the computation stays in the database, so the peak must not grow with the runs.
 """
 
-import argparse
-import datetime as dt
-import os
-import random
-import time
+import math
+from datetime import timedelta
+
+from bench.common import Figure, median, timed
+from bench.worker import WorkerProcess
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--groups", type=int, default=500)
-    parser.add_argument("--persons", type=int, default=10000)
-    parser.add_argument("--incidents", type=int, default=100000)
-    parser.add_argument("--runs", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=5000)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+def floor_scores(programme_id: int, as_of) -> dict[int, float]:
+    """The violence score of every group with one hand-written statement (docs/scoring.md)."""
     from django.db import connection
-    from django.utils import timezone
 
-    from gvi import models as m
-    from gvi.scoring import run_scoring
+    with connection.cursor() as cursor:
+        cursor.execute(*floor_sql(programme_id, as_of))
+        return {group_id: score for group_id, score in cursor.fetchall() if score}
 
-    rng = random.Random(args.seed)
-    started = time.perf_counter()
-    programme = m.Programme.objects.create(name=f"Bench scoring {timezone.now():%Y%m%d%H%M%S}", city="Benchstad")
-    org = m.PartnerOrganisation.objects.create(programme=programme, name="Bench police", kind="police")
-    common = {"programme": programme, "organisation": org, "source": "BENCH", "confidence": "probable"}
 
-    def bulk(model, rows):
-        created = []
-        for i in range(0, len(rows), args.batch):
-            created += model.objects.bulk_create(rows[i : i + args.batch], batch_size=args.batch)
-        return created
+def floor_sql(programme_id: int, as_of) -> tuple[str, list]:
+    """The floor statement and its parameters."""
+    from django.db import connection
 
-    groups = bulk(m.Group, [m.Group(name=f"Bench group {i}", **common) for i in range(args.groups)])
-    persons = bulk(
-        m.Person,
-        [
-            m.Person(first_name=f"Bench{i}", last_name="Synthetic", date_of_birth=dt.date(1995, 1, 1), **common)
-            for i in range(args.persons)
-        ],
-    )
-    memberships = []
-    for person in persons:
-        for group in rng.sample(groups, 2 if rng.random() < 0.1 else 1):
-            memberships.append(
-                m.Membership(person=person, group=group, start_date=dt.date(2020, 1, 1), status="active", **common)
-            )
-    bulk(m.Membership, memberships)
-    now = timezone.now()
-    types = m.IncidentType.values
-    confidences = m.Confidence.values
-    person_ids = [p.pk for p in persons]
-    group_ids = [g.pk for g in groups]
-    done = 0
-    while done < args.incidents:
-        size = min(args.batch * 4, args.incidents - done)
-        incidents = m.Incident.objects.bulk_create(
-            [
-                m.Incident(
-                    incident_type=rng.choice(types),
-                    occurred_at=now - dt.timedelta(minutes=rng.randrange(1, 730 * 24 * 60)),
-                    verification_status="verified",
-                    programme=programme,
-                    organisation=org,
-                    source="BENCH",
-                    confidence=rng.choice(confidences),
-                )
-                for _ in range(size)
-            ],
-            batch_size=args.batch,
-        )
-        involvements, attributions = [], []
-        for incident in incidents:
-            for person_id in rng.sample(person_ids, rng.randint(1, 3)):
-                role = rng.choices(["suspect", "victim", "witness"], [6, 3, 1])[0]
-                involvements.append(m.Involvement(incident=incident, person_id=person_id, role=role, **common))
-            if rng.random() < 0.1:
-                attributions.append(
-                    m.GroupAttribution(incident=incident, group_id=rng.choice(group_ids), share=0.5, **common)
-                )
-        m.Involvement.objects.bulk_create(involvements, batch_size=args.batch)
-        m.GroupAttribution.objects.bulk_create(attributions, batch_size=args.batch)
-        done += size
-        print(f"  {done} incidents", flush=True)
+    from gvi import scoring
+    from gvi.models import ScoringConfig
+
+    config = ScoringConfig.objects.get(programme_id=programme_id)
+
+    def values(mapping):
+        rows = ", ".join("(%s, CAST(%s AS DOUBLE PRECISION))" for _ in mapping)
+        return rows, [x for key, value in mapping.items() for x in (str(key), float(value))]
+
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    print(f"generated in {time.perf_counter() - started:.0f} s on {connection.vendor}", flush=True)
+        # date_part gives double precision; EXTRACT gives numeric, ten times slower here.
+        day, epoch_days = "CAST(i.occurred_at AS DATE)", "date_part('epoch', i.occurred_at) / 86400.0"
+    else:  # SQLite, for the smoke test: Django stores UTC text
+        day, epoch_days = "date(i.occurred_at)", "(julianday(i.occurred_at) - 2440587.5)"
 
-    for i in range(args.runs):
-        t0 = time.perf_counter()
-        run = run_scoring(programme_id=programme.pk, trigger="bench")
-        seconds = time.perf_counter() - t0
-        top = run.scores.order_by("rank").first()
-        print(
-            f"run {i + 1}: {seconds:.2f} s for {args.groups} groups, {args.persons} persons, "
-            f"{args.incidents} incidents; {m.ScoreContribution.objects.filter(group_score__run=run).count()} "
-            f"contributions kept; leader score {top.score:.1f}",
-            flush=True,
+    severity_rows, severity_params = values(scoring.severity_weights(config))
+    confidence_rows, confidence_params = values(scoring.confidence_multipliers(config))
+    role_rows, role_params = values(scoring.role_weights(config))
+    sql = f"""
+        WITH sev(kind, w) AS (VALUES {severity_rows}),
+        cm(level, m) AS (VALUES {confidence_rows}),
+        rw(role, w) AS (VALUES {role_rows}),
+        inc AS (
+            SELECT i.id, {day} AS day, sev.w * cm.m * EXP(%s * (%s - {epoch_days})) AS base
+            FROM gvi_incident i
+            JOIN sev ON sev.kind = i.incident_type
+            JOIN cm ON cm.level = i.confidence
+            WHERE i.programme_id = %s AND i.occurred_at > %s AND i.occurred_at <= %s
+              AND i.verification_status <> 'unfounded'
+        ), scored AS (
+            SELECT id FROM gvi_group WHERE programme_id = %s AND status <> 'dissolved'
+        ), reach AS (  -- each involvement once per group it reaches, with the number of such groups
+            SELECT v.incident_id, inc.base, ms.group_id, MAX(rw.w) AS w,
+                   COUNT(*) OVER (PARTITION BY v.id) AS n
+            FROM gvi_involvement v
+            JOIN inc ON inc.id = v.incident_id
+            JOIN rw ON rw.role = v.role
+            JOIN gvi_membership ms ON ms.person_id = v.person_id AND ms.status = 'active'
+                 AND ms.start_date <= inc.day AND (ms.end_date IS NULL OR ms.end_date >= inc.day)
+            JOIN scored ON scored.id = ms.group_id
+            GROUP BY v.incident_id, inc.base, v.id, ms.group_id
+        ), routes AS (  -- the analyst's share and the best membership share per incident and group
+            SELECT incident_id, group_id, base, MAX(analyst) AS analyst, MAX(member) AS member
+            FROM (SELECT a.incident_id, a.group_id, inc.base, CAST(a.share AS DOUBLE PRECISION) AS analyst,
+                         NULL AS member
+                  FROM gvi_groupattribution a JOIN inc ON inc.id = a.incident_id JOIN scored ON scored.id = a.group_id
+                  UNION ALL
+                  SELECT incident_id, group_id, base, NULL, w / n FROM reach) r
+            GROUP BY incident_id, group_id, base
         )
+        SELECT group_id, SUM(base * COALESCE(analyst, member)) FROM routes GROUP BY group_id
+    """
+    params = [
+        *severity_params,
+        *confidence_params,
+        *role_params,
+        -math.log(2) / max(config.half_life_days, 1),
+        as_of.timestamp() / 86400.0,
+        programme_id,
+        as_of - timedelta(days=config.window_days),
+        as_of,
+        programme_id,
+    ]
+    return sql, params
 
 
-if __name__ == "__main__":
-    main()
+def project_scores(run_id: int) -> dict[int, float]:
+    from gvi.models import GroupScore
+
+    return dict(GroupScore.objects.filter(run_id=run_id, score__gt=0).values_list("group_id", "score"))
+
+
+def compare(project: dict[int, float], floor: dict[int, float]) -> tuple[int, float]:
+    """(number of groups whose scores differ, largest relative difference)."""
+    worst, differing = 0.0, 0
+    for group_id in set(project) | set(floor):
+        a, b = project.get(group_id, 0.0), floor.get(group_id, 0.0)
+        relative = abs(a - b) / max(abs(a), abs(b), 1e-12)
+        worst = max(worst, relative)
+        differing += relative > 1e-9
+    return differing, worst
+
+
+def bench_scoring(programme_id: int, runs: int = 3, log=print, worker_class=WorkerProcess) -> list[Figure]:
+    """Full runs of the project in a worker process, each followed by the floor, side by side."""
+    from gvi.models import Incident, ScoringRun
+
+    incidents = Incident.objects.filter(programme_id=programme_id).count()
+    project_times, floor_times, peaks = [], [], []
+    differing, worst = 0, 0.0
+    with worker_class() as worker:
+        baseline = worker.memory()
+        log(f"  worker after start-up: RSS {baseline['VmRSS'] / 1024:.0f} MiB")
+        for n in range(runs):
+            result = worker.score(programme_id)
+            project_times.append(result["seconds"])
+            peaks.append(result["VmHWM"])
+            as_of = ScoringRun.objects.get(pk=result["run_id"]).as_of
+            seconds, floor = timed(floor_scores, programme_id, as_of)
+            floor_times.append(seconds)
+            d, w = compare(project_scores(result["run_id"]), floor)
+            differing, worst = max(differing, d), max(worst, w)
+            log(
+                f"  run {n + 1}: project {result['seconds']:.2f} s, floor {seconds:.2f} s, "
+                f"{len(floor)} groups scored, worker peak RSS {result['VmHWM'] / 1024:.0f} MiB"
+            )
+    agree = "agree" if differing == 0 else f"DISAGREE for {differing} groups"
+    return [
+        Figure(
+            f"scoring: full run, {incidents:,} incidents",
+            median(project_times),
+            median(floor_times),
+            target="≤ 1.5× floor",
+            notes=[
+                f"median of {runs} runs; scores {agree} with the floor (largest relative difference {worst:.1e})",
+                "worker peak RSS after each run (MiB): "
+                + ", ".join(f"{p / 1024:.0f}" for p in peaks)
+                + f" (after start-up {baseline['VmHWM'] / 1024:.0f})",
+            ],
+        )
+    ]

@@ -1,0 +1,114 @@
+"""The weekly review and a group page at national scale: server time and query count.
+
+Each page is requested through Django's test client, logged in as a coordinator of the
+programme, inside CaptureQueriesContext. The floor is the page's own SQL, every statement it
+sent, executed again bare on a cursor (in a transaction that is rolled back, so the audit rows
+are not doubled): what the page costs beyond that is Python, templates and round trips.
+"""
+
+from bench.common import Figure, median
+
+SKIPPED = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
+
+
+def coordinator(programme_id: int):
+    from gvi.models import OrganisationKind, Role, User
+
+    users = User.objects.filter(role=Role.COORDINATOR, organisation__programme_id=programme_id, is_active=True)
+    return users.filter(organisation__kind=OrganisationKind.POLICE).first() or users.first()
+
+
+def busiest_group(programme_id: int):
+    """The group that led the latest scoring run, else the one with the most members: the heaviest page."""
+    from django.db.models import Count
+
+    from gvi.models import Group, GroupScore
+
+    top = (
+        GroupScore.objects.filter(run__programme_id=programme_id, rank=1)
+        .order_by("-run__as_of", "-run_id")
+        .values_list("group_id", flat=True)
+        .first()
+    )
+    if top:
+        return top
+    return (
+        Group.objects.filter(programme_id=programme_id)
+        .annotate(n=Count("memberships"))
+        .order_by("-n", "id")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def replay(statements: list[str]) -> float:
+    """Run the captured statements again, bare, and roll back; return the seconds it took."""
+    import time
+
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+                if cursor.description:
+                    cursor.fetchall()
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds
+
+
+def measure_page(client, url: str, runs: int) -> tuple[list[float], list[float], int, int]:
+    """(server times, floor times, queries per request, response bytes) over `runs` requests after one warm-up."""
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"{url} answered {response.status_code}")
+    times, floors, counts = [], [], []
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - started)
+        counts.append(len(queries))
+        statements = [q["sql"] for q in queries.captured_queries if not q["sql"].upper().startswith(SKIPPED)]
+        floors.append(replay(statements))
+    return times, floors, max(counts), len(response.content)
+
+
+def bench_pages(programme_id: int, runs: int = 5, log=print) -> list[Figure]:
+    from django.test import Client
+    from django.urls import reverse
+
+    user = coordinator(programme_id)
+    if user is None:
+        raise RuntimeError(f"Programme {programme_id} has no coordinator to log in as.")
+    client = Client()
+    client.force_login(user)
+    group_id = busiest_group(programme_id)
+    pages = [
+        ("weekly review page", reverse("frontend:weekly_review")),
+        (f"group page (group {group_id})", reverse("frontend:group_detail", args=[group_id])),
+    ]
+    figures = []
+    for name, url in pages:
+        times, floors, queries, size = measure_page(client, url, runs)
+        log(f"  {name}: {', '.join(f'{t * 1000:.0f}' for t in times)} ms; {queries} queries")
+        figures.append(
+            Figure(
+                name,
+                median(times),
+                median(floors),
+                target="fixed query count",
+                notes=[
+                    f"{queries} queries, {size / 1024:.0f} KiB of HTML, logged in as {user.username}; "
+                    f"median of {runs}; floor = the same SQL replayed bare"
+                ],
+            )
+        )
+    return figures

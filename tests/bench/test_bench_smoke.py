@@ -1,0 +1,135 @@
+"""Each benchmark function at a tiny scale on the test database, so that the code cannot rot.
+
+The figures themselves are not asserted (benchmarks never fail the suite); what is asserted is
+that each benchmark runs end to end and that the checks it makes (scores agree with the floor,
+the new score is visible, the POSTs are created) hold.
+"""
+
+import io
+
+import pytest
+from django.db import connection
+
+from bench import common, incremental, ingest, pages, scoring
+from bench import seed as bench_seed
+from bench.worker import InProcessWorker
+from gvi import models as m
+from gvi.seed.runner import run as run_seed
+
+
+def _quiet(*args, **kwargs):
+    pass
+
+
+@pytest.fixture
+def small(db):
+    """The small seed (one programme, a few hundred incidents) and its id."""
+    run_seed(scale="small", seed=3)
+    return m.Programme.objects.get().pk
+
+
+def test_scoring_agrees_with_the_hand_written_floor(small):
+    [figure] = scoring.bench_scoring(small, runs=2, log=_quiet, worker_class=InProcessWorker)
+    assert figure.project > 0 and figure.floor > 0
+    assert "scores agree with the floor" in figure.notes[0]
+    assert "peak RSS" in figure.notes[1]
+    assert m.ScoringRun.objects.filter(programme_id=small, trigger="bench").count() == 2
+
+
+def test_floor_scores_match_a_run_group_by_group(small):
+    from gvi.scoring import run_scoring
+
+    run = run_scoring(programme_id=small, trigger="test")
+    project = scoring.project_scores(run.pk)
+    floor = scoring.floor_scores(small, run.as_of)
+    assert project, "the small seed gives some group a score"
+    assert scoring.compare(project, floor) == (0, pytest.approx(0.0, abs=1e-9))
+    # and the comparison does see a difference
+    floor[next(iter(floor))] += 1.0
+    assert scoring.compare(project, floor)[0] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_incremental_update_runs_the_task_path_and_the_new_score_is_visible(settings):
+    # Transactional: the scoring task is dispatched when log_incident's transaction commits.
+    run_seed(scale="small", seed=3)
+    settings.GVI_SCORING_COALESCE_SECONDS = 7
+    before = m.Incident.objects.count()
+    [figure] = incremental.bench_incremental(m.Programme.objects.get().pk, runs=1, log=_quiet)
+    assert m.Incident.objects.count() == before + 1
+    assert "coalescing delay 7 s" in figure.notes[0]
+    assert "new score agrees with the floor" in figure.notes[0]
+    assert figure.project > 0
+
+
+def test_pages_are_measured_with_their_query_counts(small):
+    figures = pages.bench_pages(small, runs=1, log=_quiet)
+    assert [f.name.split(" (")[0] for f in figures] == ["weekly review page", "group page"]
+    for figure in figures:
+        assert figure.project > 0 and figure.floor > 0
+        assert " queries" in figure.notes[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ingest_posts_custom_notifications_and_the_bare_floor(live_server, settings, monkeypatch):
+    from config.celery import app
+
+    run_seed(scale="small", seed=3)
+    programme_id = m.Programme.objects.get().pk
+    settings.ROOT_URLCONF = "bench.urls"
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # the follow-up task, in the server thread
+    key, bodies = ingest.prepare(programme_id, persons=5)
+    before = m.CustomNotification.objects.count()
+    projects, floors = ingest.measure(
+        live_server.url, key, bodies, runs=1, requests=4, seconds=20, concurrency=1, log=_quiet
+    )
+    assert projects[0].statuses == {201: 4} and floors[0].statuses == {201: 4}
+    # 4 measured + 4 warm-up POSTs created notifications; the floor created nothing.
+    assert m.CustomNotification.objects.count() == before + 8
+    [figure] = ingest.figures(projects, floors, 1, "live server")
+    assert figure.higher_is_better and figure.ratio > 0
+    assert "p99" in figure.notes[0]
+
+
+def test_load_generator_talks_to_this_machine_only():
+    with pytest.raises(ValueError, match="127.0.0.1"):
+        ingest.load("http://example.invalid:80", "/", {}, [b"{}"], requests=1, seconds=1)
+
+
+def test_seed_figures(small):
+    assert bench_seed.seeded_programme("small") == small
+    assert bench_seed.seeded_programme("national") is None
+    [figure] = bench_seed.figure({"scale": "small", "seconds": 2.0, "floor": 0.5, "rows": 10, "at": "x"}, True)
+    assert figure.ratio == 4.0 and "in this run" in figure.notes[0]
+    if connection.vendor == "postgresql":
+        seconds, rows = bench_seed.copy_floor(bench_seed.big_tables(), log=_quiet)
+        assert rows == sum(model.objects.count() for model in bench_seed_models())
+
+
+def bench_seed_models():
+    from gvi.seed.runner import BIG_MODELS
+
+    return BIG_MODELS
+
+
+def test_make_bench_refuses_anything_but_postgresql(db, monkeypatch):
+    from bench.__main__ import main
+
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # whatever runs the suite, make bench sees SQLite
+    with pytest.raises(common.NotPostgreSQL, match="needs PostgreSQL: set DATABASE_URL=postgres://"):
+        main([])
+
+
+def test_table_puts_the_project_next_to_its_floor():
+    out = io.StringIO()
+    common.print_table(
+        [
+            common.Figure("scoring", 3.0, 2.0, target="≤ 1.5× floor", notes=["median of 3"]),
+            common.Figure("ingest", 50.0, 200.0, unit="/s", higher_is_better=True),
+        ],
+        out=lambda line: print(line, file=out),
+    )
+    text = out.getvalue()
+    assert "1.50×" in text and "4.00×" in text
+    assert "3.00 s" in text and "2.00 s" in text and "200.0 /s" in text
+    assert "scoring: median of 3" in text
