@@ -34,15 +34,16 @@ def as_changed_by(obj, user, reason: str | None = None):
     return obj
 
 
-def validate(obj) -> None:
+def validate(obj, *, known: tuple[str, ...] = ()) -> None:
     """`obj.full_clean()`, without one query per foreign key whose row is already loaded.
 
     Django checks that each foreign key's row exists with a query of its own (five per record:
     programme, organisation, created_by, updated_by, person ...). A related object the caller
-    loaded exists already, and the database's foreign key guards it in any case. Everything
-    else (fields, clean(), unique checks, constraints) is checked as full_clean does.
+    loaded exists already, and the database's foreign key guards it in any case; so does a key
+    named in `known` (copied from a loaded row's own foreign key). Everything else (fields,
+    clean(), unique checks, constraints) is checked as full_clean does.
     """
-    loaded = {
+    loaded = set(known) | {
         field.name
         for field in obj._meta.concrete_fields
         if field.many_to_one
@@ -73,13 +74,15 @@ def create_record(obj, *, user, kind: str):
     organisation = acting_organisation(user)
     if hasattr(obj, "organisation_id") and obj.organisation_id is None:
         obj.organisation = organisation
+    known = ()
     if hasattr(obj, "programme_id") and obj.programme_id is None:
         obj.programme_id = organisation.programme_id
+        known = ("programme",)  # the organisation's own programme exists
     require(user, kind, Action.CREATE, obj)
     obj.created_by = user
     obj.updated_by = user
     as_changed_by(obj, user)
-    validate(obj)
+    validate(obj, known=known)
     obj.save()
     return obj
 

@@ -89,3 +89,16 @@ def test_group_page_lists_the_latest_incidents_and_counts_them_all(client, polic
     client.force_login(police_coordinator)
     response = client.get(reverse("frontend:group_detail", args=[group.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "The latest 2 of 4 incidents." in response.content.decode()
+
+
+def test_validate_trusts_a_known_key_only_when_told(police, police_coordinator):
+    involvement = _involvement(police, police_coordinator, programme=None)
+    involvement.programme_id = police.programme_id  # an id only: not loaded
+
+    def programme_queries(**kwargs):
+        with CaptureQueriesContext(connection) as queries:
+            validate(involvement, **kwargs)
+        return [q for q in queries.captured_queries if 'FROM "gvi_programme"' in q["sql"]]
+
+    assert len(programme_queries()) == 1
+    assert programme_queries(known=("programme",)) == []
