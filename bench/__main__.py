@@ -33,7 +33,12 @@ def main(argv=None) -> int:
     args = parse(argv if argv is not None else sys.argv[1:])
     setup_django()
     require_postgresql()
+    import logging
+
     from django.core.management import call_command
+
+    for name in ("celery", "axes"):  # a line per task run or login would break up the figures
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     from bench import seed
 
