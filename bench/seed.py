@@ -86,7 +86,13 @@ def seed(scale: str = "national", log=print) -> dict:
         # would leave them some minutes later.
         cursor.execute("VACUUM ANALYZE")
     floor, rows = copy_floor(big_tables(), log=log)
-    record = {"scale": scale, "seconds": seconds, "floor": floor, "rows": rows, "at": time.strftime("%Y-%m-%d %H:%M")}
+    record = {
+        "scale": scale,
+        "seconds": seconds,
+        "floor": floor,
+        "rows": rows,
+        "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
     path = record_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record))
