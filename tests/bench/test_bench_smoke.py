@@ -116,6 +116,7 @@ def test_make_bench_refuses_anything_but_postgresql(db, monkeypatch):
     from bench.__main__ import main
 
     monkeypatch.setattr(connection, "vendor", "sqlite")  # whatever runs the suite, make bench sees SQLite
+    monkeypatch.setenv("DJANGO_DEBUG", "0")  # what main() would set, undone after the test
     with pytest.raises(common.NotPostgreSQL, match="needs PostgreSQL: set DATABASE_URL=postgres://"):
         main([])
 
