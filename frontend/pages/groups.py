@@ -42,7 +42,12 @@ def group_list(request):
 @require_GET
 def group_detail(request, pk: int):
     data = or_404(selectors.group_detail(request.user, pk))
-    person_ids = sorted({membership.person_id for membership in data.memberships})
+    # Members, and the persons named in the enforcement and services lists.
+    person_ids = sorted(
+        {membership.person_id for membership in data.memberships}
+        | {action.person_id for action in data.enforcement if action.person_id}
+        | {service.person_id for service in data.services}
+    )
     if person_ids:
         log_read(request, record_kind="membership", person_ids=person_ids, action="list")
     return render(

@@ -10,6 +10,7 @@ from frontend.charts import bar_chart
 from frontend.pdf import html_to_pdf
 from gvi.exports import may_export_report, report_csv_response, report_response, require_report_export
 from gvi.models import EnforcementKind, ReferralStatus, ServiceKind
+from gvi.selectors.quality_report import may_see_quality_report, quality_report
 from gvi.selectors.weekly_review import weekly_review as build_review
 
 
@@ -51,9 +52,11 @@ def review_context(user):
 @login_required
 @require_GET
 def weekly_review(request):
-    return HttpResponse(
-        render_to_string("frontend/review/weekly_review.html", review_context(request.user), request=request)
-    )
+    context = review_context(request.user)
+    # Issue 9: the quality report is "also summarised in the weekly review", for those who may see it.
+    if may_see_quality_report(request.user):
+        context["quality"] = quality_report(user=request.user, on=context["review"].today)
+    return HttpResponse(render_to_string("frontend/review/weekly_review.html", context, request=request))
 
 
 @login_required
