@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontend.forms import FollowUpFilterForm, FollowUpStatusForm
-from frontend.pages.common import log_read, or_404
+from frontend.pages.common import or_404
 from gvi.models import FollowUpStatus
 from gvi.selectors import followups as selectors
 from gvi.services.followups import update_follow_up_status
@@ -31,10 +31,6 @@ def board(request):
             q=filters.get("q") or "",
         )
     )
-    shown = [f for f in follow_ups if f.person_id]
-    if shown:
-        # The cards name persons: the board is a read of their follow-ups.
-        log_read(request, record_kind="follow_up", objects=shown, action="list")
     columns = [
         {
             "status": status,

@@ -78,16 +78,6 @@ def test_the_auditors_weekly_review_stays_within_the_bound(client, city, auditor
         assert client.get(reverse("frontend:weekly_review")).status_code == 200
 
 
-def test_the_follow_up_board_logs_the_persons_it_names(client, police, police_coordinator):
-    person = f.PersonFactory(organisation=police)
-    f.FollowUpFactory(owner_organisation=police, person=person)
-    f.FollowUpFactory(owner_organisation=police)  # about no person: nothing to log for it
-    client.force_login(police_coordinator)
-    assert client.get(reverse("frontend:follow_ups")).status_code == 200
-    logged = m.AccessLog.objects.filter(user=police_coordinator, record_kind="follow_up", action="list")
-    assert list(logged.values_list("person_id", flat=True)) == [person.pk]
-
-
 def test_the_group_page_logs_persons_named_in_enforcement(client, police, police_coordinator):
     group = f.GroupFactory(organisation=police)
     target = f.PersonFactory(organisation=police)
