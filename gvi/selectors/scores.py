@@ -123,21 +123,32 @@ class FlagExplanation:
     flag: GroupFlag
     group_score: GroupScore | None
     contributions: list[ScoreContribution]
+    # True when the flag has no run of its own (e.g. entered by hand) and the latest run is shown.
+    from_latest_run: bool = False
 
 
 def flag_explanation(user, *, flag: GroupFlag, limit: int = 50) -> FlagExplanation:
     """The flag's score in the run that suggested it, and the incidents that made it, largest first."""
+    run_id = flag.run_id
+    if run_id is None:
+        latest = latest_run(user)
+        run_id = latest.pk if latest else None
     group_score = None
-    if flag.run_id:
+    if run_id:
         group_score = (
             GroupScore.objects.filter(
-                run_id=flag.run_id, group_id=flag.group_id, group__in=scoped_queryset(user, "group", Action.READ)
+                run_id=run_id, group_id=flag.group_id, group__in=scoped_queryset(user, "group", Action.READ)
             )
             .select_related("run")
             .first()
         )
     contributions = list(score_explanation(user, group_score=group_score)[:limit]) if group_score else []
-    return FlagExplanation(flag=flag, group_score=group_score, contributions=contributions)
+    return FlagExplanation(
+        flag=flag,
+        group_score=group_score,
+        contributions=contributions,
+        from_latest_run=flag.run_id is None and group_score is not None,
+    )
 
 
 def flag_for(user, flag_id: int) -> GroupFlag | None:

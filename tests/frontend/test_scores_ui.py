@@ -65,3 +65,15 @@ def test_partners_see_the_flag_but_not_the_settings(client, city, probation_offi
     response = client.get(reverse("frontend:flag_detail", args=[city["suggested"].pk]))
     assert response.status_code == 200
     assert 'id="scoring-settings"' not in response.content.decode()
+
+
+def test_a_flag_without_a_run_is_explained_by_the_latest_run(city, police_coordinator):
+    flag = city["confirmed"]
+    m.GroupFlag.objects.filter(pk=flag.pk).update(run=None)
+    flag.refresh_from_db()
+    explanation = scores.flag_explanation(police_coordinator, flag=flag)
+    assert explanation.from_latest_run
+    assert explanation.group_score.run == city["suggested"].run  # the latest run
+    assert explanation.group_score.group_id == flag.group_id
+    with_run = scores.flag_explanation(police_coordinator, flag=city["suggested"])
+    assert not with_run.from_latest_run
