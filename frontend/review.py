@@ -120,7 +120,7 @@ def quality_report_csv(request):
     return report_csv_response(
         user=request.user,
         report="quality_report",
-        rows=[[_("Section"), _("Figure"), _("Value")], *report.rows()],
+        rows=[[_("Section"), _("Measure"), _("Value")], *report.rows()],
         filename=f"quality-report-{report.on.isoformat()}.csv",
         path=request.path,
     )
@@ -130,9 +130,9 @@ def quality_report_csv(request):
 
 
 class NoticeForm(forms.Form):
-    method = forms.ChoiceField(label=_("How"), choices=NoticeMethod.choices)
+    method = forms.ChoiceField(label=_("Method"), choices=NoticeMethod.choices)
     given_on = forms.DateField(label=_("Given on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    invitation = forms.ModelChoiceField(label=_("Call-in attended"), queryset=None, required=False)
+    invitation = forms.ModelChoiceField(label=_("Attended call-in"), queryset=None, required=False)
     notification = forms.ModelChoiceField(label=_("Custom notification"), queryset=None, required=False)
     withheld_reason = forms.CharField(label=_("Why notice is withheld"), required=False, widget=forms.Textarea)
     withheld_until = forms.DateField(

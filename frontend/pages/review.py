@@ -98,7 +98,7 @@ def _csv_rows(context) -> list[list]:
     rows.append([])
     reach = review.reach
     rows += [
-        [_("Reach"), _("Reached"), _("Of"), _("Percent")],
+        [_("Reach"), _("Reached"), _("Total"), _("Percent")],
         [_("Active groups"), reach["groups_reached"], reach["active_groups"], reach["groups_percent"]],
         [_("Key individuals"), reach["key_reached"], reach["key_individuals"], reach["key_percent"]],
         [_("Members"), reach["members_reached"], reach["members"], reach["members_percent"]],

@@ -77,3 +77,17 @@ def test_a_flag_without_a_run_is_explained_by_the_latest_run(city, police_coordi
     assert explanation.group_score.group_id == flag.group_id
     with_run = scores.flag_explanation(police_coordinator, flag=city["suggested"])
     assert not with_run.from_latest_run
+
+
+def test_the_flag_explanation_rounds_the_factors(client, city, police_coordinator, settings):
+    flag = city["suggested"]
+    contribution = m.ScoreContribution.objects.filter(group_score__run=flag.run, group_score__group=flag.group).first()
+    contribution.detail = {"decay": 0.9739412345, "by_analyst": 1}
+    contribution.save()
+    m.GroupScore.objects.filter(pk=contribution.group_score_id).update(incident_count=1)
+    client.force_login(police_coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("frontend:flag_detail", args=[flag.pk])).content.decode()
+    assert "<li>decay: 0.974</li>" in page and "0.97394" not in page
+    assert "<li>by_analyst: 1</li>" in page  # a whole number stays whole
+    assert "from 1 incident: what it added" in page
