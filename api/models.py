@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from gvi.models import PartnerOrganisation, Role, User
@@ -86,7 +87,7 @@ class IdempotencyRecord(models.Model):
     )
     key = models.CharField(_("idempotency key"), max_length=255)
     fingerprint = models.CharField(_("request fingerprint"), max_length=64)
-    method = models.CharField(_("method"), max_length=8)
+    method = models.CharField(pgettext_lazy("HTTP method", "method"), max_length=8)
     path = models.CharField(_("path"), max_length=300)
     response_status = models.PositiveSmallIntegerField(_("response status"))
     response_body = models.JSONField(_("response body"), null=True, blank=True, encoder=DjangoJSONEncoder)

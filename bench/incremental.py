@@ -6,7 +6,7 @@ broker, and then run here with Celery's `apply`, the code path of the worker:
 1. the first hop of `score_programme` notes the time and schedules the real run after the
    coalescing delay (GVI_SCORING_COALESCE_SECONDS, reported separately, not slept);
 2. the real run (`run_scoring(requested_after=...)`) recomputes the programme's scores;
-3. the group's new score is read back through the selector the group pages use.
+3. the group's new score is read back through the selector the group pages use (gvi.selectors.scores).
 The compute time is commit → score visible without the delay. Its floor is the hand-written
 statement that computes every score (bench.scoring): with time decay every score changes, and
 the rank needs them all.
@@ -62,7 +62,7 @@ def one_update(user, person, group_id: int) -> dict:
     from django.utils import timezone
 
     from gvi.models import Confidence, IncidentType, InvolvementRole
-    from gvi.selectors.groups import recent_runs, score_trends, visible_groups
+    from gvi.selectors.scores import score_trends
     from gvi.services.incidents import log_incident
     from tasks.scoring import score_programme
 
@@ -90,10 +90,10 @@ def one_update(user, person, group_id: int) -> dict:
     hops = time.perf_counter() - committed
     compute, result = timed(lambda: score_programme.apply(args=args, kwargs=kwargs, throw=True).get())
     started = time.perf_counter()
-    runs = recent_runs(visible_groups(user).filter(pk=group_id), n=1)
-    score = score_trends([group_id], runs)[group_id][-1]
+    trends = score_trends(user, group_ids=[group_id], runs=1)
+    runs, score = trends.runs, trends.latest(group_id)
     read = time.perf_counter() - started
-    if not isinstance(result, int) or runs[-1].pk != result or score is None:
+    if not isinstance(result, int) or not runs or runs[-1].pk != result or score is None:
         raise RuntimeError(f"The scoring run after the incident is not visible (task answered {result!r}).")
     return {
         "visible": hops + compute + read,

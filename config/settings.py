@@ -247,6 +247,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Broadcast (control) messages; the default is a folder relative to the working directory.
         "control_folder": str(VAR_DIR / "celery-control"),
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A task whose worker died unacknowledged is delivered again after this many seconds. It
+    # must exceed the longest countdown or ETA a task is sent with (scoring coalesces for seconds).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True

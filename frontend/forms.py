@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gvi.models import FollowUpStatus, GroupStatus, InvitationStatus
 
@@ -74,7 +75,7 @@ class FollowUpFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("Open and in progress"))] + FollowUpStatus.choices
     )
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(label=pgettext_lazy("search field label", "Search"), required=False)
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,7 +4,6 @@ Thin views: reads through `gvi.policy.scoped_queryset` and the quality-report se
 through `gvi.services.memberships` and `gvi.services.rights`. Every page showing persons logs it.
 """
 
-import csv
 import json
 from datetime import timedelta
 
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gvi.audit import log_access
+from gvi.exports import report_csv_response, require_report_export
 from gvi.models import (
     InvitationStatus,
     MembershipEvidence,
@@ -112,35 +112,27 @@ def quality_report_page(request):
     return render(request, "review/quality_report.html", {"report": report})
 
 
-def _csv_cell(value):
-    """Neutralise spreadsheet formulas in text from the database (e.g. an area's name)."""
-    if value is None:
-        return ""
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not isinstance(value, int | float) else text
-
-
 @login_required
 @require_GET
 def quality_report_csv(request):
+    require_report_export(request.user, "quality_report")
     report = quality_report(user=request.user)
-    log_access(user=request.user, action="export", record_kind="quality_report", channel="export", path=request.path)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="quality-report-{report.on.isoformat()}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([_("Section"), _("Figure"), _("Value")])
-    for section, label, value in report.rows():
-        writer.writerow([_csv_cell(section), _csv_cell(label), _csv_cell(value)])
-    return response
+    return report_csv_response(
+        user=request.user,
+        report="quality_report",
+        rows=[[_("Section"), _("Measure"), _("Value")], *report.rows()],
+        filename=f"quality-report-{report.on.isoformat()}.csv",
+        path=request.path,
+    )
 
 
 # --- A person's rights: notice, requests, decisions ------------------------------------------
 
 
 class NoticeForm(forms.Form):
-    method = forms.ChoiceField(label=_("How"), choices=NoticeMethod.choices)
+    method = forms.ChoiceField(label=_("Method"), choices=NoticeMethod.choices)
     given_on = forms.DateField(label=_("Given on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    invitation = forms.ModelChoiceField(label=_("Call-in attended"), queryset=None, required=False)
+    invitation = forms.ModelChoiceField(label=_("Attended call-in"), queryset=None, required=False)
     notification = forms.ModelChoiceField(label=_("Custom notification"), queryset=None, required=False)
     withheld_reason = forms.CharField(label=_("Why notice is withheld"), required=False, widget=forms.Textarea)
     withheld_until = forms.DateField(

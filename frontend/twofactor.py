@@ -37,6 +37,16 @@ def needs_two_factor(user) -> bool:
     )
 
 
+def may_set_up_two_factor(user) -> bool:
+    """Offer the set-up link to a user of a two-factor role who has not signed in with a code
+    (needs no query: django-otp's middleware knows whether this session is verified)."""
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or user.role in settings.GVI_TWO_FACTOR_ROLES)
+        and not (hasattr(user, "is_verified") and user.is_verified())
+    )
+
+
 class TwoFactorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

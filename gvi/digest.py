@@ -14,6 +14,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from gvi.models import FollowUp, Role, User
 
@@ -71,7 +72,9 @@ def escalate_overdue(*, today: date | None = None) -> int:
                 [_("These follow-ups are overdue and are escalated to the coordinators:"), ""]
                 + [_line(item, today) for item in items]
             )
-            subject = _("gvi: %(count)d overdue follow-ups escalated") % {"count": len(items)}
+            subject = ngettext(
+                "gvi: %(count)d overdue follow-up escalated", "gvi: %(count)d overdue follow-ups escalated", len(items)
+            ) % {"count": len(items)}
             messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
         get_connection().send_messages(messages)
         return sum(len(items) for items in by_programme.values())
@@ -123,10 +126,12 @@ def send_digests(*, today: date | None = None) -> int:
             if cache.get(mark):
                 continue
             overdue = sum(1 for item in items if item.due_date < today)
-            subject = _("gvi: %(count)d open follow-ups (%(overdue)d overdue)") % {
-                "count": len(items),
-                "overdue": overdue,
+            # Two numbers, each with its own plural: the parts are translated separately.
+            open_part = ngettext("%(count)d open follow-up", "%(count)d open follow-ups", len(items)) % {
+                "count": len(items)
             }
+            overdue_part = ngettext("%(count)d overdue", "%(count)d overdue", overdue) % {"count": overdue}
+            subject = _("gvi: %(open)s (%(overdue)s)") % {"open": open_part, "overdue": overdue_part}
             body = "\n".join([_("Your open follow-ups:"), ""] + [_line(item, today) for item in items])
             connection.send_messages([EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email])])
             cache.set(mark, 1, _DIGEST_MARK_SECONDS)

@@ -154,3 +154,69 @@ def write_history_csv(
         channel=channel,
     )
     return _write(stream, fields, rows)
+
+
+# --- Reports: figures drawn from several record kinds (the weekly review, the quality report) ---
+
+# The record kinds each report summarises: exporting it needs the EXPORT action on every one.
+REPORT_KINDS: dict[str, tuple[str, ...]] = {
+    "weekly_review": (
+        "group",
+        "incident",
+        "flag",
+        "membership",
+        "invitation",
+        "custom_notification",
+        "enforcement_action",
+        "service_referral",
+        "follow_up",
+    ),
+    "quality_report": ("person", "membership"),
+}
+
+
+def may_export_report(user, report: str) -> bool:
+    """May the user take the report out of gvi as a file?"""
+    return all(can(user, kind, Action.EXPORT) for kind in REPORT_KINDS[report])
+
+
+def require_report_export(user, report: str) -> None:
+    """PermissionDenied unless the user may export the report (check before building it)."""
+    if not may_export_report(user, report):
+        raise PermissionDenied(_("You may not export this report."))
+
+
+def log_report_export(*, user, report: str, reason: str = "", channel: str = "ui", path: str = "") -> None:
+    """One EXPORT row in the access log for the report (its figures are not about one person)."""
+    log_access(user=user, action=AccessAction.EXPORT, record_kind=report, reason=reason, channel=channel, path=path)
+
+
+def report_response(
+    *, user, report: str, content: bytes | str, content_type: str, filename: str, reason: str = "", path: str = ""
+) -> HttpResponse:
+    """A report file (PDF, CSV) as a download, after the policy check, logged as an EXPORT."""
+    require_report_export(user, report)
+    log_report_export(user=user, report=report, reason=reason, path=path)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def report_csv_response(
+    *, user, report: str, rows: Sequence[Sequence], filename: str, reason: str = "", path: str = ""
+) -> HttpResponse:
+    """A report's rows as CSV (formula-safe cells), after the policy check, logged as an EXPORT."""
+    require_report_export(user, report)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows([_safe_cell(value) for value in row] for row in rows)
+    return report_response(
+        user=user,
+        report=report,
+        content=buffer.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        filename=filename,
+        reason=reason,
+        path=path,
+    )

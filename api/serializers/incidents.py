@@ -52,7 +52,7 @@ class IncidentInput(SourcedInput):
     def validate_occurred_at(self, value):
         # Far-past times are typing errors (and before 1900 the zone database gives local mean time).
         if value.year < EARLIEST_YEAR:
-            raise serializers.ValidationError(_("Give a time after %(year)d.") % {"year": EARLIEST_YEAR})
+            raise serializers.ValidationError(_("Give a time in or after %(year)d.") % {"year": EARLIEST_YEAR})
         return value
 
 

@@ -9,17 +9,19 @@ from django.views.decorators.http import require_http_methods
 
 from frontend.forms import DecisionForm
 from frontend.pages.common import add_service_errors, or_404
-from gvi.models import FlagStatus
+from gvi.models import Confidence, FlagStatus, IncidentType, InvolvementRole
 from gvi.policy import Action, can
-from gvi.selectors.weekly_review import explain_flag, flag_for_decision
+from gvi.selectors import scores
 from gvi.services import flags as services
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def flag_detail(request, pk: int):
-    flag = or_404(flag_for_decision(request.user, pk))
+    flag = or_404(scores.flag_for(request.user, pk))
     may_decide = flag.status == FlagStatus.SUGGESTED and can(request.user, "flag", Action.CHANGE, flag)
+    # Coordinators (who decide) and auditors (who check) see how the score is computed.
+    may_see_settings = can(request.user, "flag", Action.CHANGE) or can(request.user, "flag", Action.EXPORT)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         decide = (
@@ -38,5 +40,29 @@ def flag_detail(request, pk: int):
     return render(
         request,
         "frontend/flags/detail.html",
-        {"flag": flag, "explanation": explain_flag(request.user, flag), "form": form, "may_decide": may_decide},
+        {
+            "flag": flag,
+            "explanation": scores.flag_explanation(request.user, flag=flag),
+            "settings": _labelled_settings(scores.scoring_settings(request.user)) if may_see_settings else None,
+            "form": form,
+            "may_decide": may_decide,
+        },
     )
+
+
+def _labelled_settings(settings: dict | None) -> dict | None:
+    """The scoring settings with the display names of incident types, roles and confidence levels."""
+    if settings is None:
+        return None
+
+    def labelled(values: dict, choices) -> list[tuple[str, float]]:
+        labels = dict(choices)
+        return [(str(labels.get(key, key)), value) for key, value in values.items()]
+
+    return {
+        **settings,
+        "flag_margin_percent": round(100 * settings["flag_margin"], 1),
+        "severity": sorted(labelled(settings["severity_weights"], IncidentType.choices), key=lambda row: -row[1]),
+        "roles": labelled(settings["role_weights"], InvolvementRole.choices),
+        "confidence": labelled(settings["confidence_multipliers"], Confidence.choices),
+    }

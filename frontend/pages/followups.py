@@ -3,34 +3,45 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontend.forms import FollowUpFilterForm, FollowUpStatusForm
-from frontend.pages.common import or_404
+from frontend.pages.common import log_read, or_404
 from gvi.models import FollowUpStatus
 from gvi.selectors import followups as selectors
 from gvi.services.followups import update_follow_up_status
+
+# A page of cards stays small enough for one access-log insert (SQLite allows 999 parameters).
+PAGE_SIZE = 50
 
 
 @login_required
 @require_GET
 def board(request):
     organisations = list(selectors.board_organisations(request.user))
-    data = request.GET if request.GET else {"organisation": request.user.organisation_id or ""}
+    data = request.GET.copy()
+    if "organisation" not in data:
+        # Without a choice (first visit, or a bare page link) the board shows the user's own organisation.
+        data["organisation"] = request.user.organisation_id or ""
     form = FollowUpFilterForm(data, organisations=organisations)
     filters = form.cleaned_data if form.is_valid() else {}
-    follow_ups = list(
-        selectors.follow_up_board(
-            request.user,
-            organisation_id=filters.get("organisation"),
-            status=filters.get("status") or "",
-            overdue=bool(filters.get("overdue")),
-            q=filters.get("q") or "",
-        )
+    follow_ups = selectors.follow_up_board(
+        request.user,
+        organisation_id=filters.get("organisation"),
+        status=filters.get("status") or "",
+        overdue=bool(filters.get("overdue")),
+        q=filters.get("q") or "",
     )
+    page = Paginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page"))
+    follow_ups = list(page.object_list)
+    person_ids = sorted({f.person_id for f in follow_ups if f.person_id})
+    if person_ids:
+        # The cards name persons: the board is a read of their follow-ups, one row per person shown.
+        log_read(request, record_kind="follow_up", person_ids=person_ids, action="list")
     columns = [
         {
             "status": status,
@@ -44,11 +55,10 @@ def board(request):
         for status, label in FollowUpStatus.choices
     ]
     columns = [c for c in columns if c["cards"] or c["status"] in selectors.BOARD_COLUMNS]
-    return render(
-        request,
-        "frontend/followups/board.html",
-        {"form": form, "columns": columns, "count": len(follow_ups), "next": request.get_full_path()},
-    )
+    query = data.copy()
+    query.pop("page", None)
+    context = {"form": form, "columns": columns, "page": page, "query": query.urlencode()}
+    return render(request, "frontend/followups/board.html", {**context, "next": request.get_full_path()})
 
 
 @login_required

@@ -9,6 +9,7 @@ from frontend.charts import relation_network, sparkline
 from frontend.forms import GroupFilterForm
 from frontend.pages.common import log_read, or_404
 from gvi.selectors import groups as selectors
+from gvi.selectors import scores
 
 PAGE_SIZE = 50
 
@@ -23,10 +24,9 @@ def group_list(request):
         request.user, status=filters.get("status") or "", area_id=filters.get("area"), q=filters.get("q") or ""
     )
     page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
-    runs = selectors.recent_runs(selectors.visible_groups(request.user))
-    trends = selectors.score_trends([group.pk for group in page], runs)
+    trends = scores.score_trends(request.user, group_ids=[group.pk for group in page])
     rows = [
-        {"group": group, "trend": sparkline(trends[group.pk]), "score": trends[group.pk][-1] if runs else None}
+        {"group": group, "trend": sparkline(trends.by_group[group.pk]), "score": trends.latest(group.pk)}
         for group in page
     ]
     query = request.GET.copy()
@@ -34,7 +34,7 @@ def group_list(request):
     return render(
         request,
         "frontend/groups/list.html",
-        {"form": form, "page": page, "rows": rows, "runs": runs, "query": query.urlencode()},
+        {"form": form, "page": page, "rows": rows, "runs": trends.runs, "query": query.urlencode()},
     )
 
 
@@ -42,7 +42,12 @@ def group_list(request):
 @require_GET
 def group_detail(request, pk: int):
     data = or_404(selectors.group_detail(request.user, pk))
-    person_ids = sorted({membership.person_id for membership in data.memberships})
+    # Members, and the persons named in the enforcement and services lists.
+    person_ids = sorted(
+        {membership.person_id for membership in data.memberships}
+        | {action.person_id for action in data.enforcement if action.person_id}
+        | {service.person_id for service in data.services}
+    )
     if person_ids:
         log_read(request, record_kind="membership", person_ids=person_ids, action="list")
     return render(

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from frontend.forms import PersonSearchForm
 from frontend.pages.common import log_read, or_404
+from frontend.review import person_rights_url
 from gvi.selectors import persons as selectors
 
 PAGE_SIZE = 50
@@ -30,4 +31,5 @@ def person_list(request):
 def person_detail(request, pk: int):
     data = or_404(selectors.person_detail(request.user, pk))
     log_read(request, record_kind="person", objects=[data.person])
-    return render(request, "frontend/persons/detail.html", {"data": data, "person": data.person})
+    context = {"data": data, "person": data.person, "rights_url": person_rights_url(data.person)}
+    return render(request, "frontend/persons/detail.html", context)

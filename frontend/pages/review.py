@@ -1,7 +1,5 @@
 """The weekly review (veckogenomgång): the landing page, and its CSV and PDF exports."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -9,9 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from frontend.charts import bar_chart
-from frontend.pages.common import log_read
 from frontend.pdf import html_to_pdf
+from gvi.exports import may_export_report, report_csv_response, report_response, require_report_export
 from gvi.models import EnforcementKind, ReferralStatus, ServiceKind
+from gvi.selectors.quality_report import may_see_quality_report, quality_report
 from gvi.selectors.weekly_review import weekly_review as build_review
 
 
@@ -29,6 +28,7 @@ def review_context(user):
     status_labels = dict(ReferralStatus.choices)
     return {
         "review": review,
+        "may_export": may_export_report(user, "weekly_review"),
         "week_labels": week_labels,
         "total_chart": bar_chart(
             review.trends.total.counts, week_labels, width=640, height=200, gap=10, label_space=18, top=16
@@ -52,33 +52,41 @@ def review_context(user):
 @login_required
 @require_GET
 def weekly_review(request):
-    return HttpResponse(
-        render_to_string("frontend/review/weekly_review.html", review_context(request.user), request=request)
-    )
+    context = review_context(request.user)
+    # Issue 9: the quality report is "also summarised in the weekly review", for those who may see it.
+    if may_see_quality_report(request.user):
+        context["quality"] = quality_report(user=request.user, on=context["review"].today)
+    return HttpResponse(render_to_string("frontend/review/weekly_review.html", context, request=request))
 
 
 @login_required
 @require_GET
 def weekly_review_csv(request):
     """The review's numbers for the meeting's minutes, one section after another."""
+    require_report_export(request.user, "weekly_review")
     context = review_context(request.user)
     review = context["review"]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="veckogenomgang-{review.today:%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
+    return report_csv_response(
+        user=request.user,
+        report="weekly_review",
+        rows=_csv_rows(context),
+        filename=f"veckogenomgang-{review.today:%Y-%m-%d}.csv",
+        path=request.get_full_path(),
+    )
+
+
+def _csv_rows(context) -> list[list]:
+    review = context["review"]
     weeks = [start.isoformat() for start in review.trends.weeks]
-    writer.writerow([_("Incidents per week"), _("Name"), *weeks])
-    writer.writerow([_("Total"), "", *review.trends.total.counts])
-    for series in review.trends.by_group:
-        writer.writerow([_("Group"), series.label, *series.counts])
-    for series in review.trends.by_area:
-        writer.writerow([_("Area"), series.label or _("No area"), *series.counts])
-    writer.writerow([])
+    rows = [[_("Incidents per week"), _("Name"), *weeks], [_("Total"), "", *review.trends.total.counts]]
+    rows += [[_("Group"), series.label, *series.counts] for series in review.trends.by_group]
+    rows += [[_("Area"), series.label or _("No area"), *series.counts] for series in review.trends.by_area]
+    rows.append([])
     for status, flag in review.flags.items():
-        writer.writerow([_("Flag"), flag.get_status_display(), flag.group.name, f"{flag.score:.2f}"])
+        rows.append([_("Flag"), flag.get_status_display(), flag.group.name, f"{flag.score:.2f}"])
         for contribution in review.explanations[status].contributions:
             incident = contribution.incident
-            writer.writerow(
+            rows.append(
                 [
                     _("Contribution"),
                     incident.get_incident_type_display(),
@@ -87,33 +95,37 @@ def weekly_review_csv(request):
                     f"{contribution.contribution:.2f}",
                 ]
             )
-    writer.writerow([])
+    rows.append([])
     reach = review.reach
-    writer.writerow([_("Reach"), _("Reached"), _("Of"), _("Percent")])
-    writer.writerow([_("Active groups"), reach["groups_reached"], reach["active_groups"], reach["groups_percent"]])
-    writer.writerow([_("Key individuals"), reach["key_reached"], reach["key_individuals"], reach["key_percent"]])
-    writer.writerow([_("Members"), reach["members_reached"], reach["members"], reach["members_percent"]])
-    writer.writerow([])
-    writer.writerow([_("Enforcement actions since"), review.since.isoformat()])
-    for row in context["enforcement"]:
-        writer.writerow([row["group__name"], row["kind_label"], row["organisation__name"], row["n"]])
-    writer.writerow([_("Services offered since"), review.since.isoformat()])
-    for row in context["services"]:
-        writer.writerow([row["kind_label"], row["status_label"], row["n"]])
-    writer.writerow([])
-    writer.writerow([_("Overdue follow-ups"), _("Organisation"), _("Number"), _("Oldest due date")])
-    for row in review.overdue:
-        writer.writerow(["", row["owner_organisation__name"], row["n"], row["oldest"].isoformat()])
-    log_read(request, record_kind="weekly_review", action="export")
-    return response
+    rows += [
+        [_("Reach"), _("Reached"), _("Total"), _("Percent")],
+        [_("Active groups"), reach["groups_reached"], reach["active_groups"], reach["groups_percent"]],
+        [_("Key individuals"), reach["key_reached"], reach["key_individuals"], reach["key_percent"]],
+        [_("Members"), reach["members_reached"], reach["members"], reach["members_percent"]],
+        [],
+        [_("Enforcement actions since"), review.since.isoformat()],
+    ]
+    rows += [
+        [row["group__name"], row["kind_label"], row["organisation__name"], row["n"]] for row in context["enforcement"]
+    ]
+    rows.append([_("Services offered since"), review.since.isoformat()])
+    rows += [[row["kind_label"], row["status_label"], row["n"]] for row in context["services"]]
+    rows += [[], [_("Overdue follow-ups"), _("Organisation"), _("Number"), _("Oldest due date")]]
+    rows += [["", row["owner_organisation__name"], row["n"], row["oldest"].isoformat()] for row in review.overdue]
+    return rows
 
 
 @login_required
 @require_GET
 def weekly_review_pdf(request):
+    require_report_export(request.user, "weekly_review")
     context = review_context(request.user)
     html = render_to_string("frontend/review/weekly_review_pdf.html", context, request=request)
-    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="veckogenomgang-{context["review"].today:%Y-%m-%d}.pdf"'
-    log_read(request, record_kind="weekly_review", action="export")
-    return response
+    return report_response(
+        user=request.user,
+        report="weekly_review",
+        content=html_to_pdf(html),
+        content_type="application/pdf",
+        filename=f"veckogenomgang-{context['review'].today:%Y-%m-%d}.pdf",
+        path=request.get_full_path(),
+    )

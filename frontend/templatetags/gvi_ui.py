@@ -38,3 +38,21 @@ def signed(value):
     value = round(float(value), 1)
     text = number_format(value, decimal_pos=0 if value == int(value) else 1)
     return f"+{text}" if value > 0 else text
+
+
+@register.simple_tag(takes_context=True)
+def may_see_quality_report(context) -> bool:
+    """{% may_see_quality_report as may_report %}: the quality report's own rule (gvi.selectors)."""
+    from gvi.selectors.quality_report import may_see_quality_report as rule
+
+    user = context.get("user")
+    return bool(user is not None and user.is_authenticated and rule(user))
+
+
+@register.simple_tag(takes_context=True)
+def offers_two_factor(context) -> bool:
+    """{% offers_two_factor as offer %}: a role that signs in with a second factor, not yet verified."""
+    from frontend.twofactor import may_set_up_two_factor
+
+    user = context.get("user")
+    return bool(user is not None and may_set_up_two_factor(user))

@@ -8,12 +8,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AccessAction(models.TextChoices):
     READ = "read", _("Read")
     LIST = "list", _("List")
-    SEARCH = "search", _("Search")
+    SEARCH = "search", pgettext_lazy("access-log action", "Search")
     EXPORT = "export", _("Export")
 
 

@@ -64,8 +64,8 @@ class CallInSpeaker(models.Model):
 
 
 class InvitationStatus(models.TextChoices):
-    INVITED = "invited", _("Invited")
-    ATTENDED = "attended", _("Attended")
+    INVITED = "invited", pgettext_lazy("invitation status", "Invited")
+    ATTENDED = "attended", pgettext_lazy("invitation status", "Attended")
     NO_SHOW = "no_show", _("No-show")
     EXCUSED = "excused", _("Excused")
 

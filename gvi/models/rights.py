@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from gvi.models.base import SourcedModel
@@ -19,7 +20,9 @@ class Notice(SourcedModel):
     """When and how a person was told they are in the programme, or why notice is withheld."""
 
     person = models.ForeignKey("gvi.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="notices")
-    method = models.CharField(_("method"), max_length=24, choices=NoticeMethod.choices)
+    method = models.CharField(
+        pgettext_lazy("how notice is given", "method"), max_length=24, choices=NoticeMethod.choices
+    )
     given_on = models.DateField(_("given on"), null=True, blank=True)
     invitation = models.ForeignKey(
         "gvi.Invitation",

@@ -14,10 +14,10 @@ def board_organisations(user):
     return PartnerOrganisation.objects.filter(Q(pk__in=owners) | own).order_by("name")
 
 
-def follow_up_board(
-    user, *, organisation_id: int | None = None, status: str = "", overdue: bool = False, q: str = "", limit: int = 300
-):
-    """Follow-ups the user may see, for one owner organisation (or all), filtered, by due date."""
+def follow_up_board(user, *, organisation_id: int | None = None, status: str = "", overdue: bool = False, q: str = ""):
+    """Follow-ups the user may see, for one owner organisation (or all), filtered, by due date.
+
+    Unsliced: the board pages through it, so a page shows (and logs) a bounded number of cards."""
     follow_ups = scoped_queryset(user, "follow_up").select_related(
         "owner_organisation", "owner_user", "person", "group"
     )
@@ -32,7 +32,7 @@ def follow_up_board(
         follow_ups = follow_ups.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
     if q:
         follow_ups = follow_ups.filter(Q(title__icontains=q) | Q(description__icontains=q))
-    return follow_ups.order_by("due_date", "id")[:limit]
+    return follow_ups.order_by("due_date", "id")
 
 
 def follow_up_for(user, follow_up_id: int):

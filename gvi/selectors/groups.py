@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from gvi.models import GroupScore, MembershipStatus, ScoringRun
+from gvi.models import MembershipStatus
 from gvi.policy import scoped_queryset
+from gvi.selectors import scores
 from gvi.selectors.weekly_review import counting_members, group_incidents
 
-TREND_RUNS = 12  # scoring runs shown in a sparkline
 INCIDENT_LIMIT = 100  # latest incidents listed on a group's page (the count covers them all)
 
 
@@ -38,24 +38,6 @@ def group_list(user, *, status: str = "", area_id: int | None = None, q: str = "
 
 def visible_areas(user):
     return scoped_queryset(user, "area")
-
-
-def recent_runs(groups, n: int = TREND_RUNS) -> list:
-    """The latest `n` scoring runs of the groups' programmes, oldest first."""
-    runs = ScoringRun.objects.filter(programme_id__in=groups.values("programme_id")).order_by("-as_of", "-id")[:n]
-    return list(reversed(list(runs)))
-
-
-def score_trends(group_ids, runs) -> dict[int, list[float | None]]:
-    """Each group's score in each run (None where it had none), oldest run first."""
-    index = {run.pk: i for i, run in enumerate(runs)}
-    trends = {gid: [None] * len(runs) for gid in group_ids}
-    scores = GroupScore.objects.filter(run_id__in=list(index), group_id__in=list(group_ids)).values_list(
-        "group_id", "run_id", "score"
-    )
-    for group_id, run_id, score in scores:
-        trends[group_id][index[run_id]] = score
-    return trends
 
 
 @dataclass
@@ -116,9 +98,8 @@ def group_detail(user, group_id: int, *, incident_days: int = 365) -> GroupPage 
         .select_related("person")
         .order_by("-offered_on", "-id")[:100]
     )
-    runs = recent_runs(visible_groups(user).filter(pk=group.pk))
-    trend = score_trends([group.pk], runs)[group.pk]
-    flags = list(scoped_queryset(user, "flag").filter(group=group).order_by("-suggested_at")[:10])
+    trends = scores.score_trends(user, group_ids=[group.pk])
+    flags = list(scores.flag_history(user, group=group, limit=10))
     return GroupPage(
         group=group,
         memberships=memberships,
@@ -128,7 +109,7 @@ def group_detail(user, group_id: int, *, incident_days: int = 365) -> GroupPage 
         reach=reach,
         enforcement=enforcement,
         services=services,
-        runs=runs,
-        trend=trend,
+        runs=trends.runs,
+        trend=trends.by_group[group.pk],
         flags=flags,
     )

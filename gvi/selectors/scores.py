@@ -6,11 +6,23 @@ Scores are about groups, not persons; every queryset is still built by `gvi.poli
 incidents and flags the user may read, in the user's programme).
 """
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, QuerySet
 
-from gvi.models import FlagStatus, GroupFlag, GroupScore, ScoreContribution, ScoringConfig, ScoringRun
+from gvi.models import (
+    FlagStatus,
+    GroupFlag,
+    GroupScore,
+    IncidentType,
+    ScoreContribution,
+    ScoringConfig,
+    ScoringRun,
+)
 from gvi.policy import Action, scoped_queryset
 from gvi.scoring import confidence_multipliers, get_config, role_weights, severity_weights
+
+TREND_RUNS = 12  # runs shown in a sparkline
 
 
 def latest_run(user) -> ScoringRun | None:
@@ -57,15 +69,95 @@ def score_trend(user, *, group, runs: int = 30) -> list[dict]:
     ]
 
 
+@dataclass
+class ScoreTrends:
+    """Scores of many groups over the same runs (oldest first), for sparklines on a list page."""
+
+    runs: list[ScoringRun]
+    by_group: dict[int, list[float | None]]
+
+    def latest(self, group_id: int) -> float | None:
+        scores = self.by_group.get(group_id) or [None]
+        return scores[-1]
+
+
+def recent_runs(user, *, runs: int = TREND_RUNS) -> list[ScoringRun]:
+    """The programme's last `runs` finished runs, oldest first."""
+    if not getattr(user, "programme_id", None):
+        return []
+    qs = ScoringRun.objects.filter(programme_id=user.programme_id, finished_at__isnull=False).order_by("-as_of", "-id")
+    return list(reversed(list(qs[:runs])))
+
+
+def score_trends(user, *, group_ids, runs: int = TREND_RUNS) -> ScoreTrends:
+    """The bulk form of `score_trend`: each visible group's score in each of the programme's last
+    runs (None where it had none), in two queries whatever the number of groups."""
+    recent = recent_runs(user, runs=runs)
+    index = {run.pk: i for i, run in enumerate(recent)}
+    group_ids = list(group_ids)
+    by_group = {gid: [None] * len(recent) for gid in group_ids}
+    if recent and group_ids:
+        scores = GroupScore.objects.filter(
+            run_id__in=list(index), group_id__in=group_ids, group__in=scoped_queryset(user, "group", Action.READ)
+        ).values_list("group_id", "run_id", "score")
+        for group_id, run_id, score in scores:
+            by_group[group_id][index[run_id]] = score
+    return ScoreTrends(runs=recent, by_group=by_group)
+
+
 def score_explanation(user, *, group_score: GroupScore) -> QuerySet[ScoreContribution]:
     """The incidents that contributed most to a score, with the factors of each (detail)."""
-    if not scoped_queryset(user, "group", Action.READ).filter(pk=group_score.group_id).exists():
-        return ScoreContribution.objects.none()
-    incidents = scoped_queryset(user, "incident", Action.READ)
     return (
-        ScoreContribution.objects.filter(group_score=group_score, incident__in=incidents)
+        ScoreContribution.objects.filter(
+            group_score=group_score,
+            group_score__group__in=scoped_queryset(user, "group", Action.READ),
+            incident__in=scoped_queryset(user, "incident", Action.READ),
+        )
         .select_related("incident", "incident__area")
         .order_by("-contribution", "incident_id")
+    )
+
+
+@dataclass
+class FlagExplanation:
+    flag: GroupFlag
+    group_score: GroupScore | None
+    contributions: list[ScoreContribution]
+    # True when the flag has no run of its own (e.g. entered by hand) and the latest run is shown.
+    from_latest_run: bool = False
+
+
+def flag_explanation(user, *, flag: GroupFlag, limit: int = 50) -> FlagExplanation:
+    """The flag's score in the run that suggested it, and the incidents that made it, largest first."""
+    run_id = flag.run_id
+    if run_id is None:
+        latest = latest_run(user)
+        run_id = latest.pk if latest else None
+    group_score = None
+    if run_id:
+        group_score = (
+            GroupScore.objects.filter(
+                run_id=run_id, group_id=flag.group_id, group__in=scoped_queryset(user, "group", Action.READ)
+            )
+            .select_related("run")
+            .first()
+        )
+    contributions = list(score_explanation(user, group_score=group_score)[:limit]) if group_score else []
+    return FlagExplanation(
+        flag=flag,
+        group_score=group_score,
+        contributions=contributions,
+        from_latest_run=flag.run_id is None and group_score is not None,
+    )
+
+
+def flag_for(user, flag_id: int) -> GroupFlag | None:
+    """One flag the user may read, with what its page shows; None when it is not visible."""
+    return (
+        scoped_queryset(user, "flag", Action.READ)
+        .select_related("group", "runner_up", "decided_by", "run")
+        .filter(pk=flag_id)
+        .first()
     )
 
 
@@ -80,18 +172,25 @@ def current_flags(user) -> dict[str, GroupFlag | None]:
     return {"suggested": found.get(FlagStatus.SUGGESTED), "confirmed": found.get(FlagStatus.CONFIRMED)}
 
 
-def flag_history(user, *, limit: int = 50) -> QuerySet[GroupFlag]:
-    """Every suggestion and decision, newest first: what was suggested, who decided, why."""
-    return scoped_queryset(user, "flag", Action.READ).select_related("group", "runner_up", "decided_by")[:limit]
+def flag_history(user, *, group=None, limit: int = 50) -> QuerySet[GroupFlag]:
+    """Every suggestion and decision (of one group, if given), newest first: what was suggested,
+    who decided, why."""
+    qs = scoped_queryset(user, "flag", Action.READ).select_related("group", "runner_up", "decided_by")
+    if group is not None:
+        qs = qs.filter(group=group)
+    return qs[:limit]
 
 
 def scoring_settings(user) -> dict | None:
     """The scoring settings of the user's programme (created with the defaults if missing)."""
     if not getattr(user, "programme_id", None):
         return None
-    config: ScoringConfig = (
-        ScoringConfig.objects.filter(pk=get_config(user.programme_id).pk).prefetch_related(Prefetch("weights")).get()
-    )
+    configs = ScoringConfig.objects.filter(programme_id=user.programme_id).prefetch_related(Prefetch("weights"))
+    config: ScoringConfig | None = configs.first()
+    if config is None or {w.incident_type for w in config.weights.all()} < set(IncidentType.values):
+        # First use, or a new incident type: create what is missing with the defaults, then read again.
+        get_config(user.programme_id)
+        config = configs.get()
     return {
         "config": config,
         "half_life_days": config.half_life_days,

@@ -14,16 +14,14 @@ from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from gvi.models import (
-    FlagStatus,
-    GroupScore,
     GroupStatus,
     InvitationStatus,
     InvolvementRole,
     Membership,
     MembershipStatus,
-    ScoreContribution,
 )
 from gvi.policy import scoped_queryset
+from gvi.selectors import scores
 
 WEEKS = 8  # this week and the seven before it
 
@@ -185,47 +183,12 @@ def incident_trends(user, today: dt.date | None = None, top: int = 10) -> Trends
     )
 
 
-# --- The flag ---------------------------------------------------------------------------------
+# --- The flag: read through gvi.selectors.scores, the one way to read scores and flags ---------------
 
 
-@dataclass
-class FlagExplanation:
-    flag: object
-    group_score: object | None
-    contributions: list
-
-
-def current_flags(user) -> dict[str, object]:
-    """The open suggestion and the confirmed flag of the user's programme, if any."""
-    flags = (
-        scoped_queryset(user, "flag")
-        .filter(status__in=[FlagStatus.SUGGESTED, FlagStatus.CONFIRMED])
-        .select_related("group", "runner_up", "decided_by", "run")
-    )
-    return {flag.status: flag for flag in flags}
-
-
-def explain_flag(user, flag, limit: int = 50) -> FlagExplanation:
-    """The flag's score in its run, and the incidents that made it, largest contribution first."""
-    group_score = GroupScore.objects.filter(run_id=flag.run_id, group_id=flag.group_id).first() if flag.run_id else None
-    contributions = []
-    if group_score is not None:
-        contributions = list(
-            ScoreContribution.objects.filter(
-                group_score=group_score, incident__in=scoped_queryset(user, "incident")
-            ).select_related("incident", "incident__area")[:limit]
-        )
-    return FlagExplanation(flag=flag, group_score=group_score, contributions=contributions)
-
-
-def flag_for_decision(user, flag_id: int):
-    """A flag the user may read, with what the decision page shows; None when not visible."""
-    return (
-        scoped_queryset(user, "flag")
-        .select_related("group", "runner_up", "decided_by", "run")
-        .filter(pk=flag_id)
-        .first()
-    )
+def open_flags(user) -> dict[str, object]:
+    """The open suggestion and the confirmed flag, keyed by status, only those that exist."""
+    return {status: flag for status, flag in scores.current_flags(user).items() if flag is not None}
 
 
 # --- Reach of the message -----------------------------------------------------------------------
@@ -328,13 +291,13 @@ def weekly_review(user, today: dt.date | None = None) -> WeeklyReview:
     """Everything the weekly review shows, in a fixed number of queries."""
     today = today or timezone.localdate()
     since = today - dt.timedelta(days=7)
-    flags = current_flags(user)
+    flags = open_flags(user)
     return WeeklyReview(
         today=today,
         since=since,
         trends=incident_trends(user, today),
         flags=flags,
-        explanations={status: explain_flag(user, flag) for status, flag in flags.items()},
+        explanations={status: scores.flag_explanation(user, flag=flag) for status, flag in flags.items()},
         reach=reach(user),
         enforcement=enforcement_since(user, since),
         services=services_since(user, since),

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from gvi import models as m
+from gvi.scoring import get_config
 from tests import factories as f
 
 _serial = itertools.count(1)
@@ -187,8 +188,14 @@ def build_city(police, probation, *, scale: int = 1, prefix: str = "", with_flag
         )
         for i in range(len(groups))
     )
+    get_config(programme_id)  # a programme that has been scored has its scoring settings
     runs = [
-        m.ScoringRun.objects.create(programme_id=programme_id, as_of=now - dt.timedelta(days=7 * k), trigger="test")
+        m.ScoringRun.objects.create(
+            programme_id=programme_id,
+            as_of=now - dt.timedelta(days=7 * k),
+            finished_at=now - dt.timedelta(days=7 * k),
+            trigger="test",
+        )
         for k in range(4, -1, -1)
     ]
     for k, run in enumerate(runs):

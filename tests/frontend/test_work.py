@@ -201,6 +201,40 @@ def test_a_partner_sees_and_changes_only_own_follow_ups(client, police, probatio
     assert other.status == m.FollowUpStatus.OPEN
 
 
+def test_the_board_logs_one_row_per_person_it_names(client, police, police_coordinator):
+    person = f.PersonFactory(organisation=police)
+    f.FollowUpFactory(owner_organisation=police, person=person)
+    f.FollowUpFactory(owner_organisation=police, person=person)  # the same person twice: one row
+    f.FollowUpFactory(owner_organisation=police)  # about no person: nothing to log for it
+    client.force_login(police_coordinator)
+    assert client.get(reverse("frontend:follow_ups")).status_code == 200
+    logged = m.AccessLog.objects.filter(user=police_coordinator, record_kind="follow_up")
+    assert list(logged.values_list("person_id", "action", "channel")) == [(person.pk, "list", "ui")]
+
+
+def test_the_board_pages_and_logs_only_the_persons_on_the_page(client, police, police_coordinator):
+    today = timezone.localdate()
+    persons = f.PersonFactory.create_batch(55, organisation=police)
+    for i, person in enumerate(persons):
+        f.FollowUpFactory(owner_organisation=police, person=person, due_date=today + dt.timedelta(days=i))
+    client.force_login(police_coordinator)
+    logged = m.AccessLog.objects.filter(user=police_coordinator, record_kind="follow_up", action="list")
+
+    first = client.get(reverse("frontend:follow_ups"), {"organisation": police.pk, "q": "Uppföljning"})
+    cards = [card["follow_up"] for column in first.context["columns"] for card in column["cards"]]
+    assert [card.person for card in cards] == persons[:50]
+    assert set(logged.values_list("person_id", flat=True)) == {person.pk for person in persons[:50]}
+    # The page link is a plain link (keyboard-usable) that keeps the filters.
+    assert f'href="?organisation={police.pk}&amp;q=Uppf%C3%B6ljning&amp;page=2" rel="next"' in first.content.decode()
+
+    before = logged.order_by("-id").first().pk
+    # A bare page link keeps the default filter: the user's own organisation.
+    second = client.get(reverse("frontend:follow_ups"), {"page": 2})
+    cards = [card["follow_up"] for column in second.context["columns"] for card in column["cards"]]
+    assert [card.person for card in cards] == persons[50:]
+    assert set(logged.filter(pk__gt=before).values_list("person_id", flat=True)) == {p.pk for p in persons[50:]}
+
+
 def test_an_analyst_sees_the_call_in_but_no_suggestions(client, city, police_analyst):
     client.force_login(police_analyst)
     response = client.get(reverse("frontend:call_in_detail", args=[city["call_in"].pk]))

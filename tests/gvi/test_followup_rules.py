@@ -187,6 +187,15 @@ def test_overdue_follow_ups_escalate_once_to_the_coordinators(follow_ups, police
     assert len(mail.outbox) == 1
 
 
+def test_mail_subjects_count_in_singular_and_plural(settings, follow_ups, probation_officer, today):
+    settings.LANGUAGE_CODE = "en"  # the English source strings; the catalogues translate them
+    digest.escalate_overdue(today=today)
+    digest.send_digests(today=today)
+    escalated, summary = mail.outbox
+    assert escalated.subject == "gvi: 1 overdue follow-up escalated"
+    assert summary.subject == "gvi: 2 open follow-ups (1 overdue)"
+
+
 def test_daily_digest_goes_to_each_owner_once_a_day(follow_ups, probation, probation_officer, today):
     sent = digest.send_digests(today=today)
     by_recipient = {tuple(message.to): message for message in mail.outbox}

@@ -174,3 +174,10 @@ def test_a_second_run_with_the_same_city_is_refused_clearly(seeded):
         call_command("seed", "--scale", "small", "--seed", "3", verbosity=0)
     call_command("seed", "--scale", "small", "--seed", "3", "--city", "Andraby", verbosity=0)
     assert m.Programme.objects.count() == 2
+
+
+def test_the_seeded_flag_was_suggested_before_it_was_decided(seeded):
+    flag = m.GroupFlag.objects.get(status=m.FlagStatus.CONFIRMED)
+    assert flag.decided_at is not None
+    assert flag.suggested_at < flag.decided_at
+    assert flag.suggested_at < timezone.now() - dt.timedelta(days=1)  # not the seeding time

@@ -6,91 +6,25 @@ skips (and fails in CI, where GVI_REQUIRE_REAL_SERVICES=1).
 """
 
 import datetime as dt
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from config.celery import app
 from gvi import models as m
 from tests import factories as f
-from tests.conftest import skip_or_fail
+from tests.tasks.workers import celery_worker, purge_queue, require_redis_and_postgresql, wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
-
-BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    return f"postgres://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def _wait_for(condition, timeout=60.0, what=""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"Timed out waiting for {what}")
 
 
 @pytest.fixture
 def worker():
-    broker = settings.CELERY_BROKER_URL
-    if not broker.startswith("redis://"):
-        skip_or_fail("needs a Redis broker (CELERY_BROKER_URL=redis://...)")
-    if connection.vendor != "postgresql":
-        skip_or_fail("needs PostgreSQL so the worker process sees the test database")
-    import redis
-
-    try:
-        redis.Redis.from_url(broker, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        skip_or_fail(f"Redis is not reachable: {exc}")
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(app.conf.task_default_queue)  # leftovers of earlier runs
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": broker,
-        "REDIS_URL": settings.REDIS_URL or broker,
-        "GVI_SCORING_COALESCE_SECONDS": "1",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-    }
-    log = tempfile.NamedTemporaryFile("w+", prefix="gvi-worker-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"]
-        + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    require_redis_and_postgresql()
+    purge_queue()
+    with celery_worker() as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.seek(0)
-        output = log.read()
-        log.close()
-        os.unlink(log.name)
-        if "Traceback" in output:
-            print(output[-5000:])  # shown by pytest when the test fails
 
 
 def test_real_worker_scores_flags_and_makes_follow_ups(
@@ -119,7 +53,7 @@ def test_real_worker_scores_flags_and_makes_follow_ups(
             run and run.scores.get(group=north).incident_count == 3 and run.scores.get(group=south).incident_count == 2
         )
 
-    _wait_for(scored, what="the worker to score the burst")
+    wait_for(scored, what="the worker to score the burst")
     time.sleep(3)  # let any straggler of the burst run
     assert 1 <= m.ScoringRun.objects.count() <= 2
     run = m.ScoringRun.objects.order_by("-id").first()
@@ -130,7 +64,7 @@ def test_real_worker_scores_flags_and_makes_follow_ups(
     assert not m.FollowUp.objects.exists()
 
     confirm_flag(user=police_coordinator, flag=flag, reason="Flest dödligt våld i år")
-    _wait_for(
+    wait_for(
         lambda: m.FollowUp.objects.filter(rule="flag_enforcement_plan").count() == 3,
         what="an enforcement plan task for each partner",
     )
@@ -140,7 +74,7 @@ def test_real_worker_scores_flags_and_makes_follow_ups(
     missed = f.InvitationFactory(organisation=probation, call_in=call_in)
     record_attendance(user=police_coordinator, invitation=attended, status=m.InvitationStatus.ATTENDED)
     record_attendance(user=police_coordinator, invitation=missed, status=m.InvitationStatus.NO_SHOW)
-    _wait_for(
+    wait_for(
         lambda: (
             set(m.FollowUp.objects.filter(rule__startswith="call_in").values_list("rule", "owner_organisation"))
             == {("call_in_attended_services", social_services.pk), ("call_in_no_show_notification", probation.pk)}
@@ -153,7 +87,7 @@ def test_real_worker_scores_flags_and_makes_follow_ups(
     f.SupervisionFactory(organisation=probation, end_date=timezone.localdate() + dt.timedelta(days=10))
     run_daily_rules.delay()
     run_daily_rules.delay()  # twice: still one follow-up
-    _wait_for(lambda: m.FollowUp.objects.filter(rule="supervision_ending").exists(), what="the daily rules")
+    wait_for(lambda: m.FollowUp.objects.filter(rule="supervision_ending").exists(), what="the daily rules")
     time.sleep(2)
     assert m.FollowUp.objects.filter(rule="supervision_ending").count() == 1
     assert m.FollowUp.objects.filter(rule="flag_enforcement_plan").count() == 3

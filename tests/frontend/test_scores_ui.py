@@ -1,0 +1,93 @@
+"""The UI reads scores through gvi.selectors.scores: bulk trends, the flag explained, the settings shown."""
+
+import pytest
+from django.urls import reverse
+
+from gvi import models as m
+from gvi.selectors import scores
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_score_trends_for_many_groups_in_two_queries(city, police_coordinator, django_assert_num_queries):
+    ids = [group.pk for group in city["groups"]]
+    with django_assert_num_queries(2):
+        trends = scores.score_trends(police_coordinator, group_ids=ids)
+    assert len(trends.runs) == 5
+    assert [run.as_of for run in trends.runs] == sorted(run.as_of for run in trends.runs)  # oldest first
+    first = city["groups"][0]
+    assert trends.by_group[first.pk] == [40.0, 41.0, 42.0, 43.0, 44.0]
+    assert trends.latest(first.pk) == 44.0
+
+
+def test_score_trends_leave_gaps_and_skip_unfinished_runs(city, police, police_coordinator):
+    newcomer = f.GroupFactory(organisation=police)
+    m.ScoringRun.objects.create(programme_id=police.programme_id, as_of=city["suggested"].run.as_of, trigger="test")
+    trends = scores.score_trends(police_coordinator, group_ids=[newcomer.pk])
+    assert len(trends.runs) == 5  # the unfinished run is not shown
+    assert trends.by_group[newcomer.pk] == [None] * 5
+    assert trends.latest(newcomer.pk) is None
+
+
+def test_score_trends_show_another_programme_nothing(city, other_programme_officer):
+    trends = scores.score_trends(other_programme_officer, group_ids=[city["groups"][0].pk])
+    assert trends.runs == []
+    assert trends.by_group == {city["groups"][0].pk: []}
+
+
+def test_flag_explanation_and_history(city, police_coordinator, other_programme_officer):
+    flag = city["suggested"]
+    explanation = scores.flag_explanation(police_coordinator, flag=flag)
+    assert explanation.group_score.rank == 1
+    assert explanation.contributions
+    values = [c.contribution for c in explanation.contributions]
+    assert values == sorted(values, reverse=True)
+    assert scores.flag_for(other_programme_officer, flag.pk) is None
+    assert list(scores.flag_history(police_coordinator, group=flag.group)) == [flag]
+
+
+@pytest.mark.parametrize("who", ["police_coordinator", "auditor"])
+def test_the_flag_page_shows_how_the_score_is_computed(request, client, city, who):
+    client.force_login(request.getfixturevalue(who))
+    response = client.get(reverse("frontend:flag_detail", args=[city["suggested"].pk]))
+    page = response.content.decode()
+    assert 'id="scoring-settings"' in page
+    settings = response.context["settings"]
+    assert settings["half_life_days"] == 90
+    assert settings["severity_weights"]["shooting"] == 8
+    assert len(settings["severity"]) == len(m.IncidentType.values)
+    assert settings["severity"][0][1] == max(settings["severity_weights"].values())  # heaviest first
+
+
+def test_partners_see_the_flag_but_not_the_settings(client, city, probation_officer):
+    client.force_login(probation_officer)
+    response = client.get(reverse("frontend:flag_detail", args=[city["suggested"].pk]))
+    assert response.status_code == 200
+    assert 'id="scoring-settings"' not in response.content.decode()
+
+
+def test_a_flag_without_a_run_is_explained_by_the_latest_run(city, police_coordinator):
+    flag = city["confirmed"]
+    m.GroupFlag.objects.filter(pk=flag.pk).update(run=None)
+    flag.refresh_from_db()
+    explanation = scores.flag_explanation(police_coordinator, flag=flag)
+    assert explanation.from_latest_run
+    assert explanation.group_score.run == city["suggested"].run  # the latest run
+    assert explanation.group_score.group_id == flag.group_id
+    with_run = scores.flag_explanation(police_coordinator, flag=city["suggested"])
+    assert not with_run.from_latest_run
+
+
+def test_the_flag_explanation_rounds_the_factors(client, city, police_coordinator, settings):
+    flag = city["suggested"]
+    contribution = m.ScoreContribution.objects.filter(group_score__run=flag.run, group_score__group=flag.group).first()
+    contribution.detail = {"decay": 0.9739412345, "by_analyst": 1}
+    contribution.save()
+    m.GroupScore.objects.filter(pk=contribution.group_score_id).update(incident_count=1)
+    client.force_login(police_coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("frontend:flag_detail", args=[flag.pk])).content.decode()
+    assert "<li>decay: 0.974</li>" in page and "0.97394" not in page
+    assert "<li>by_analyst: 1</li>" in page  # a whole number stays whole
+    assert "from 1 incident: what it added" in page
