@@ -26,6 +26,17 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def own_cache_per_test_process(settings):
+    """Test processes (pytest-xdist) must not clear each other's cache (throttle counters):
+    on Redis each process gets a database of its own, after the ones the broker may use."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    cache = settings.CACHES["default"]
+    if worker and cache["BACKEND"].endswith("RedisCache"):
+        base = cache["LOCATION"].rsplit("/", 1)[0]
+        settings.CACHES = {"default": {**cache, "LOCATION": f"{base}/{4 + int(worker.removeprefix('gw'))}"}}
+
+
+@pytest.fixture(autouse=True)
 def english_outside_requests():
     """Messages raised outside a request (services, jobs) are asserted in English; a test of the
     Swedish text says so with translation.override("sv"). Requests still pick their language."""

@@ -8,17 +8,11 @@ from api.models import OrganisationAPIKey
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttle_cache():
+def _fresh_throttle_cache(own_cache_per_test_process):
     # Throttle counters live in the cache; each test starts from zero.
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    # The factories hash a password per user; the default hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
