@@ -25,8 +25,10 @@ MAX_KEY_LENGTH = 255
 
 
 def fingerprint(request) -> str:
+    """The caller, the call and its body: a replay goes only to the caller who made the first
+    request (another user of the organisation reusing the key gets a 422, not their response)."""
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    return hashlib.sha256(f"{request.user.pk} {request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
 def _key_from(request) -> str | None:

@@ -290,6 +290,7 @@ def access_export(request, pk: int):
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="access-request-{subject_request.pk}.json"'
+    response["Cache-Control"] = "no-store"  # everything held about a person: no copy in any cache
     return response
 
 

@@ -30,6 +30,7 @@ from gvi.models import (
     DataSubjectRequest,
     EnforcementAction,
     FollowUp,
+    FollowUpOrigin,
     Incident,
     Involvement,
     Membership,
@@ -77,7 +78,12 @@ def _held(today: dt.date) -> Q:
     return (
         Q(pk__in=Supervision.objects.filter(current).values("person_id"))
         | Q(pk__in=Membership.objects.filter(current, status=MembershipStatus.ACTIVE).values("person_id"))
-        | Q(pk__in=FollowUp.objects.filter(status__in=OPEN_STATUSES, person__isnull=False).values("person_id"))
+        # Only a task a person opened by hand holds the data: a rule's reminder nobody closes must not.
+        | Q(
+            pk__in=FollowUp.objects.filter(
+                status__in=OPEN_STATUSES, origin=FollowUpOrigin.MANUAL, person__isnull=False
+            ).values("person_id")
+        )
         | Q(pk__in=DataSubjectRequest.objects.filter(status=RequestStatus.RECEIVED).values("person_id"))
     )
 

@@ -373,9 +373,9 @@ def explanation_for(*, run: ScoringRun, config: ScoringConfig, leader: GroupScor
         "top_incidents": [
             {
                 "incident_id": c.incident_id,
+                # Ids and figures only: the incident itself (its report number, its time) is read
+                # through the policy, and retention then reaches it in one place.
                 "incident_type": c.incident.incident_type,
-                "occurred_at": c.incident.occurred_at.isoformat(),
-                "source": c.incident.source,
                 "contribution": c.contribution,
                 **c.detail,
             }

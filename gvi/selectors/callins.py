@@ -8,12 +8,15 @@ from gvi.policy import scoped_queryset
 
 
 def call_in_list(user):
+    # Count only the invitations the user may see: a count of hidden ones (minors') would reveal them.
+    visible = Q(invitations__in=scoped_queryset(user, "invitation"))
+    attended = visible & Q(invitations__status=InvitationStatus.ATTENDED)
     return (
         scoped_queryset(user, "call_in")
         .select_related("organisation")
         .annotate(
-            invited=Count("invitations", distinct=True),
-            attended=Count("invitations", filter=Q(invitations__status=InvitationStatus.ATTENDED), distinct=True),
+            invited=Count("invitations", filter=visible, distinct=True),
+            attended=Count("invitations", filter=attended, distinct=True),
         )
         .order_by("-scheduled_at")
     )

@@ -162,3 +162,16 @@ def test_the_scheduled_purge_task_deletes_only_expired_records_and_is_idempotent
     assert purge_idempotency_records.apply().get() == 1
     assert purge_idempotency_records.apply().get() == 0
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+@pytest.mark.django_db
+def test_another_user_of_the_organisation_reusing_a_key_gets_a_422_not_the_first_response(
+    client_for, probation, probation_officer, person
+):
+    colleague = f.UserFactory(username="kollega.frivard", organisation=probation, role=m.Role.PARTNER_OFFICER)
+    first = client_for(probation_officer).post(URL, _body(person), format="json", HTTP_IDEMPOTENCY_KEY="shared")
+    other = client_for(colleague).post(URL, _body(person), format="json", HTTP_IDEMPOTENCY_KEY="shared")
+    assert first.status_code == 201
+    assert other.status_code == 422
+    assert "id" not in other.json()
+    assert m.CustomNotification.objects.count() == 1

@@ -87,3 +87,18 @@ def test_anonymous_sees_nothing(police):
 
     f.PersonFactory(organisation=police)
     assert not scoped_queryset(AnonymousUser(), "person").exists()
+
+
+def test_call_in_list_counts_only_the_invitations_the_user_may_see(
+    police, probation_officer, police_coordinator, minor_birth_date
+):
+    from gvi.selectors.callins import call_in_list
+
+    call_in = f.CallInFactory(organisation=police)
+    f.InvitationFactory(organisation=police, call_in=call_in, status=m.InvitationStatus.ATTENDED)
+    minor = f.PersonFactory(organisation=police, date_of_birth=minor_birth_date)
+    f.InvitationFactory(organisation=police, call_in=call_in, person=minor, status=m.InvitationStatus.ATTENDED)
+    seen_by_coordinator = call_in_list(police_coordinator).get(pk=call_in.pk)
+    seen_by_analyst = call_in_list(probation_officer).get(pk=call_in.pk)
+    assert (seen_by_coordinator.invited, seen_by_coordinator.attended) == (2, 2)
+    assert (seen_by_analyst.invited, seen_by_analyst.attended) == (1, 1)  # the minor's is not even counted

@@ -57,6 +57,15 @@ def world(settings, police, today):
     aged(f.RiskAssessmentFactory(organisation=police, person=gone), years=7)
     enforcement = aged(f.EnforcementActionFactory(organisation=police, person=gone, group=membership.group), years=7)
 
+    # Due: a rule's reminder that nobody closed does not hold a person (only a task opened by hand does).
+    reminded = person("rule_reminder", years=6)
+    aged(
+        f.FollowUpFactory(
+            owner_organisation=police, person=reminded, origin=m.FollowUpOrigin.RULE, rule="membership_review_due"
+        ),
+        years=6,
+    )
+
     # Not due.
     person("just_under", years=5, days=-2)
     person("adult_then", born=dt.date(2000, 1, 1), years=4)  # 22 then: the adult period applies
@@ -81,7 +90,7 @@ def world(settings, police, today):
     return people, enforcement, old_incident, new_incident
 
 
-DUE = {"idle_adult", "just_over", "minor_then", "idle_member"}
+DUE = {"idle_adult", "just_over", "minor_then", "idle_member", "rule_reminder"}
 
 
 def test_dry_run_lists_exactly_what_is_due_and_changes_nothing(world):
@@ -120,7 +129,7 @@ def test_run_purges_exactly_what_is_due_with_history_and_keeps_statistics(world)
     assert new_incident.place == "Parken" and new_incident.involvements.count() == 1
     # What it did is recorded, with statistics that name nobody.
     stats = run.summary["statistics"]
-    assert stats["persons_purged"] == 4 and stats["incidents_anonymised"] == 1
+    assert stats["persons_purged"] == len(DUE) and stats["incidents_anonymised"] == 1
     assert stats["records_purged"]["membership"] == 1 and stats["records_purged"]["risk_assessment"] == 1
     assert stats["involvements_by_role"] == {"suspect": 1}
     assert not run.dry_run and run.finished_at is not None
@@ -139,11 +148,11 @@ def test_a_second_run_finds_nothing(world):
 def test_command_and_task(world):
     out = StringIO()
     call_command("retention", "--dry-run", stdout=out)
-    assert "4 persons" in out.getvalue() and m.Person.objects.filter(first_name="idle_adult").exists()
+    assert f"{len(DUE)} persons" in out.getvalue() and m.Person.objects.filter(first_name="idle_adult").exists()
     from tasks.retention import run_retention
 
     run_id = run_retention.apply().get()
-    assert m.RetentionRun.objects.get(pk=run_id).summary["statistics"]["persons_purged"] == 4
+    assert m.RetentionRun.objects.get(pk=run_id).summary["statistics"]["persons_purged"] == len(DUE)
     assert not m.Person.objects.filter(first_name="idle_adult").exists()
 
 
@@ -153,4 +162,4 @@ def test_plan_queries_do_not_grow_with_persons(world, police, django_assert_max_
     for _ in range(20):
         aged(f.PersonFactory(organisation=police), years=6)
     with django_assert_max_num_queries(3):
-        assert len(retention.plan().person_ids) == 24
+        assert len(retention.plan().person_ids) == len(DUE) + 20
