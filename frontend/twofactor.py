@@ -55,7 +55,9 @@ class TwoFactorMiddleware:
         user = request.user
         if needs_two_factor(user) and not user.is_verified() and not request.path.startswith(EXEMPT_PREFIXES):
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": _("Two-factor login is required.")}, status=403)
+                # The API's one error shape (api/exceptions.py).
+                body = {"status": 403, "code": "two_factor_required", "detail": _("Two-factor login is required.")}
+                return JsonResponse({**body, "errors": {}}, status=403)
             target = "frontend:twofactor_verify" if user_has_device(user) else "frontend:twofactor_setup"
             return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
         return self.get_response(request)
@@ -89,9 +91,10 @@ def setup(request):
     """Enrol an authenticator app: show the key (and QR code), confirm with a first code."""
     if user_has_device(request.user):
         return redirect(f"{reverse('frontend:twofactor_verify')}?next={quote(_next_url(request))}")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": _("Authenticator app")}
-    )
+    # No unique constraint stands behind "one unconfirmed device": a double submit may have made two.
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, confirmed=False, name=_("Authenticator app"))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):

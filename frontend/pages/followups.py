@@ -91,6 +91,6 @@ def change_status(request, pk: int):
     else:
         messages.success(request, _("Status changed: %(title)s") % {"title": follow_up.title})
     next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(next_url)
     return redirect("frontend:follow_ups")

@@ -92,7 +92,14 @@ class TestTwoFactor:
         admin = f.UserFactory(organisation=police, role=m.Role.ADMINISTRATOR, is_staff=True)
         client.force_login(admin)
         assert client.get("/admin/").status_code == 302
-        assert client.get("/api/v1/anything").status_code == 403
+        refused = client.get("/api/v1/anything")
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "two_factor_required" and set(refused.json()) == {
+            "status",
+            "code",
+            "detail",
+            "errors",
+        }  # the API's one error shape
         root = f.UserFactory(organisation=police, role=m.Role.PARTNER_OFFICER, is_superuser=True, is_staff=True)
         client.force_login(root)
         assert client.get(reverse("frontend:weekly_review")).status_code == 302
