@@ -252,6 +252,20 @@ def can(user, kind: str, action: Action, obj=None) -> bool:
     return scoped_queryset(user, kind, action).filter(pk=obj.pk).exists()
 
 
+def allows_state(user, kind: str, action: Action, obj) -> bool:
+    """Does the record as it is in memory (saved or not) fall within what `user` may `action`?
+
+    For a change: checked after the new values are set, so a change cannot move a record into
+    another programme or organisation, or onto a minor the user may not touch.
+    """
+    return _matches_unsaved(user, kind, action, obj)
+
+
+def kind_of_model(model) -> str | None:
+    """The record kind whose model is `model`, if any."""
+    return next((kind for kind, spec in RECORD_KINDS.items() if spec.model_class is model), None)
+
+
 def _matches_unsaved(user, kind: str, action: Action, obj) -> bool:
     spec = RECORD_KINDS[kind]
     scope = scope_for(user, kind, action)

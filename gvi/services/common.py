@@ -3,7 +3,8 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
-from gvi.policy import Action, can
+from gvi.models import PartnerOrganisation
+from gvi.policy import Action, allows_state, can, kind_of_model
 
 
 def acting_organisation(user):
@@ -88,10 +89,22 @@ def create_record(obj, *, user, kind: str):
 
 
 def update_record(obj, *, user, kind: str, **changes):
-    """Validate and save changes to a record the user may change."""
+    """Validate and save changes to a record the user may change, as it is and as it will be."""
     require(user, kind, Action.CHANGE, obj)
     for field, value in changes.items():
+        model_field = obj._meta.get_field(field)
+        if model_field.many_to_one and value is not None:
+            # A changed reference must be to a record the user may see (unknown otherwise).
+            target_kind = kind_of_model(model_field.related_model)
+            if target_kind:
+                require_visible(user, target_kind, value, field)
+            elif model_field.related_model is PartnerOrganisation and (
+                value.programme_id != acting_organisation(user).programme_id
+            ):
+                raise ValidationError({field: _("No such record.")})
         setattr(obj, field, value)
+    if not allows_state(user, kind, Action.CHANGE, obj):
+        raise PermissionDenied(_("You may not do this."))
     obj.updated_by = user
     as_changed_by(obj, user)
     validate(obj)

@@ -180,3 +180,50 @@ def test_proposal_needs_the_programmes_minimum_of_criteria(police, police_coordi
     assert membership.status == m.MembershipStatus.PROPOSED
     assert membership.evidence.count() == 2
     assert not m.Membership.objects.counting().exists()
+
+
+def test_a_change_cannot_move_a_record_out_of_reach(
+    police, probation, police_coordinator, probation_officer, other_programme_officer
+):
+    from gvi.services.common import update_record
+
+    follow_up = followups.create_follow_up(user=police_coordinator, title="Ring", due_date=timezone.localdate())
+    with pytest.raises(ValidationError) as error:  # another programme's organisation: unknown
+        update_record(
+            follow_up,
+            user=police_coordinator,
+            kind="follow_up",
+            owner_organisation=other_programme_officer.organisation,
+        )
+    assert error.value.message_dict == {"owner_organisation": ["No such record."]}
+    referral = f.ServiceReferralFactory(organisation=probation)
+    stranger = f.PersonFactory(organisation=other_programme_officer.organisation)
+    with pytest.raises(ValidationError):
+        update_record(referral, user=probation_officer, kind="service_referral", person=stranger)
+
+
+def test_a_change_cannot_hand_a_record_to_another_organisation(police, probation, probation_officer):
+    from gvi.services.common import update_record
+
+    referral = f.ServiceReferralFactory(organisation=probation)
+    with pytest.raises(PermissionDenied):
+        update_record(referral, user=probation_officer, kind="service_referral", organisation=police)
+    referral.refresh_from_db()
+    assert referral.organisation == probation
+
+
+def test_a_new_concern_report_makes_its_follow_up_at_once(
+    social_services, social_services_officer, minor_birth_date, monkeypatch, django_capture_on_commit_callbacks
+):
+    from gvi import followup_rules
+    from tasks.followups import apply_rules_for
+
+    monkeypatch.setattr(
+        apply_rules_for, "delay", lambda kind, pk: followup_rules.apply_rules_for(cause_kind=kind, cause_id=pk)
+    )
+    minor = f.PersonFactory(organisation=social_services, date_of_birth=minor_birth_date)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = help.file_concern_report(
+            user=social_services_officer, person=minor, reported_on=timezone.localdate(), reason="Oro", source="SOC-3"
+        )
+    assert m.FollowUp.objects.filter(rule="concern_report_minor", cause_id=report.pk, person=minor).exists()
