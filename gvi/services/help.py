@@ -1,11 +1,14 @@
 """Help: service referrals, exit cases, concern reports for minors, risk assessments."""
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gvi.models import ConcernReport, Confidence, ExitCase, RiskAssessment, ServiceReferral
 from gvi.services.common import create_record, require_visible, update_record
+from tasks.followups import apply_rules_for
 
 
 @transaction.atomic
@@ -53,7 +56,7 @@ def file_concern_report(
     require_visible(user, "person", person, "person")
     if not person.is_minor(on=reported_on):
         raise ValidationError({"person": _("A concern report is only made for a minor.")})
-    return create_record(
+    report = create_record(
         ConcernReport(
             person=person,
             reported_on=reported_on,
@@ -65,6 +68,9 @@ def file_concern_report(
         user=user,
         kind="concern_report",
     )
+    # Its calendar rule makes the follow-up now, not at the next daily sweep.
+    transaction.on_commit(partial(apply_rules_for.delay, "concern_report", report.pk))
+    return report
 
 
 @transaction.atomic
@@ -84,7 +90,7 @@ def assess_risk(
     require_visible(user, "person", person, "person")
     if next_review_on and assessed_on and next_review_on < assessed_on:
         raise ValidationError({"next_review_on": _("The next review cannot be before the assessment.")})
-    return create_record(
+    assessment = create_record(
         RiskAssessment(
             person=person,
             kind=kind,
@@ -98,3 +104,6 @@ def assess_risk(
         user=user,
         kind="risk_assessment",
     )
+    # Its calendar rule makes the follow-up now, not at the next daily sweep.
+    transaction.on_commit(partial(apply_rules_for.delay, "risk_assessment", assessment.pk))
+    return assessment
