@@ -38,11 +38,15 @@ def floor_sql(programme_id: int, as_of) -> tuple[str, list]:
         rows = ", ".join("(%s, CAST(%s AS DOUBLE PRECISION))" for _ in mapping)
         return rows, [x for key, value in mapping.items() for x in (str(key), float(value))]
 
+    from django.utils import timezone
+
     if connection.vendor == "postgresql":
         # date_part gives double precision; EXTRACT gives numeric, ten times slower here.
-        day, epoch_days = "CAST(i.occurred_at AS DATE)", "date_part('epoch', i.occurred_at) / 86400.0"
+        epoch_days = "date_part('epoch', i.occurred_at) / 86400.0"
     else:  # SQLite, for the smoke test: Django stores UTC text
-        day, epoch_days = "date(i.occurred_at)", "(julianday(i.occurred_at) - 2440587.5)"
+        epoch_days = "(julianday(i.occurred_at) - 2440587.5)"
+    # The local date, as the project computes it (membership periods are local dates).
+    day, day_params = connection.ops.datetime_cast_date_sql("i.occurred_at", (), timezone.get_current_timezone_name())
 
     severity_rows, severity_params = values(scoring.severity_weights(config))
     confidence_rows, confidence_params = values(scoring.confidence_multipliers(config))
@@ -85,6 +89,7 @@ def floor_sql(programme_id: int, as_of) -> tuple[str, list]:
         *severity_params,
         *confidence_params,
         *role_params,
+        *day_params,
         -math.log(2) / max(config.half_life_days, 1),
         as_of.timestamp() / 86400.0,
         programme_id,

@@ -179,14 +179,12 @@ def _vendor_sql():
         return {
             # date_part gives double precision; EXTRACT gives numeric, several times slower per row.
             "epoch_days": "(date_part('epoch', i.occurred_at) / 86400.0)",
-            "date": "CAST(i.occurred_at AS DATE)",
             "json": "jsonb_build_object",
         }
     if connection.vendor == "sqlite":
         # Django stores SQLite datetimes as UTC text; julianday() reads it.
         return {
             "epoch_days": "(julianday(i.occurred_at) - 2440587.5)",
-            "date": "date(i.occurred_at)",
             "json": "json_object",
         }
     raise NotImplementedError(f"Scoring supports PostgreSQL and SQLite, not {connection.vendor}")
@@ -213,6 +211,10 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
     severity_sql, severity_params = _case("i.incident_type", severity_weights(config))
     confidence_sql, confidence_params = _case("i.confidence", confidence_multipliers(config))
     role_sql, role_params = _case("v.role", role_weights(config))
+    # The incident's LOCAL date (Europe/Stockholm), the calendar that membership periods are kept in.
+    date_sql, date_params = connection.ops.datetime_cast_date_sql(
+        "i.occurred_at", (), timezone.get_current_timezone_name()
+    )
     as_of = run.as_of
     as_of_days = as_of.timestamp() / 86400.0
     decay_rate = -math.log(2) / max(config.half_life_days, 1)
@@ -222,7 +224,7 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
         CREATE TEMP TABLE {_TMP} AS
         WITH inc AS (
             SELECT i.id AS incident_id,
-                   {v["date"]} AS incident_date,
+                   {date_sql} AS incident_date,
                    {severity_sql} AS severity,
                    EXP(%s * (%s - {v["epoch_days"]})) AS decay,
                    {confidence_sql} AS confidence_multiplier
@@ -268,6 +270,7 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
         FROM shares s
     """
     params = [
+        *date_params,
         *severity_params,
         decay_rate,
         as_of_days,

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -286,3 +287,18 @@ def test_a_new_confirmation_ends_the_old_flag_with_its_history(flagging, police_
     assert (old.status, new.status, new.group) == (m.FlagStatus.ENDED, m.FlagStatus.CONFIRMED, groups["Söder"])
     assert [h.status for h in old.history.order_by("history_id")] == ["suggested", "confirmed", "ended"]
     assert new.decided_by == police_coordinator and new.decision_reason == "Söder leder nu tydligt"
+
+
+def test_membership_periods_are_compared_with_the_incidents_local_date(world):
+    """00:30 in Stockholm on the day a membership starts is still the day before in UTC."""
+    stockholm = ZoneInfo("Europe/Stockholm")
+    starts = dt.date(2025, 5, 20)
+    newcomer = f.PersonFactory(organisation=world["org"])
+    f.MembershipFactory(organisation=world["org"], person=newcomer, group=world["groups"]["W"], start_date=starts)
+    just_after_midnight = dt.datetime(2025, 5, 20, 0, 30, tzinfo=stockholm)
+    inc = f.IncidentFactory(
+        organisation=world["org"], incident_type="shooting", occurred_at=just_after_midnight, confidence=C.CONFIRMED
+    )
+    f.InvolvementFactory(organisation=world["org"], incident=inc, person=newcomer, role=S)
+    run = scoring.run_scoring(programme_id=world["org"].programme_id, trigger="test", as_of=AS_OF)
+    assert scores_of(run)["W"].incident_count == 1
