@@ -16,7 +16,7 @@ from django.conf import settings
 
 from gvi import models as m
 from tests import factories as f
-from tests.tasks.workers import celery_worker, purge_queue, require_redis_and_postgresql, wait_for
+from tests.tasks.workers import celery_worker, require_redis_and_postgresql, wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 
@@ -30,17 +30,18 @@ def test_a_task_whose_worker_is_killed_runs_again_once_and_creates_nothing_twice
     from tests.tasks.crash_tasks import enforcement_plan_after_a_pause
 
     require_redis_and_postgresql()
-    purge_queue()
     flag = m.GroupFlag.objects.create(
         programme=police.programme, group=f.GroupFactory(organisation=police), score=10, status="confirmed"
     )
     attempts_key = f"gvi-test-attempts-{uuid.uuid4()}"
     attempts = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     include = "tests.tasks.crash_tasks"
+    # A queue of its own: no other test's worker (nor purge) can take or drop this task.
+    queue = f"gvi-test-crash-{uuid.uuid4()}"
 
     # The production pool (prefork): the task runs in a child process, acknowledged only after it ran.
-    with celery_worker(FAST_REDELIVERY, include=include, pool="prefork") as first:
-        enforcement_plan_after_a_pause.apply_async(args=[flag.pk, attempts_key])
+    with celery_worker(FAST_REDELIVERY, include=include, pool="prefork", queue=queue) as first:
+        enforcement_plan_after_a_pause.apply_async(args=[flag.pk, attempts_key], queue=queue)
         wait_for(lambda: attempts.get(attempts_key) == b"1", what="the first worker to start the task")
         os.killpg(first.pid, signal.SIGKILL)  # the worker and its child: no warm shutdown, no acknowledgement
         first.wait(timeout=10)
@@ -48,7 +49,7 @@ def test_a_task_whose_worker_is_killed_runs_again_once_and_creates_nothing_twice
     # A worker (re)starting after the visibility timeout takes the unacknowledged task back.
     time.sleep(int(FAST_REDELIVERY["CELERY_VISIBILITY_TIMEOUT"]) + 1)
 
-    with celery_worker(FAST_REDELIVERY, include=include, pool="prefork"):
+    with celery_worker(FAST_REDELIVERY, include=include, pool="prefork", queue=queue):
         wait_for(
             lambda: m.FollowUp.objects.filter(rule="flag_enforcement_plan").count() == 3,
             timeout=90,

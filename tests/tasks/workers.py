@@ -49,16 +49,13 @@ def require_redis_and_postgresql() -> str:
 
 
 def purge_queue():
-    """Forget leftovers of earlier runs: queued tasks and tasks delivered but never acknowledged."""
-    import redis
-
+    """Forget tasks left queued by earlier runs."""
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(app.conf.task_default_queue)
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("unacked", "unacked_index", "unacked_mutex")
 
 
 @contextlib.contextmanager
-def celery_worker(extra_env: dict | None = None, include: str = "", pool: str = "solo"):
+def celery_worker(extra_env: dict | None = None, include: str = "", pool: str = "solo", queue: str = ""):
     """A `celery -A config worker` subprocess; stopped (or killed) on exit, its log printed on a traceback."""
     broker = require_redis_and_postgresql()
     env = {
@@ -76,6 +73,8 @@ def celery_worker(extra_env: dict | None = None, include: str = "", pool: str = 
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     if include:
         command += ["--include", include]
+    if queue:
+        command += ["--queues", queue]
     log = tempfile.NamedTemporaryFile("w+", prefix="gvi-worker-", suffix=".log", delete=False)  # noqa: SIM115
     # Its own process group, so a test can kill the worker with its pool children at once.
     process = subprocess.Popen(
