@@ -189,13 +189,18 @@ def _purge_history(model, **lookup) -> int:
 
 def _purge_persons(person_ids: list[int]) -> int:
     membership_ids = list(Membership.objects.filter(person_id__in=person_ids).values_list("pk", flat=True))
+    # An action against the group stays, but its free text may describe the person: blank it first
+    # (the delete below sets person to NULL, after which these rows cannot be found).
+    EnforcementAction.objects.filter(person_id__in=person_ids).update(outcome="", source=ANONYMISED_SOURCE)
     Person.objects.filter(pk__in=person_ids).delete()  # cascades to every record about them
     history_rows = _purge_history(Person, id__in=person_ids)
     for kind in PERSON_LINKED_KINDS:
         model, person_path = _linked_model(kind)
         if model is EnforcementAction:
             # The action stays (it was against the group); its history forgets the person.
-            EnforcementAction.history.model.objects.filter(person_id__in=person_ids).update(person_id=None)
+            EnforcementAction.history.model.objects.filter(person_id__in=person_ids).update(
+                person_id=None, outcome="", source=ANONYMISED_SOURCE
+            )
             continue
         history_rows += _purge_history(model, **{f"{person_path}_id__in": person_ids})
     history_rows += _purge_history(MembershipEvidence, membership_id__in=membership_ids)

@@ -55,7 +55,12 @@ def world(settings, police, today):
     criterion = f.InclusionCriterionFactory(programme=police.programme)
     m.MembershipEvidence.objects.create(membership=membership, criterion=criterion, source_reference="R-1")
     aged(f.RiskAssessmentFactory(organisation=police, person=gone), years=7)
-    enforcement = aged(f.EnforcementActionFactory(organisation=police, person=gone, group=membership.group), years=7)
+    enforcement = aged(
+        f.EnforcementActionFactory(
+            organisation=police, person=gone, group=membership.group, outcome="Kontroll av idle_member vid torget"
+        ),
+        years=7,
+    )
 
     # Due: a rule's reminder that nobody closed does not hold a person (only a task opened by hand does).
     reminded = person("rule_reminder", years=6)
@@ -118,6 +123,8 @@ def test_run_purges_exactly_what_is_due_with_history_and_keeps_statistics(world)
     # The enforcement action against the group stays, without the person.
     enforcement.refresh_from_db()
     assert enforcement.person_id is None
+    assert enforcement.outcome == "" and enforcement.source == retention.ANONYMISED_SOURCE  # its text too
+    assert not enforcement.history.filter(outcome__contains="idle_member").exists()
     assert not enforcement.history.filter(person_id__in=due_ids).exists()
     # The old incident keeps only statistics; the new one is untouched.
     old_incident.refresh_from_db()
