@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontend.forms import AttendanceForm, CallInForm, InviteForm
-from frontend.pages.common import add_service_errors, log_read, or_404
+from frontend.pages.common import add_service_errors, log_read, or_404, quick_change
 from gvi.policy import Action, can
 from gvi.selectors import callins as selectors
 from gvi.services import callins as services
@@ -88,12 +88,12 @@ def record_attendance(request, pk: int, invitation_pk: int):
     form = AttendanceForm(request.POST, prefix=f"i{invitation.pk}")
     error = None
     if form.is_valid():
-        try:
-            invitation = services.record_attendance(
+        error = quick_change(
+            invitation,
+            lambda: services.record_attendance(
                 user=request.user, invitation=invitation, status=form.cleaned_data["status"]
-            )
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
+            ),
+        )
     else:
         error = _("Choose an attendance status.")
     if request.htmx:

@@ -1,7 +1,8 @@
 """What the page views share: 404 for what a user may not see, access logging, form errors."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from gvi.audit import log_access
 
@@ -33,3 +34,18 @@ def add_service_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def quick_change(obj, change) -> str | None:
+    """Run a quick status change (htmx); return the error to show, or None.
+
+    A refused change (invalid, or not the user's to make) leaves `obj` as stored, so the row
+    shown afterwards never displays a value that was not saved.
+    """
+    try:
+        change()
+    except (ValidationError, PermissionDenied) as exc:
+        obj.refresh_from_db()
+        messages = getattr(exc, "messages", None) or [str(exc) or _("You may not do this.")]
+        return " ".join(messages)
+    return None

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontend.forms import FollowUpFilterForm, FollowUpStatusForm
-from frontend.pages.common import log_read, or_404
+from frontend.pages.common import log_read, or_404, quick_change
 from gvi.models import FollowUpStatus
 from gvi.selectors import followups as selectors
 from gvi.services.followups import update_follow_up_status
@@ -68,12 +67,10 @@ def change_status(request, pk: int):
     form = FollowUpStatusForm(request.POST, prefix=f"f{follow_up.pk}")
     error = None
     if form.is_valid():
-        try:
-            follow_up = update_follow_up_status(
-                user=request.user, follow_up=follow_up, status=form.cleaned_data["status"]
-            )
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
+        error = quick_change(
+            follow_up,
+            lambda: update_follow_up_status(user=request.user, follow_up=follow_up, status=form.cleaned_data["status"]),
+        )
     else:
         error = _("Choose a status.")
     if request.htmx:

@@ -141,6 +141,26 @@ def test_recording_attendance_with_htmx_returns_the_row(coordinator_client, city
     assert invitation.status == m.InvitationStatus.EXCUSED
 
 
+def test_a_refused_quick_change_says_why_and_shows_what_is_stored(client, city, probation_officer):
+    """A partner may see the police's invitations but not change them: htmx gets the row back,
+    with the reason, showing the stored status rather than the refused one."""
+    adults = m.Person.objects.adults()
+    invitation = m.Invitation.objects.filter(
+        call_in=city["call_in"], status=m.InvitationStatus.NO_SHOW, person__in=adults
+    ).first()
+    client.force_login(probation_officer)
+    url = reverse("frontend:record_attendance", args=[city["call_in"].pk, invitation.pk])
+    response = client.post(
+        url, {f"i{invitation.pk}-status": "excused"}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "You may not do this." in html
+    assert 'value="no_show" selected' in html and 'value="excused" selected' not in html
+    invitation.refresh_from_db()
+    assert invitation.status == m.InvitationStatus.NO_SHOW
+
+
 def test_recording_attendance_without_javascript_redirects(coordinator_client, city):
     invitation = m.Invitation.objects.filter(call_in=city["call_in"]).first()
     url = reverse("frontend:record_attendance", args=[city["call_in"].pk, invitation.pk])
