@@ -16,7 +16,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -24,6 +23,8 @@ from django.views.decorators.http import require_http_methods
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from frontend.pages.common import next_url
 
 EXEMPT_PREFIXES = ("/account/two-factor/", "/logout/", "/login/", "/i18n/", "/healthz", "/static/")
 
@@ -73,10 +74,7 @@ class TokenForm(forms.Form):
 
 
 def _next_url(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse(settings.LOGIN_REDIRECT_URL)
+    return next_url(request, settings.LOGIN_REDIRECT_URL)
 
 
 def _qr_svg(url: str) -> str:

@@ -2,6 +2,8 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from gvi.audit import log_access
@@ -49,3 +51,12 @@ def quick_change(obj, change) -> str | None:
         messages = getattr(exc, "messages", None) or [str(exc) or _("You may not do this.")]
         return " ".join(messages)
     return None
+
+
+def next_url(request, default: str) -> str:
+    """The `next` parameter when it points back to this site (and keeps https), else `default`
+    (a URL name): never an open redirect."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse(default)

@@ -4,12 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontend.forms import FollowUpFilterForm, FollowUpStatusForm
-from frontend.pages.common import log_read, or_404, quick_change
+from frontend.pages.common import log_read, next_url, or_404, quick_change
 from gvi.models import FollowUpStatus
 from gvi.selectors import followups as selectors
 from gvi.services.followups import update_follow_up_status
@@ -87,7 +86,4 @@ def change_status(request, pk: int):
         messages.error(request, error)
     else:
         messages.success(request, _("Status changed: %(title)s") % {"title": follow_up.title})
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(next_url)
-    return redirect("frontend:follow_ups")
+    return redirect(next_url(request, "frontend:follow_ups"))
