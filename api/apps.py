@@ -6,6 +6,8 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self):
-        from api import authentication, history  # noqa: F401  (registers the schema extension)
+        # Importing authentication also registers its schema extension.
+        from api import authentication, history
 
+        authentication.connect()
         history.connect()

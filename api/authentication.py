@@ -1,12 +1,79 @@
 """Authentication by organisation API key: `Authorization: Api-Key <key>`."""
 
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from api.models import OrganisationAPIKey
+from gvi.models import PartnerOrganisation, User
 
 KEYWORD = "Api-Key"
+
+# Every API request authenticates, and loading a key with its acting user costs two queries.
+# The pair is cached for a short time. Saving or deleting a key, a user or an organisation drops
+# every cached key it could affect (signals below), so revoking a key or deactivating a user takes
+# effect at once wherever the cache is shared (Redis); a change that bypasses signals (a queryset
+# update) or a per-process cache takes effect within KEY_CACHE_SECONDS.
+KEY_CACHE_SECONDS = 30
+
+
+def _cache_key(prefix: str) -> str:
+    return f"api:key:{prefix}"
+
+
+def usable_key(prefix: str) -> tuple[OrganisationAPIKey, User] | None:
+    """The unrevoked key with `prefix` and the user it acts as (organisation loaded), or None."""
+    cache_key = _cache_key(prefix)
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return cached
+    api_key = (
+        OrganisationAPIKey.objects.get_usable_keys()
+        .select_related("organisation", "user__organisation")
+        .filter(prefix=prefix)
+        .first()
+    )
+    if api_key is None:
+        return None
+    found = (api_key, api_key.acting_user())
+    cache.set(cache_key, found, KEY_CACHE_SECONDS)
+    return found
+
+
+def forget_cached_keys(prefixes) -> None:
+    cache.delete_many([_cache_key(prefix) for prefix in prefixes])
+
+
+def _key_changed(sender, instance, **kwargs):
+    forget_cached_keys([instance.prefix])
+
+
+def _forget_organisation_keys(organisation_id) -> None:
+    prefixes = OrganisationAPIKey.objects.filter(organisation_id=organisation_id).values_list("prefix", flat=True)
+    forget_cached_keys(prefixes)
+
+
+def _organisation_changed(sender, instance, **kwargs):
+    _forget_organisation_keys(instance.pk)
+
+
+def _user_changed(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # a login changes nothing a key depends on
+    if instance.organisation_id is not None:
+        # The user's own keys and, for a service account, the organisation's keys without a user.
+        _forget_organisation_keys(instance.organisation_id)
+
+
+def connect():
+    for event, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(_key_changed, sender=OrganisationAPIKey, dispatch_uid=f"api.key_cache.key_{event}")
+        signal.connect(_user_changed, sender=User, dispatch_uid=f"api.key_cache.user_{event}")
+        signal.connect(
+            _organisation_changed, sender=PartnerOrganisation, dispatch_uid=f"api.key_cache.organisation_{event}"
+        )
 
 
 class APIKeyAuthentication(authentication.BaseAuthentication):
@@ -20,18 +87,12 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         key = key.strip()
         if not key:
             raise exceptions.AuthenticationFailed(_("No API key was given."))
-        prefix = key.partition(".")[0]
-        api_key = (
-            OrganisationAPIKey.objects.get_usable_keys()
-            .select_related("organisation", "user__organisation")
-            .filter(prefix=prefix)
-            .first()
-        )
-        if api_key is None or not api_key.is_valid(key):
+        found = usable_key(key.partition(".")[0])
+        if found is None or not found[0].is_valid(key):
             raise exceptions.AuthenticationFailed(_("The API key is not valid."))
+        api_key, user = found
         if api_key.has_expired:
             raise exceptions.AuthenticationFailed(_("The API key has expired."))
-        user = api_key.acting_user()
         if not user.is_active or user.organisation_id != api_key.organisation_id:
             raise exceptions.AuthenticationFailed(_("The API key's user may not use the API."))
         user.organisation = api_key.organisation  # saves a query per request in the policy

@@ -72,6 +72,54 @@ def test_key_of_an_inactive_user_is_401(issue_key, probation_officer):
     assert _client(raw).get(URL).status_code == 401
 
 
+def _key_queries(raw) -> int:
+    """Statements that touch the API key table during one request with `raw`."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert _client(raw).get(URL).status_code == 200
+    return sum("api_organisationapikey" in q["sql"] for q in captured)
+
+
+def test_a_key_is_looked_up_once_then_cached(issue_key, probation):
+    _obj, raw = issue_key(probation)
+    service_account_for(probation)  # creating it would drop the organisation's cached keys
+    assert _key_queries(raw) == 1
+    assert _key_queries(raw) == 0
+
+
+def test_revoking_a_cached_key_takes_effect_at_once(issue_key, probation):
+    key, raw = issue_key(probation)
+    assert _client(raw).get(URL).status_code == 200  # now cached
+    key.revoked = True
+    key.save()
+    assert _client(raw).get(URL).status_code == 401
+    deleted, deleted_raw = issue_key(probation)
+    assert _client(deleted_raw).get(URL).status_code == 200
+    deleted.delete()
+    assert _client(deleted_raw).get(URL).status_code == 401
+
+
+@pytest.mark.parametrize("whose", ["person", "service account"])
+def test_deactivating_the_acting_user_of_a_cached_key_takes_effect_at_once(whose, issue_key, probation_officer):
+    organisation = probation_officer.organisation
+    _obj, raw = issue_key(organisation, user=probation_officer if whose == "person" else None)
+    response = _client(raw).get(URL)
+    assert response.status_code == 200  # now cached
+    user = m.User.objects.get(pk=response.wsgi_request.user.pk)
+    user.is_active = False
+    user.save()
+    assert _client(raw).get(URL).status_code == 401
+
+
+def test_a_login_does_not_drop_cached_keys(issue_key, probation_officer, client):
+    _obj, raw = issue_key(probation_officer.organisation, user=probation_officer)
+    assert _key_queries(raw) == 1
+    client.force_login(probation_officer)  # saves last_login only
+    assert _key_queries(raw) == 0
+
+
 def test_key_is_stored_hashed(issue_key, probation):
     key, raw = issue_key(probation)
     stored = OrganisationAPIKey.objects.get(pk=key.pk)
