@@ -57,7 +57,7 @@ def log_custom_notification(
         user=user,
         kind="custom_notification",
     )
-    notification.delivering_organisations.set(delivering)
+    notification.delivering_organisations.add(*delivering)  # new: nothing to compare with, as set() would
     for kind in services_offered:
         create_record(
             ServiceReferral(

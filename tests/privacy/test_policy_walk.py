@@ -1,6 +1,7 @@
 """Walk the WHOLE policy table: every role × record kind × action, against records owned by
 the user's own organisation, another organisation of the programme and another programme,
-about adults and minors. `scoped_queryset` and `can` must agree with the table."""
+about adults and minors. `scoped_queryset`, `can` and `allows_state` (the same rules on a loaded
+row, without a query) must agree with the table."""
 
 import copy
 
@@ -82,6 +83,8 @@ def test_every_role_kind_and_action_agrees_with_the_table(world):
                     wanted = expected(role, kind, action, **facts)
                     if policy.can(user, kind, action, obj) != wanted:
                         mismatches.append((role, kind, action, "can", obj.pk, facts))
+                    if policy.allows_state(user, kind, action, obj) != wanted:
+                        mismatches.append((role, kind, action, "allows_state", obj.pk, facts))
                     if action == Action.CREATE and policy.can(user, kind, action, unsaved_copy(obj)) != wanted:
                         mismatches.append((role, kind, action, "can(unsaved)", facts))
                     checked += 1
