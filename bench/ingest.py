@@ -5,6 +5,9 @@ Idempotency-Key per request, validation, the write service, history and the acce
 follow-up task dispatched on commit (to the broker in CELERY_BROKER_URL; purged afterwards).
 The floor: a bare Django view that parses the same JSON body and answers it back with 201,
 served by the same gunicorn (settings bench.settings, config/gunicorn.py) in the same run.
+The write floor, a second reference: the same bare view also inserting the rows one POST makes
+with plain SQL in one committed transaction (bench/urls.py), so the report can tell the
+database's share from the rest.
 
 The load generator is bounded: a few threads, each with one keep-alive http.client connection
 to 127.0.0.1, stop at `requests` answers or after `seconds`, whichever comes first. The API
@@ -225,33 +228,37 @@ def measure(
     seconds: float,
     concurrency: int,
     log=print,
-) -> tuple[list[Load], list[Load]]:
-    """Alternate project and floor measurements `runs` times, after a short warm-up of each."""
-    from bench.urls import FLOOR_PATH
+) -> tuple[list[Load], list[Load], list[Load]]:
+    """Alternate project, floor and write-floor measurements `runs` times, after a short warm-up of each."""
+    from bench.urls import FLOOR_PATH, WRITE_FLOOR_PATH
 
     project_headers = {"Content-Type": "application/json", "Authorization": f"Api-Key {key}"}
     floor_headers = {"Content-Type": "application/json"}
-    floor_path = "/" + FLOOR_PATH
-    for path, headers in ((PROJECT_PATH, project_headers), (floor_path, floor_headers)):
+    targets = [
+        (PROJECT_PATH, project_headers),
+        ("/" + FLOOR_PATH, floor_headers),
+        ("/" + WRITE_FLOOR_PATH, floor_headers),
+    ]
+    for path, headers in targets:  # the project first: the write floor copies its stored rows
         load(base_url, path, headers, bodies, requests=min(20, requests), seconds=seconds, concurrency=concurrency)
-    projects, floors = [], []
+    measured = ([], [], [])
     for n in range(runs):
-        project = load(
-            base_url, PROJECT_PATH, project_headers, bodies, requests=requests, seconds=seconds, concurrency=concurrency
-        )
-        floor = load(
-            base_url, floor_path, floor_headers, bodies, requests=requests, seconds=seconds, concurrency=concurrency
-        )
-        projects.append(project)
-        floors.append(floor)
+        for (path, headers), loads in zip(targets, measured, strict=True):
+            loads.append(
+                load(base_url, path, headers, bodies, requests=requests, seconds=seconds, concurrency=concurrency)
+            )
+        project, floor, write_floor = (loads[-1] for loads in measured)
         log(
             f"  run {n + 1}: project {project.per_second:.0f}/s ({project.ok} created, statuses {project.statuses}), "
-            f"floor {floor.per_second:.0f}/s ({floor.ok} answered)"
+            f"floor {floor.per_second:.0f}/s ({floor.ok} answered), "
+            f"write floor {write_floor.per_second:.0f}/s ({write_floor.ok} written)"
         )
-    return projects, floors
+    return measured
 
 
-def figures(projects: list[Load], floors: list[Load], concurrency: int, server: str) -> list[Figure]:
+def figures(
+    projects: list[Load], floors: list[Load], write_floors: list[Load], concurrency: int, server: str
+) -> list[Figure]:
     def latency(loads):
         values = [x for load_ in loads for x in load_.latencies]
         p50 = statistics.median(values) if values else float("nan")
@@ -259,6 +266,7 @@ def figures(projects: list[Load], floors: list[Load], concurrency: int, server: 
 
     p50, p99 = latency(projects)
     floor_p50, floor_p99 = latency(floors)
+    write_p50, write_p99 = latency(write_floors)
     failed = {s: n for load_ in projects for s, n in load_.statuses.items() if not 200 <= s < 300}
     notes = [
         f"latency project p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms; floor p50 {floor_p50 * 1000:.0f} ms, "
@@ -275,7 +283,18 @@ def figures(projects: list[Load], floors: list[Load], concurrency: int, server: 
             higher_is_better=True,
             target="≥ 0.5× floor (× ≤ 2)",
             notes=notes,
-        )
+        ),
+        Figure(
+            "ingest against the write floor",
+            median([p.per_second for p in projects]),
+            median([w.per_second for w in write_floors]),
+            unit="/s",
+            higher_is_better=True,
+            notes=[
+                f"the bare view plus the same rows inserted with plain SQL, committed: p50 {write_p50 * 1000:.0f} ms, "
+                f"p99 {write_p99 * 1000:.0f} ms"
+            ],
+        ),
     ]
 
 
@@ -290,10 +309,10 @@ def bench_ingest(
             f"gunicorn config/gunicorn.py: {env.get('GUNICORN_WORKERS', '3')} workers × "
             f"{env.get('GUNICORN_THREADS', '1')} threads"
         )
-        projects, floors = measure(
+        projects, floors, write_floors = measure(
             base_url, key, bodies, runs=runs, requests=requests, seconds=seconds, concurrency=concurrency, log=log
         )
     purged = purge_queued_tasks()
     if purged:
         log(f"  purged {purged} follow-up tasks queued by the POSTs")
-    return figures(projects, floors, concurrency, server)
+    return figures(projects, floors, write_floors, concurrency, server)

@@ -80,15 +80,20 @@ def test_ingest_posts_custom_notifications_and_the_bare_floor(live_server, setti
     monkeypatch.setitem(app.conf, "task_always_eager", True)  # the follow-up task, in the server thread
     key, bodies = ingest.prepare(programme_id, persons=5)
     before = m.CustomNotification.objects.count()
-    projects, floors = ingest.measure(
+    projects, floors, write_floors = ingest.measure(
         live_server.url, key, bodies, runs=1, requests=4, seconds=20, concurrency=1, log=_quiet
     )
-    assert projects[0].statuses == {201: 4} and floors[0].statuses == {201: 4}
-    # 4 measured + 4 warm-up POSTs created notifications; the floor created nothing.
-    assert m.CustomNotification.objects.count() == before + 8
-    [figure] = ingest.figures(projects, floors, 1, "live server")
+    assert projects[0].statuses == floors[0].statuses == write_floors[0].statuses == {201: 4}
+    # 4 measured + 4 warm-up POSTs each by the project and the write floor; the floor created nothing.
+    assert m.CustomNotification.objects.count() == before + 16
+    written = m.CustomNotification.objects.filter(source="BENCH write floor")
+    assert written.count() == 8
+    assert m.ServiceReferral.objects.filter(notification__in=written).count() == 8
+    assert m.CustomNotification.history.filter(source="BENCH write floor").count() == 8
+    figure, against_writes = ingest.figures(projects, floors, write_floors, 1, "live server")
     assert figure.higher_is_better and figure.ratio > 0
     assert "p99" in figure.notes[0]
+    assert against_writes.floor > 0 and "plain SQL" in against_writes.notes[0]
 
 
 def test_load_generator_talks_to_this_machine_only():
