@@ -1,8 +1,9 @@
 """The one settings module. Every value comes from the environment with a safe default.
 
-Development defaults need no server: SQLite and Celery on kombu's filesystem transport.
-Set GVI_ENVIRONMENT=production to get production behaviour; it refuses to start
-without a real SECRET_KEY and FIELD_ENCRYPTION_KEY.
+Production is the default (GVI_ENVIRONMENT=production): a deployment that forgets the setting
+gets secure cookies, HSTS and no DEBUG, and refuses to start without real keys. The Makefile
+(make demo, make test, make bench) sets GVI_ENVIRONMENT=development, whose defaults need no
+server: SQLite and Celery on kombu's filesystem transport.
 """
 
 from datetime import timedelta
@@ -18,8 +19,12 @@ VAR_DIR = Path(environ.Env().str("GVI_VAR_DIR", default=str(BASE_DIR / "var")))
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)  # optional, never committed
 
-ENVIRONMENT = env.str("GVI_ENVIRONMENT", default="development")
+ENVIRONMENT = env.str("GVI_ENVIRONMENT", default="production")
+if ENVIRONMENT not in ("production", "development"):
+    # A typo must not quietly give development behaviour.
+    raise ImproperlyConfigured(f"GVI_ENVIRONMENT must be production or development, not {ENVIRONMENT!r}.")
 PRODUCTION = ENVIRONMENT == "production"
+_DEVELOPMENT_HINT = " (On a development machine set GVI_ENVIRONMENT=development; make does.)"
 DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
 
 # Development-only fallbacks. They are refused in production below.
@@ -34,11 +39,11 @@ SEARCH_HASH_KEY = env.str("SEARCH_HASH_KEY", default=SECRET_KEY)
 
 if PRODUCTION:
     if SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 40:
-        raise ImproperlyConfigured("Production needs a real SECRET_KEY (40+ characters).")
+        raise ImproperlyConfigured("Production needs a real SECRET_KEY (40+ characters)." + _DEVELOPMENT_HINT)
     if _DEV_FIELD_KEY in FIELD_ENCRYPTION_KEYS:
-        raise ImproperlyConfigured("Production needs a real FIELD_ENCRYPTION_KEY.")
+        raise ImproperlyConfigured("Production needs a real FIELD_ENCRYPTION_KEY." + _DEVELOPMENT_HINT)
     if SEARCH_HASH_KEY == SECRET_KEY and not env.bool("GVI_ALLOW_SHARED_HASH_KEY", default=False):
-        raise ImproperlyConfigured("Production needs its own SEARCH_HASH_KEY.")
+        raise ImproperlyConfigured("Production needs its own SEARCH_HASH_KEY." + _DEVELOPMENT_HINT)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
