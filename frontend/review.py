@@ -1,41 +1,33 @@
 """Membership review pages: the approval queue, the quality report (page and CSV), a person's rights.
 
-Thin views: reads through `gvi.policy.scoped_queryset` and the quality-report selector, writes
-through `gvi.services.memberships` and `gvi.services.rights`. Every page showing persons logs it.
+Thin views: reads through the selectors (`gvi.selectors.membership_review`, the quality report),
+writes through `gvi.services.memberships` and `gvi.services.rights`. Every page showing persons
+logs it.
 """
 
 import json
-from datetime import timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from frontend.pages.common import or_404
 from gvi.audit import log_access
 from gvi.exports import report_csv_response, require_report_export
-from gvi.models import (
-    InvitationStatus,
-    MembershipEvidence,
-    MembershipStatus,
-    NoticeMethod,
-    RequestKind,
-    RequestStatus,
-)
-from gvi.policy import Action, can, scoped_queryset
+from gvi.models import NoticeMethod, RequestKind, RequestStatus
+from gvi.policy import Action, can
+from gvi.selectors import membership_review as selectors
 from gvi.selectors.quality_report import quality_report
 from gvi.services import memberships as membership_services
 from gvi.services import rights as rights_services
 
-# Active memberships whose review falls within this many days are shown for re-approval.
-REVIEW_WINDOW_DAYS = 30
 DECISIONS = {
     "approve": membership_services.approve_membership,
     "reject": membership_services.reject_membership,
@@ -57,23 +49,11 @@ def _queue(request, *, errors=None, status=200):
     user = request.user
     if not can(user, "membership", Action.CHANGE):
         raise PermissionDenied
-    today = timezone.localdate()
-    evidence = Prefetch(
-        "evidence", queryset=MembershipEvidence.objects.select_related("criterion").order_by("criterion__name", "pk")
+    queue = selectors.approval_queue(user)
+    log_access(
+        user=user, action="list", record_kind="membership", objects=queue.proposed + queue.due, path=request.path
     )
-    base = (
-        scoped_queryset(user, "membership")
-        .select_related("person", "group", "organisation", "created_by", "decided_by")
-        .prefetch_related(evidence)
-    )
-    proposed = list(base.filter(status=MembershipStatus.PROPOSED).order_by("created_at", "pk"))
-    due = list(
-        base.filter(
-            status=MembershipStatus.ACTIVE, review_due__lte=today + timedelta(days=REVIEW_WINDOW_DAYS)
-        ).order_by("review_due", "pk")
-    )
-    log_access(user=user, action="list", record_kind="membership", objects=proposed + due, path=request.path)
-    context = {"proposed": proposed, "due": due, "window": REVIEW_WINDOW_DAYS, "errors": errors or {}}
+    context = {"proposed": queue.proposed, "due": queue.due, "window": queue.window_days, "errors": errors or {}}
     return render(request, "review/approval_queue.html", context, status=status)
 
 
@@ -88,7 +68,7 @@ def approval_queue(request):
 @require_POST
 def decide_membership(request, pk: int):
     """Approve, reject, re-approve or end a membership, with a reason."""
-    membership = get_object_or_404(scoped_queryset(request.user, "membership"), pk=pk)
+    membership = or_404(selectors.membership_for(request.user, pk))
     decide = DECISIONS.get(request.POST.get("decision", ""))
     if decide is None:
         return _queue(request, errors={pk: [_("Choose a decision.")]}, status=400)
@@ -162,52 +142,20 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)
 
 
-def _person_parts(user, person):
-    """The querysets the rights section shows and its forms choose from, all scoped by the policy."""
-    memberships = (
-        scoped_queryset(user, "membership")
-        .filter(person=person)
-        .select_related("person", "group", "decided_by")
-        .order_by("pk")
-    )
-    invitations = (
-        scoped_queryset(user, "invitation")
-        .filter(person=person, status=InvitationStatus.ATTENDED)
-        .select_related("person", "call_in")
-        .order_by("-call_in__scheduled_at")
-    )
-    notifications = (
-        scoped_queryset(user, "custom_notification")
-        .filter(person=person, message_delivered=True)
-        .select_related("person")
-    )
-    return memberships, invitations, notifications
-
-
 def _rights_page(request, person, *, notice_form=None, request_form=None, errors=None, status=200):
     user = request.user
-    memberships, invitations, notifications = _person_parts(user, person)
-    notices = (
-        scoped_queryset(user, "notice")
-        .filter(person=person)
-        .select_related("invitation__call_in", "notification", "organisation")
-    )
-    requests = (
-        scoped_queryset(user, "data_subject_request")
-        .filter(person=person)
-        .select_related("membership__group", "decided_by")
-    )
-    may_act = can(user, "data_subject_request", Action.CHANGE)
+    section = selectors.rights_section(user, person)
+    choices = section.choices
     context = {
         "person": person,
-        "memberships": list(memberships),
-        "notices": list(notices),
-        "requests": list(requests),
-        "may_act": may_act,
+        "memberships": section.memberships,
+        "notices": section.notices,
+        "requests": section.requests,
+        "may_act": can(user, "data_subject_request", Action.CHANGE),
         "may_record_notice": can(user, "notice", Action.CREATE),
-        "notice_form": notice_form or NoticeForm(invitations=invitations, notifications=notifications),
+        "notice_form": notice_form or NoticeForm(invitations=choices.invitations, notifications=choices.notifications),
         "request_form": request_form
-        or RequestForm(memberships=memberships, initial={"received_on": timezone.localdate()}),
+        or RequestForm(memberships=choices.memberships, initial={"received_on": timezone.localdate()}),
         "decision_choices": DecisionForm.base_fields["status"].choices,
         "errors": errors or [],
         "open_status": RequestStatus.RECEIVED,
@@ -218,7 +166,7 @@ def _rights_page(request, person, *, notice_form=None, request_form=None, errors
 
 
 def _person(user, pk):
-    return get_object_or_404(scoped_queryset(user, "person"), pk=pk)
+    return or_404(selectors.person_for(user, pk))
 
 
 @login_required
@@ -232,8 +180,8 @@ def person_rights(request, pk: int):
 @require_POST
 def record_notice(request, pk: int):
     person = _person(request.user, pk)
-    _memberships, invitations, notifications = _person_parts(request.user, person)
-    form = NoticeForm(request.POST, invitations=invitations, notifications=notifications)
+    choices = selectors.rights_choices(request.user, person)
+    form = NoticeForm(request.POST, invitations=choices.invitations, notifications=choices.notifications)
     if not form.is_valid():
         return _rights_page(request, person, notice_form=form, status=400)
     try:
@@ -247,8 +195,7 @@ def record_notice(request, pk: int):
 @require_POST
 def log_request(request, pk: int):
     person = _person(request.user, pk)
-    memberships, _invitations, _notifications = _person_parts(request.user, person)
-    form = RequestForm(request.POST, memberships=memberships)
+    form = RequestForm(request.POST, memberships=selectors.rights_choices(request.user, person).memberships)
     if not form.is_valid():
         return _rights_page(request, person, request_form=form, status=400)
     try:
@@ -259,7 +206,7 @@ def log_request(request, pk: int):
 
 
 def _subject_request(user, pk):
-    return get_object_or_404(scoped_queryset(user, "data_subject_request").select_related("person"), pk=pk)
+    return or_404(selectors.subject_request_for(user, pk))
 
 
 @login_required

@@ -61,6 +61,13 @@ RULE_SUPERVISION_ENDING = "supervision_ending"
 RULE_RISK_REVIEW = "risk_review"
 RULE_CONCERN_REPORT = "concern_report_minor"
 
+# The rule an invitation's attendance status triggers. When attendance is corrected, the
+# follow-ups of the other statuses' rules no longer hold (gvi.services.callins.record_attendance).
+ATTENDANCE_RULES = {
+    InvitationStatus.ATTENDED: RULE_CALL_IN_ATTENDED,
+    InvitationStatus.NO_SHOW: RULE_CALL_IN_NO_SHOW,
+}
+
 
 @dataclass(frozen=True)
 class Planned:
@@ -110,6 +117,14 @@ def services_organisation_id(programme_id: int, fallback_id: int) -> int:
     return found or fallback_id
 
 
+def _locked(invitations):
+    """The invitations, locked until the follow-ups are made: an attendance correction waits,
+    then finds (and withdraws) what was made for the status it replaces; or it goes first and
+    the rule sees the corrected status. Without the lock a correction made while the rule runs
+    could leave a follow-up for a status that no longer holds. (SQLite: writers are serialised.)"""
+    return invitations.select_for_update()
+
+
 # --- Rules a record triggers ----------------------------------------------------------------
 
 
@@ -128,7 +143,7 @@ def call_in_attendees(call_in: CallIn) -> list[Planned]:
             due_date=due,
             person_id=invitation.person_id,
         )
-        for invitation in call_in.invitations.filter(status=InvitationStatus.ATTENDED)
+        for invitation in _locked(call_in.invitations.filter(status=InvitationStatus.ATTENDED))
     ]
 
 
@@ -147,7 +162,7 @@ def call_in_no_shows(call_in: CallIn) -> list[Planned]:
             due_date=due,
             person_id=invitation.person_id,
         )
-        for invitation in call_in.invitations.filter(status=InvitationStatus.NO_SHOW)
+        for invitation in _locked(call_in.invitations.filter(status=InvitationStatus.NO_SHOW))
     ]
 
 

@@ -37,10 +37,12 @@ or rejects a suggestion (gvi.services.flags).
 
 import logging
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gvi.models import (
     Confidence,
@@ -81,6 +83,18 @@ DEFAULT_CONFIDENCE_MULTIPLIERS = {
     Confidence.UNVERIFIED: 0.25,
 }
 TOP_CONTRIBUTIONS = 10  # incidents kept per group and run to explain its score
+
+# The factors stored with each contribution (ScoreContribution.detail, written by _compute) and
+# in the flag explanation's top incidents, in the formula's order, with the names people read.
+# The one mapping: every page and export that explains a score labels the factors through it;
+# the stored data and the API keep the keys.
+FACTOR_LABELS = {
+    "severity": _("Severity weight"),
+    "decay": _("Time decay"),
+    "share": _("Attribution share"),
+    "confidence_multiplier": _("Confidence multiplier"),
+    "by_analyst": _("Attributed by an analyst (1 = yes, 0 = no)"),
+}
 _TMP = "gvi_scoring_contrib_tmp"
 
 
@@ -92,7 +106,7 @@ def get_config(programme_id: int) -> ScoringConfig:
 
     Missing severity weights (e.g. a new incident type) are added with their default.
     """
-    config, _ = ScoringConfig.objects.get_or_create(
+    config, _created = ScoringConfig.objects.get_or_create(
         programme_id=programme_id,
         defaults={"confidence_multipliers": {str(k): v for k, v in DEFAULT_CONFIDENCE_MULTIPLIERS.items()}},
     )
@@ -145,6 +159,27 @@ def config_summary(config: ScoringConfig) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Factor:
+    key: str
+    label: str
+    value: object
+
+
+def factor_label(key: str) -> str:
+    """The readable (translated) name of a factor; a key without one is shown as it is."""
+    return str(FACTOR_LABELS.get(key, key))
+
+
+def labelled_factors(detail: dict | None) -> list[Factor]:
+    """A contribution's factors with their labels and stored figures: the known ones in the
+    formula's order, then any other key (e.g. from an older run) under its own name."""
+    detail = detail or {}
+    known = [key for key in FACTOR_LABELS if key in detail]
+    others = [key for key in detail if key not in FACTOR_LABELS]
+    return [Factor(key=key, label=factor_label(key), value=detail[key]) for key in known + others]
+
+
 # --- The run --------------------------------------------------------------------------------
 
 
@@ -191,7 +226,7 @@ def _vendor_sql():
 
 
 def _case(column: str, mapping: dict[str, float]) -> tuple[str, list]:
-    sql = "CASE " + column + " " + " ".join("WHEN %s THEN %s" for _ in mapping) + " ELSE 0.0 END"
+    sql = "CASE " + column + " " + " ".join("WHEN %s THEN %s" for _key in mapping) + " ELSE 0.0 END"
     params = [item for key_value in mapping.items() for item in (str(key_value[0]), float(key_value[1]))]
     return sql, params
 
@@ -293,6 +328,7 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
                    FROM {_TMP} WHERE contribution > 0 GROUP BY group_id) c ON c.group_id = g.id
         WHERE g.programme_id = %s AND g.status <> %s
     """
+    # The detail keys are the factors FACTOR_LABELS names: a new factor gets its label there.
     top_sql = f"""
         INSERT INTO {t["contribution"]} (group_score_id, incident_id, contribution, detail)
         SELECT gs.id, r.incident_id, r.contribution,

@@ -10,6 +10,7 @@ from frontend.charts import bar_chart
 from frontend.pdf import html_to_pdf
 from gvi.exports import may_export_report, report_csv_response, report_response, require_report_export
 from gvi.models import EnforcementKind, ReferralStatus, ServiceKind
+from gvi.scoring import labelled_factors
 from gvi.selectors.quality_report import may_see_quality_report, quality_report
 from gvi.selectors.weekly_review import weekly_review as build_review
 
@@ -93,6 +94,8 @@ def _csv_rows(context) -> list[list]:
                     f"{incident.occurred_at:%Y-%m-%d}",
                     incident.source,
                     f"{contribution.contribution:.2f}",
+                    # Each factor as a label and its figure, as the flag page explains it.
+                    *(cell for factor in labelled_factors(contribution.detail) for cell in _factor_cells(factor)),
                 ]
             )
     rows.append([])
@@ -113,6 +116,11 @@ def _csv_rows(context) -> list[list]:
     rows += [[], [_("Overdue follow-ups"), _("Organisation"), _("Number"), _("Oldest due date")]]
     rows += [["", row["owner_organisation__name"], row["n"], row["oldest"].isoformat()] for row in review.overdue]
     return rows
+
+
+def _factor_cells(factor) -> tuple:
+    value = factor.value
+    return factor.label, round(value, 3) if isinstance(value, float) else value
 
 
 @login_required

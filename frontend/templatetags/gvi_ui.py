@@ -5,6 +5,7 @@ from django.utils.formats import number_format
 
 from gvi.models import Confidence
 from gvi.policy import Action, can
+from gvi.scoring import labelled_factors
 
 register = template.Library()
 
@@ -30,6 +31,12 @@ def provenance(record):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def factors(detail):
+    """{% for factor in contribution.detail|factors %}: each factor's label, key and figure."""
+    return labelled_factors(detail)
 
 
 @register.filter

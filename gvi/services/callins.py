@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gvi.followup_rules import ATTENDANCE_RULES
 from gvi.models import CallIn, CallInSpeaker, Confidence, Invitation, InvitationStatus
 from gvi.policy import Action
 from gvi.services.common import create_record, require, require_visible, update_record
+from gvi.services.followups import settle_rule_follow_ups
 from tasks.followups import apply_rules_for
 
 
@@ -51,10 +53,22 @@ def record_attendance(*, user, invitation: Invitation, status: str) -> Invitatio
     """Record whether an invited person attended, did not show, or was excused.
 
     Attendance makes the call-in held; follow-up rules run once the transaction commits.
+    A correction settles what the rules made for the status it replaces: e.g. a no-show
+    corrected to attended cancels the open custom-notification follow-up (one already done is
+    left), and a correction back to no-show reopens it. A cancelled follow-up keeps its row, so
+    no later run of the rules makes it again.
     """
     if status not in InvitationStatus.values:
         raise ValidationError({"status": _("Unknown attendance status.")})
     require(user, "invitation", Action.CHANGE, invitation)
     invitation = update_record(invitation, user=user, kind="invitation", status=status)
+    holding = {rule for rule_status, rule in ATTENDANCE_RULES.items() if rule_status == status}
+    settle_rule_follow_ups(
+        user=user,
+        cause=invitation,
+        holding=holding,
+        lapsed=set(ATTENDANCE_RULES.values()) - holding,
+        reason=f"attendance recorded as {status}",
+    )
     transaction.on_commit(partial(apply_rules_for.delay, "call_in", invitation.call_in_id))
     return invitation

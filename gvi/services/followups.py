@@ -1,12 +1,19 @@
-"""Follow-ups made by hand, and their status changes."""
+"""Follow-ups made by hand, their status changes, and rule-made ones settled after a correction."""
 
+from collections.abc import Collection
+
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gvi.models import FollowUp, FollowUpOrigin, FollowUpStatus
-from gvi.services.common import acting_organisation, create_record, require_visible, update_record
+from gvi.models import OPEN_STATUSES, FollowUp, FollowUpOrigin, FollowUpStatus
+from gvi.services.common import acting_organisation, as_changed_by, create_record, require_visible, update_record
+
+# How the history names a follow-up cancelled because its cause was corrected (and one reopened).
+WITHDRAWN = "withdrawn"
+REOPENED = "reopened"
 
 
 @transaction.atomic
@@ -60,3 +67,55 @@ def update_follow_up_status(*, user, follow_up: FollowUp, status: str) -> Follow
         status=status,
         completed_at=timezone.now() if finished else None,
     )
+
+
+@transaction.atomic
+def settle_rule_follow_ups(
+    *, user, cause, holding: Collection[str], lapsed: Collection[str], reason: str
+) -> list[FollowUp]:
+    """Bring the follow-ups that rules made for `cause` in line with a correction of it.
+
+    - Open or in-progress follow-ups of a `lapsed` rule (the cause no longer meets its
+      condition) are cancelled.
+    - A follow-up of a `holding` rule that such a correction cancelled, and that nobody has
+      changed since, is reopened with the status it had. One cancelled by its owner stays so.
+    - Done follow-ups are left alone: the work was done.
+
+    The caller has checked that the user may correct the cause; the follow-ups may belong to
+    another organisation (the rule chose the owner). Each change is saved on its own, so the
+    history names the user and `reason`. Returns the follow-ups changed.
+    """
+    follow_ups = FollowUp.objects.select_for_update().filter(
+        origin=FollowUpOrigin.RULE,
+        rule__in=[*holding, *lapsed],
+        cause_type=ContentType.objects.get_for_model(cause),
+        cause_id=cause.pk,
+    )
+    changed = []
+    for follow_up in follow_ups:
+        if follow_up.rule in lapsed and follow_up.status in OPEN_STATUSES:
+            _set_status(follow_up, user=user, status=FollowUpStatus.CANCELLED, reason=f"{WITHDRAWN}: {reason}")
+            changed.append(follow_up)
+        elif follow_up.rule in holding and follow_up.status == FollowUpStatus.CANCELLED:
+            before = _status_before_withdrawal(follow_up)
+            if before is not None:
+                _set_status(follow_up, user=user, status=before, reason=f"{REOPENED}: {reason}")
+                changed.append(follow_up)
+    return changed
+
+
+def _status_before_withdrawal(follow_up: FollowUp) -> str | None:
+    """The status a follow-up had before a correction withdrew it; None when its last change
+    was not that withdrawal (e.g. its owner cancelled it)."""
+    rows = list(follow_up.history.order_by("-history_date", "-history_id")[:2])
+    if len(rows) < 2 or not (rows[0].history_change_reason or "").startswith(f"{WITHDRAWN}:"):
+        return None
+    return rows[1].status if rows[1].status in OPEN_STATUSES else FollowUpStatus.OPEN
+
+
+def _set_status(follow_up: FollowUp, *, user, status: str, reason: str) -> None:
+    follow_up.status = status
+    follow_up.completed_at = timezone.now() if status == FollowUpStatus.CANCELLED else None
+    follow_up.updated_by = user
+    as_changed_by(follow_up, user, reason)
+    follow_up.save(update_fields=["status", "completed_at", "updated_by", "updated_at"])

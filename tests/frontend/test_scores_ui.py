@@ -88,6 +88,37 @@ def test_the_flag_explanation_rounds_the_factors(client, city, police_coordinato
     client.force_login(police_coordinator)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("frontend:flag_detail", args=[flag.pk])).content.decode()
-    assert "<li>decay: 0.974</li>" in page and "0.97394" not in page
-    assert "<li>by_analyst: 1</li>" in page  # a whole number stays whole
+    assert "<li>Time decay: 0.974</li>" in page and "0.97394" not in page
+    assert "<li>Attributed by an analyst (1 = yes, 0 = no): 1</li>" in page  # a whole number stays whole
     assert "from 1 incident: what it added" in page
+
+
+def test_the_flag_explanation_names_the_factors_in_the_formulas_order(client, city, police_coordinator, settings):
+    """Readable names, not the stored keys; a key without a name is shown as it is."""
+    flag = city["suggested"]
+    contribution = m.ScoreContribution.objects.filter(group_score__run=flag.run, group_score__group=flag.group).first()
+    # As PostgreSQL's jsonb stores them: shortest key first.
+    contribution.detail = {
+        "decay": 0.5,
+        "share": 1,
+        "severity": 8,
+        "by_analyst": 0,
+        "new_factor": 2,
+        "confidence_multiplier": 0.75,
+    }
+    contribution.save()
+    client.force_login(police_coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("frontend:flag_detail", args=[flag.pk])).content.decode()
+    listed = page[page.index('<ul class="detail">') :]
+    listed = listed[: listed.index("</ul>")]
+    assert listed.split("</li><li>") == [
+        '<ul class="detail"><li>Severity weight: 8',
+        "Time decay: 0.500",
+        "Attribution share: 1",
+        "Confidence multiplier: 0.750",
+        "Attributed by an analyst (1 = yes, 0 = no): 0",
+        "new_factor: 2</li>",
+    ]
+    for key in ("severity:", "decay:", "share:", "confidence_multiplier:", "by_analyst:"):
+        assert f"<li>{key}" not in page

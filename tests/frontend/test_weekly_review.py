@@ -1,6 +1,8 @@
 """The weekly review: trends, the flag explained, reach, work done, overdue follow-ups, exports."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
@@ -96,6 +98,19 @@ def test_csv_export_has_every_section_and_is_logged(coordinator_client, city, po
     assert city["suggested"].group.name in text
     assert city["groups"][0].name in text
     assert m.AccessLog.objects.filter(user=police_coordinator, action="export", record_kind="weekly_review").exists()
+
+
+def test_csv_export_names_each_contributions_factors(coordinator_client, city, settings):
+    flag = city["suggested"]
+    contributions = m.ScoreContribution.objects.filter(group_score__run=flag.run, group_score__group=flag.group)
+    contributions.update(detail={"share": 0.5, "decay": 0.9739412345, "severity": 8, "later_key": 1})
+    coordinator_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = coordinator_client.get(reverse("frontend:weekly_review_csv"))
+    rows = [row for row in csv.reader(io.StringIO(response.content.decode())) if row and row[0] == "Contribution"]
+    assert rows
+    ours = [row for row in rows if row[4] == f"{contributions[0].contribution:.2f}"]
+    assert ours[0][5:] == ["Severity weight", "8", "Time decay", "0.974", "Attribution share", "0.5", "later_key", "1"]
+    assert not {"severity", "decay", "share"} & {cell for row in rows for cell in row}
 
 
 def test_pdf_export_is_a_pdf(coordinator_client, city):

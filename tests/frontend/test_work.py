@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from gvi import followup_rules as rules
 from gvi import models as m
 from gvi.selectors.callins import suggested_invitees
 from tests import factories as f
@@ -172,6 +173,20 @@ def test_recording_attendance_without_javascript_redirects(coordinator_client, c
     assert bad.status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == m.InvitationStatus.ATTENDED
+
+
+def test_correcting_a_no_show_on_the_page_cancels_its_follow_up(coordinator_client, city, police_coordinator):
+    invitation = m.Invitation.objects.filter(call_in=city["call_in"], status=m.InvitationStatus.NO_SHOW).first()
+    rules.apply_rules_for(cause_kind="call_in", cause_id=city["call_in"].pk)
+    task = m.FollowUp.objects.get(rule=rules.RULE_CALL_IN_NO_SHOW, cause_id=invitation.pk)
+    url = reverse("frontend:record_attendance", args=[city["call_in"].pk, invitation.pk])
+    response = coordinator_client.post(url, {f"i{invitation.pk}-status": "attended"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    task.refresh_from_db()
+    assert task.status == m.FollowUpStatus.CANCELLED and task.updated_by == police_coordinator
+    # It leaves the owner's board.
+    board = coordinator_client.get(reverse("frontend:follow_ups"), {"organisation": task.owner_organisation_id})
+    assert task not in [card["follow_up"] for column in board.context["columns"] for card in column["cards"]]
 
 
 def test_invitation_list_prints_every_invitee(coordinator_client, city, police_coordinator):
