@@ -9,11 +9,13 @@ from django.core import mail
 from django.core.cache import cache
 from django.core.mail.backends import locmem
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gvi import digest
 from gvi import followup_rules as rules
 from gvi import models as m
+from gvi.services.followups import create_rule_follow_ups
 from tests import factories as f
 from tests.conftest import skip_or_fail
 
@@ -150,6 +152,81 @@ def test_daily_sweep_makes_each_follow_up_once_and_skips_replaced_assessments(pr
     before = list(m.FollowUp.objects.values_list("pk", "due_date", "status"))
     assert rules.run_daily_rules(today=today) == dict.fromkeys(made, 0)
     assert list(m.FollowUp.objects.values_list("pk", "due_date", "status")) == before
+
+
+CALENDAR_RULES = (rules.RULE_SUPERVISION_ENDING, rules.RULE_RISK_REVIEW, rules.RULE_CONCERN_REPORT)
+
+
+def calendar_causes(organisation, today, n):
+    """n causes for each calendar rule of the daily sweep."""
+    for _ in range(n):
+        f.SupervisionFactory(organisation=organisation, end_date=today + dt.timedelta(days=10))
+        f.RiskAssessmentFactory(organisation=organisation, next_review_on=today + dt.timedelta(days=5))
+        f.ConcernReportFactory(organisation=organisation, reported_on=today)
+
+
+def test_the_daily_sweep_takes_as_many_statements_for_many_causes_as_for_few(probation, social_services, today):
+    calendar_causes(probation, today, 2)
+    with CaptureQueriesContext(connection) as few:
+        assert rules.run_daily_rules(today=today) == dict.fromkeys(CALENDAR_RULES, 2)
+    calendar_causes(probation, today, 25)
+    with CaptureQueriesContext(connection) as many:
+        assert rules.run_daily_rules(today=today) == dict.fromkeys(CALENDAR_RULES, 25)
+    assert len(many) == len(few)
+    # Every row made in bulk still has its creation in the change history, once, by the system.
+    made = rule_follow_ups()
+    assert made.count() == 81
+    assert m.FollowUp.history.filter(history_type="+", history_user=None).count() == 81
+    assert not m.FollowUp.history.exclude(history_type="+").exists()
+    # Concern reports go to social services, looked up with the records, not once per record.
+    assert set(rule_follow_ups(rules.RULE_CONCERN_REPORT).values_list("owner_organisation", flat=True)) == {
+        social_services.pk
+    }
+
+
+def test_a_rule_follow_up_made_in_bulk_is_not_made_again_and_keeps_its_history(call_in):
+    assert rules.apply_rules_for(cause_kind="call_in", cause_id=call_in.pk) == 3
+    history = list(m.FollowUp.history.order_by("history_id").values_list("id", "history_type"))
+    assert sorted(history) == sorted((pk, "+") for pk in rule_follow_ups().values_list("pk", flat=True))
+    assert rules.apply_rules_for(cause_kind="call_in", cause_id=call_in.pk) == 0
+    assert list(m.FollowUp.history.order_by("history_id").values_list("id", "history_type")) == history
+    with pytest.raises(ValueError):
+        create_rule_follow_ups([m.FollowUp(title="By hand", origin=m.FollowUpOrigin.MANUAL)])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_sweeps_make_each_follow_up_once_with_one_history_row(monkeypatch, probation, today):
+    """Both runs plan the same rows, then insert at the same moment (real PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL for concurrent transactions (set DATABASE_URL)")
+    calendar_causes(probation, today, 5)
+    barrier = threading.Barrier(2, timeout=30)
+    insert = rules.create_rule_follow_ups
+
+    def together(follow_ups, **kwargs):
+        barrier.wait()  # both have planned; now both insert
+        return insert(follow_ups, **kwargs)
+
+    monkeypatch.setattr(rules, "create_rule_follow_ups", together)
+    results, errors = [], []
+
+    def sweep():
+        try:
+            results.append(rules.run_daily_rules(today=today))
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(sum(made.values()) for made in results) == 15
+    assert rule_follow_ups().count() == 15
+    assert m.FollowUp.history.count() == 15
 
 
 def test_a_vanished_cause_makes_nothing_and_an_unknown_kind_is_an_error(db):
