@@ -343,6 +343,10 @@ GVI_MINOR_AGE = 18
 GVI_RETENTION_PERSON_YEARS = env.int("GVI_RETENTION_PERSON_YEARS", default=5)
 GVI_RETENTION_MINOR_YEARS = env.int("GVI_RETENTION_MINOR_YEARS", default=3)
 GVI_RETENTION_INCIDENT_YEARS = env.int("GVI_RETENTION_INCIDENT_YEARS", default=5)
+# Scoring runs (and their group scores) scored as of more than this many days ago are deleted,
+# except each programme's latest run and any run a flag refers to. 400 days keeps a year of
+# trends and history with margin.
+GVI_RETENTION_SCORING_RUN_DAYS = env.int("GVI_RETENTION_SCORING_RUN_DAYS", default=400)
 
 LOGGING = {
     "version": 1,

@@ -419,6 +419,14 @@ class RetentionRunAdmin(ReadOnlyAdmin):
     search_fields = ("performed_by__username",)
 
 
+@admin.register(m.DigestDelivery)
+class DigestDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("day", "recipient", "sent_at")
+    list_filter = ("day",)
+    search_fields = ("recipient",)
+    date_hierarchy = "day"
+
+
 class WeightInline(admin.TabularInline):
     model = m.IncidentTypeWeight
     extra = 0

@@ -9,19 +9,20 @@ from collections import defaultdict
 from datetime import date
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from gvi.models import FollowUp, Role, User
+from gvi.models import DigestDelivery, FollowUp, Role, User
 
 logger = logging.getLogger(__name__)
 
 DIGEST_ROLES = (Role.COORDINATOR, Role.PARTNER_OFFICER)
-_DIGEST_MARK_SECONDS = 36 * 3600
+# Days a digest delivery is remembered (pruned by gvi.retention). One day stops a second mail;
+# the rest answers "did this address get Monday's digest?".
+DIGEST_DELIVERY_KEEP_DAYS = 30
 
 
 def _line(follow_up: FollowUp, today: date) -> str:
@@ -111,19 +112,33 @@ def digest_recipients() -> dict[str, list[FollowUp]]:
     return dict(result)
 
 
+def _claim(email: str, today: date) -> bool:
+    """Insert today's delivery row for `email` in the caller's transaction; False if it exists.
+
+    A concurrent run that inserted the same row first and has not committed makes this insert
+    wait (PostgreSQL), then fail on the unique constraint if that run committed."""
+    try:
+        with transaction.atomic():  # a savepoint, so a conflict leaves the caller's transaction usable
+            DigestDelivery.objects.create(recipient=email, day=today)
+    except IntegrityError:
+        return False
+    return True
+
+
 def send_digests(*, today: date | None = None) -> int:
     """Send each owner one digest of their open follow-ups per day; return how many were sent.
 
-    A recipient already sent today's digest (a mark in the shared cache) is skipped, so a
-    retried job does not mail twice.
+    A recipient already sent today's digest (a DigestDelivery row) is skipped, so a retried or
+    concurrent job does not mail twice, whichever worker runs it and whatever the cache holds.
     """
     today = today or timezone.localdate()
     sent = 0
     connection = get_connection()
+    # The common case of a rerun (everyone mailed already) in one query, without constraint errors.
+    already = set(DigestDelivery.objects.filter(day=today).values_list("recipient", flat=True))
     with translation.override(settings.LANGUAGE_CODE):
         for email, items in sorted(digest_recipients().items()):
-            mark = f"gvi:digest:{today.isoformat()}:{email}"
-            if cache.get(mark):
+            if email in already:
                 continue
             overdue = sum(1 for item in items if item.due_date < today)
             # Two numbers, each with its own plural: the parts are translated separately.
@@ -133,7 +148,16 @@ def send_digests(*, today: date | None = None) -> int:
             overdue_part = ngettext("%(count)d overdue", "%(count)d overdue", overdue) % {"count": overdue}
             subject = _("gvi: %(open)s (%(overdue)s)") % {"open": open_part, "overdue": overdue_part}
             body = "\n".join([_("Your open follow-ups:"), ""] + [_line(item, today) for item in items])
-            connection.send_messages([EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email])])
-            cache.set(mark, 1, _DIGEST_MARK_SECONDS)
+            # Claim, send, commit: one transaction per recipient. The mark is committed only once
+            # the mail server took the message, so a failed send leaves no false mark and the
+            # retried job sends it; a concurrent run waits on the uncommitted claim and then skips.
+            # Marking after sending, without a claim, would let two runs both send; claiming in a
+            # transaction of its own before sending would lose the digest when sending fails.
+            # What remains: a worker killed between the send and the commit mails that one
+            # recipient again on retry (at least once, never lost).
+            with transaction.atomic():
+                if not _claim(email, today):
+                    continue
+                connection.send_messages([EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email])])
             sent += 1
     return sent

@@ -3,8 +3,9 @@
 A rule turns a cause (a call-in invitation, a custom notification, a confirmed flag, a
 supervision, a risk assessment, a concern report) into follow-ups with an owner organisation
 and a due date. A rule never makes the same follow-up twice: (rule, cause, owner organisation)
-is unique for rule-made follow-ups, and `_make` is a get_or_create on exactly that key, so a
-job that runs twice, or two workers at once, leave one row.
+is unique for rule-made follow-ups, and `_make` inserts with the database skipping what exists
+(`gvi.services.followups.create_rule_follow_ups`, a few statements however many rows), so a job
+that runs twice, or two workers at once, leave one row.
 
 Two kinds of entry points:
 - `apply_rules_for(cause_kind=, cause_id=)`: what a write service dispatches on commit.
@@ -20,7 +21,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -40,6 +42,7 @@ from gvi.models import (
     RiskAssessment,
     Supervision,
 )
+from gvi.services.followups import create_rule_follow_ups
 
 # Days from the cause to the due date, and how far ahead the calendar rules look.
 ATTENDEE_SERVICES_DAYS = 7
@@ -85,25 +88,26 @@ class Planned:
 
 def _make(planned: list[Planned]) -> int:
     """Create the planned follow-ups that do not exist yet; return how many were made."""
-    made = 0
-    for item in planned:
-        _, created = FollowUp.objects.get_or_create(
-            origin=FollowUpOrigin.RULE,
-            rule=item.rule,
-            cause_type=ContentType.objects.get_for_model(item.cause),
-            cause_id=item.cause.pk,
-            owner_organisation_id=item.owner_organisation_id,
-            defaults={
-                "programme_id": item.cause.programme_id,
-                "title": item.title[:200],
-                "description": item.description,
-                "due_date": item.due_date,
-                "person_id": item.person_id,
-                "group_id": item.group_id,
-            },
+    return len(
+        create_rule_follow_ups(
+            [
+                FollowUp(
+                    origin=FollowUpOrigin.RULE,
+                    rule=item.rule,
+                    cause_type=ContentType.objects.get_for_model(item.cause),
+                    cause_id=item.cause.pk,
+                    owner_organisation_id=item.owner_organisation_id,
+                    programme_id=item.cause.programme_id,
+                    title=item.title[:200],
+                    description=item.description,
+                    due_date=item.due_date,
+                    person_id=item.person_id,
+                    group_id=item.group_id,
+                )
+                for item in planned
+            ]
         )
-        made += created
-    return made
+    )
 
 
 def services_organisation_id(programme_id: int, fallback_id: int) -> int:
@@ -123,6 +127,17 @@ def _locked(invitations):
     the rule sees the corrected status. Without the lock a correction made while the rule runs
     could leave a follow-up for a status that no longer holds. (SQLite: writers are serialised.)"""
     return invitations.select_for_update()
+
+
+def _with_services_organisation(queryset):
+    """Annotate each record with `services_organisation_id` (what `services_organisation_id()`
+    returns for it), so a sweep does not look it up once per record."""
+    municipality = PartnerOrganisation.objects.filter(
+        programme_id=OuterRef("programme_id"), kind=OrganisationKind.MUNICIPALITY
+    ).order_by("pk")
+    return queryset.annotate(
+        services_organisation_id=Coalesce(Subquery(municipality.values("pk")[:1]), F("organisation_id"))
+    )
 
 
 # --- Rules a record triggers ----------------------------------------------------------------
@@ -245,11 +260,14 @@ def concern_report(report: ConcernReport, today: date) -> list[Planned]:
     """A concern report about a minor: social services confirm it was received and acted on."""
     if report.reported_on < today - timedelta(days=CONCERN_REPORT_LOOKBACK_DAYS):
         return []
+    owner = getattr(report, "services_organisation_id", None) or services_organisation_id(
+        report.programme_id, report.organisation_id
+    )
     return [
         Planned(
             rule=RULE_CONCERN_REPORT,
             cause=report,
-            owner_organisation_id=services_organisation_id(report.programme_id, report.organisation_id),
+            owner_organisation_id=owner,
             title=_("Follow up the concern report about a minor"),
             due_date=report.reported_on + timedelta(days=CONCERN_REPORT_DAYS),
             person_id=report.person_id,
@@ -321,7 +339,9 @@ def run_daily_rules(*, today: date | None = None) -> dict[str, int]:
             risk_review,
         ),
         RULE_CONCERN_REPORT: (
-            ConcernReport.objects.filter(reported_on__gte=today - timedelta(days=CONCERN_REPORT_LOOKBACK_DAYS)),
+            _with_services_organisation(
+                ConcernReport.objects.filter(reported_on__gte=today - timedelta(days=CONCERN_REPORT_LOOKBACK_DAYS))
+            ),
             concern_report,
         ),
     }
@@ -329,6 +349,8 @@ def run_daily_rules(*, today: date | None = None) -> dict[str, int]:
     with translation.override(settings.LANGUAGE_CODE):
         for rule_name, (queryset, rule) in sweeps.items():
             with transaction.atomic():
-                planned = [item for record in _without_follow_up(queryset, rule_name) for item in rule(record, today)]
+                # In primary key order, so two overlapping runs insert (and wait on) rows in the same order.
+                records = _without_follow_up(queryset, rule_name).order_by("pk")
+                planned = [item for record in records for item in rule(record, today)]
                 made[rule_name] = _make(planned)
     return made

@@ -6,7 +6,9 @@ A membership left past its review date lapses: it stops counting in scoring, rea
 suggestions, the coordinators are told, and from then on the retention rules apply to it.
 
 Idempotent: a second run on the same day finds nothing to lapse and every follow-up already
-there (one per rule, cause and owner, guarded by a unique constraint).
+there (one per rule, cause and owner, guarded by a unique constraint). Follow-ups are written in
+bulk (`create_rule_follow_ups`, `bulk_update_with_history`): a few statements per programme,
+however many memberships, each row still with its change history.
 """
 
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from gvi.models import (
     Programme,
     Role,
 )
+from gvi.services.followups import create_rule_follow_ups
 from gvi.services.memberships import REVIEW_RULE, review_due_for
 
 LAPSED_RULE = "membership_lapsed"
@@ -146,35 +149,41 @@ def _tell_coordinators(programme_id: int, lapsed: list[Membership], today) -> in
     if not lapsed:
         return 0
     membership_type = ContentType.objects.get_for_model(Membership)
-    coordinators = _coordinator_organisations(programme_id)
-    told = 0
-    for membership in lapsed:
-        # Without a coordinator in the programme, the owning organisation is told instead.
-        for organisation_id in [org.pk for org in coordinators] or [membership.organisation_id]:
-            created = FollowUp.objects.get_or_create(
-                rule=LAPSED_RULE,
-                origin=FollowUpOrigin.RULE,
-                cause_type=membership_type,
-                cause_id=membership.pk,
-                owner_organisation_id=organisation_id,
-                defaults={
-                    "programme_id": programme_id,
-                    "title": _("A membership lapsed without review"),
-                    "description": _(
-                        "The review date passed without a decision, so the membership no longer counts. "
-                        "Propose it again with current evidence, or let the retention rules apply."
-                    ),
-                    "due_date": today + timedelta(days=LAPSE_FOLLOW_UP_DAYS),
-                    "person_id": membership.person_id,
-                    "group_id": membership.group_id,
-                },
-            )[1]
-            told += created
-    return told
+    coordinators = [org.pk for org in _coordinator_organisations(programme_id)]
+    title = _("A membership lapsed without review")
+    description = _(
+        "The review date passed without a decision, so the membership no longer counts. "
+        "Propose it again with current evidence, or let the retention rules apply."
+    )
+    return len(
+        create_rule_follow_ups(
+            [
+                FollowUp(
+                    rule=LAPSED_RULE,
+                    origin=FollowUpOrigin.RULE,
+                    cause_type=membership_type,
+                    cause_id=membership.pk,
+                    owner_organisation_id=organisation_id,
+                    programme_id=programme_id,
+                    title=title,
+                    description=description,
+                    due_date=today + timedelta(days=LAPSE_FOLLOW_UP_DAYS),
+                    person_id=membership.person_id,
+                    group_id=membership.group_id,
+                )
+                for membership in lapsed
+                # Without a coordinator in the programme, the owning organisation is told instead.
+                for organisation_id in coordinators or [membership.organisation_id]
+            ]
+        )
+    )
 
 
 def _remind_owners(programme_id: int, today, notice_days: int) -> int:
-    """One reminder per membership and owner, reopened for each new review date."""
+    """One reminder per membership and owner, reopened for each new review date.
+
+    New reminders are inserted together and reopened ones updated together (each with its
+    history row), so the statements do not grow with the number of memberships."""
     due_soon = list(
         Membership.objects.filter(
             programme_id=programme_id,
@@ -197,33 +206,52 @@ def _remind_owners(programme_id: int, today, notice_days: int) -> int:
             cause_id__in=[membership.pk for membership in due_soon],
         )
     }
-    reminded = 0
+    title = _("Membership review due")
+    description = _(
+        "Check that the evidence still holds. A coordinator re-approves the membership or ends it; "
+        "left past its review date it lapses."
+    )
+    new, reopened = [], []
+    now = timezone.now()
     for membership in due_soon:
         follow_up = existing.get((membership.pk, membership.organisation_id))
-        if follow_up is not None and follow_up.due_date == membership.review_due:
-            continue  # this review's reminder exists (open, or already dealt with)
         if follow_up is None:
             proposer = membership.created_by
-            follow_up = FollowUp(
-                programme_id=programme_id,
-                rule=REVIEW_RULE,
-                origin=FollowUpOrigin.RULE,
-                cause_type=membership_type,
-                cause_id=membership.pk,
-                owner_organisation_id=membership.organisation_id,
-                owner_user=proposer if proposer and proposer.organisation_id == membership.organisation_id else None,
-                person_id=membership.person_id,
-                group_id=membership.group_id,
+            new.append(
+                FollowUp(
+                    programme_id=programme_id,
+                    rule=REVIEW_RULE,
+                    origin=FollowUpOrigin.RULE,
+                    cause_type=membership_type,
+                    cause_id=membership.pk,
+                    owner_organisation_id=membership.organisation_id,
+                    owner_user=proposer
+                    if proposer and proposer.organisation_id == membership.organisation_id
+                    else None,
+                    person_id=membership.person_id,
+                    group_id=membership.group_id,
+                    title=title,
+                    description=description,
+                    due_date=membership.review_due,
+                )
             )
-        # A new review cycle reopens the same reminder; its history keeps the earlier cycles.
-        follow_up.title = _("Membership review due")
-        follow_up.description = _(
-            "Check that the evidence still holds. A coordinator re-approves the membership or ends it; "
-            "left past its review date it lapses."
+        elif follow_up.due_date != membership.review_due:
+            # A new review cycle reopens the same reminder; its history keeps the earlier cycles.
+            follow_up.title = title
+            follow_up.description = description
+            follow_up.due_date = membership.review_due
+            follow_up.status = FollowUpStatus.OPEN
+            follow_up.completed_at = None
+            follow_up.updated_at = now
+            follow_up.updated_by = None  # the system, not a person, reopened it
+            reopened.append(follow_up)
+        # else: this review's reminder exists (open, or already dealt with)
+    if reopened:
+        bulk_update_with_history(
+            reopened,
+            FollowUp,
+            ["title", "description", "due_date", "status", "completed_at", "updated_at", "updated_by"],
+            default_change_reason="next review cycle",
+            default_date=now,
         )
-        follow_up.due_date = membership.review_due
-        follow_up.status = FollowUpStatus.OPEN
-        follow_up.completed_at = None
-        follow_up.save()
-        reminded += 1
-    return reminded
+    return len(reopened) + len(create_rule_follow_ups(new))

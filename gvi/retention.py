@@ -10,6 +10,10 @@ Rules (periods in settings, see docs/security-and-privacy.md):
   the free text and the source reference go (with their history); type, time, area, casualties
   and group attributions stay as statistics.
 - The access log is kept (it holds ids, not names), so an audit can still see who read what.
+- Housekeeping in the same nightly run (no personal data, just volume): scoring runs scored as of
+  more than GVI_RETENTION_SCORING_RUN_DAYS ago go with their group scores and contributions,
+  except each programme's latest run and any run a flag refers to; digest delivery marks go after
+  DIGEST_DELIVERY_KEEP_DAYS.
 
 `plan()` lists what is due (the dry run); `run()` does it in one transaction and records what it
 did, with aggregate statistics, in a RetentionRun. Running it twice purges nothing the second time.
@@ -25,12 +29,16 @@ from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from gvi.digest import DIGEST_DELIVERY_KEEP_DAYS
 from gvi.models import (
     OPEN_STATUSES,
     DataSubjectRequest,
+    DigestDelivery,
     EnforcementAction,
     FollowUp,
     FollowUpOrigin,
+    GroupFlag,
+    GroupScore,
     Incident,
     Involvement,
     Membership,
@@ -39,6 +47,8 @@ from gvi.models import (
     Person,
     RequestStatus,
     RetentionRun,
+    ScoreContribution,
+    ScoringRun,
     Supervision,
 )
 from gvi.models.people import years_before
@@ -93,6 +103,8 @@ class RetentionPlan:
     now: dt.datetime
     person_ids: list[int] = field(default_factory=list)
     incident_ids: list[int] = field(default_factory=list)
+    scoring_run_ids: list[int] = field(default_factory=list)
+    digest_deliveries: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -101,9 +113,14 @@ class RetentionPlan:
                 "person_years": settings.GVI_RETENTION_PERSON_YEARS,
                 "minor_years": settings.GVI_RETENTION_MINOR_YEARS,
                 "incident_years": settings.GVI_RETENTION_INCIDENT_YEARS,
+                "scoring_run_days": settings.GVI_RETENTION_SCORING_RUN_DAYS,
+                "digest_delivery_days": DIGEST_DELIVERY_KEEP_DAYS,
             },
             "persons": self.person_ids,
             "incidents": self.incident_ids,
+            # A count, not ids: hourly scoring makes thousands of runs a year.
+            "scoring_runs": len(self.scoring_run_ids),
+            "digest_deliveries": self.digest_deliveries,
         }
 
 
@@ -142,10 +159,69 @@ def due_incidents(now: dt.datetime) -> list[int]:
     )
 
 
+def due_scoring_runs(now: dt.datetime) -> list[int]:
+    """Scoring runs scored as of more than GVI_RETENTION_SCORING_RUN_DAYS ago that nothing holds.
+
+    Always kept, however old:
+    - each programme's latest finished run: the ranking the pages show until the next run;
+    - every run a flag refers to: a suggestion or decision is explained by that run's scores and
+      contributions (GroupFlag.run would otherwise be set to NULL and the page would explain it
+      with another run). Earlier versions of a flag in its history may name runs that go; the
+      version's explanation keeps the figures it was suggested with.
+    """
+    cutoff = now - dt.timedelta(days=settings.GVI_RETENTION_SCORING_RUN_DAYS)
+    latest = (
+        ScoringRun.objects.filter(programme_id=OuterRef("programme_id"), finished_at__isnull=False)
+        .order_by("-as_of", "-id")
+        .values("pk")[:1]
+    )
+    return list(
+        ScoringRun.objects.filter(as_of__lt=cutoff)
+        .exclude(pk__in=GroupFlag.objects.filter(run__isnull=False).values("run_id"))
+        .annotate(latest_of_programme=Subquery(latest))
+        .exclude(pk=F("latest_of_programme"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _old_digest_deliveries(now: dt.datetime):
+    cutoff = timezone.localtime(now).date() - dt.timedelta(days=DIGEST_DELIVERY_KEEP_DAYS)
+    return DigestDelivery.objects.filter(day__lt=cutoff)
+
+
 def plan(now: dt.datetime | None = None) -> RetentionPlan:
     """What is due now: the dry run."""
     now = now or timezone.now()
-    return RetentionPlan(now=now, person_ids=due_persons(now), incident_ids=due_incidents(now))
+    return RetentionPlan(
+        now=now,
+        person_ids=due_persons(now),
+        incident_ids=due_incidents(now),
+        scoring_run_ids=due_scoring_runs(now),
+        digest_deliveries=_old_digest_deliveries(now).count(),
+    )
+
+
+# Runs per DELETE: bounds the statements' parameter lists (SQLite), whatever the backlog.
+_SCORING_RUN_CHUNK = 500
+
+
+def _chunks(ids: list[int]):
+    for start in range(0, len(ids), _SCORING_RUN_CHUNK):
+        yield ids[start : start + _SCORING_RUN_CHUNK]
+
+
+def _delete_scoring_runs(run_ids: list[int]) -> None:
+    """Delete runs with their scores and contributions, set-based: about 5,000 scores a run at
+    national scale must not be loaded into Python. Children first, so no cascade is needed."""
+    for chunk in _chunks(run_ids):
+        ScoreContribution.objects.filter(group_score__run_id__in=chunk).delete()
+        # No signals, no history and, with the contributions gone, nothing referring to these
+        # rows: a plain DELETE (what Django itself does for a "fast delete"); .delete() would
+        # load every score to look for cascades first.
+        scores = GroupScore.objects.filter(run_id__in=chunk)
+        scores._raw_delete(scores.db)
+        ScoringRun.objects.filter(pk__in=chunk).delete()
 
 
 def _statistics(person_ids: list[int], incident_ids: list[int]) -> dict:
@@ -177,6 +253,16 @@ def _statistics(person_ids: list[int], incident_ids: list[int]) -> dict:
         "memberships_by_status": memberships,
         "persons_by_birth_decade": dict(ages),
         "incidents_anonymised": len(incident_ids),
+    }
+
+
+def _housekeeping_statistics(due: RetentionPlan) -> dict:
+    return {
+        "scoring_runs_deleted": len(due.scoring_run_ids),
+        "group_scores_deleted": sum(
+            GroupScore.objects.filter(run_id__in=chunk).count() for chunk in _chunks(due.scoring_run_ids)
+        ),
+        "digest_deliveries_deleted": due.digest_deliveries,
     }
 
 
@@ -221,9 +307,12 @@ def run(*, dry_run: bool = False, user=None, now: dt.datetime | None = None) -> 
     with transaction.atomic():
         due = plan(now)
         record = RetentionRun.objects.create(dry_run=dry_run, performed_by=user)
-        summary = due.as_dict() | {"statistics": _statistics(due.person_ids, due.incident_ids)}
+        statistics = _statistics(due.person_ids, due.incident_ids) | _housekeeping_statistics(due)
+        summary = due.as_dict() | {"statistics": statistics}
         if not dry_run:
             summary["history_rows_purged"] = _purge_persons(due.person_ids) + _anonymise_incidents(due.incident_ids)
+            _delete_scoring_runs(due.scoring_run_ids)
+            _old_digest_deliveries(due.now).delete()
         record.summary = summary
         record.finished_at = timezone.now()
         record.save(update_fields=["summary", "finished_at"])

@@ -5,7 +5,8 @@ from celery import shared_task
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def run_retention(self, dry_run: bool = False) -> int:
-    """Purge or anonymise what is due; returns the RetentionRun id. Schedule it nightly with beat."""
+    """Purge or anonymise what is due, delete old scoring runs and digest marks; returns the
+    RetentionRun id. Scheduled nightly (tasks.schedules)."""
     from gvi import retention
 
     return retention.run(dry_run=dry_run).pk

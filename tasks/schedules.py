@@ -52,7 +52,8 @@ SCHEDULES = [
         "tasks.retention.run_retention",
         "0",
         "3",
-        "Purge or anonymise what is past its retention rule; statistics are kept and the run is recorded.",
+        "Purge or anonymise what is past its retention rule; statistics are kept and the run is recorded. "
+        "Also deletes old scoring runs and digest delivery marks.",
     ),
     Schedule(
         "gvi: purge expired API idempotency records",

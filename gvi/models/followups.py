@@ -99,3 +99,25 @@ class FollowUp(TrackedModel):
     @property
     def is_overdue(self) -> bool:
         return self.status in OPEN_STATUSES and self.due_date < timezone.localdate()
+
+
+class DigestDelivery(models.Model):
+    """The daily digest went to this address on this day: at most one per address and day.
+
+    Kept in the database, not the cache, so a retried job on another worker, or after a cache
+    flush, does not mail twice. Old rows are pruned by the retention job.
+    """
+
+    recipient = models.EmailField(_("recipient"))
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("digest delivery")
+        verbose_name_plural = _("digest deliveries")
+        ordering = ["-day", "recipient"]
+        default_permissions = ("view",)
+        constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="one_digest_per_recipient_and_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.recipient}"

@@ -1,10 +1,12 @@
-"""Follow-ups made by hand, their status changes, and rule-made ones settled after a correction."""
+"""Follow-ups made by hand, their status changes, rule-made ones settled after a correction, and
+the bulk insert the rule sweeps share."""
 
 from collections.abc import Collection
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -119,3 +121,40 @@ def _set_status(follow_up: FollowUp, *, user, status: str, reason: str) -> None:
     follow_up.updated_by = user
     as_changed_by(follow_up, user, reason)
     follow_up.save(update_fields=["status", "completed_at", "updated_by", "updated_at"])
+
+
+# Rows per INSERT: a national sweep (thousands of rows) takes a few statements, each of bounded size.
+BULK_BATCH_SIZE = 500
+
+
+@transaction.atomic
+def create_rule_follow_ups(follow_ups: list[FollowUp], *, change_reason: str = "") -> list[FollowUp]:
+    """Insert the rule-made follow-ups that do not exist yet; return the ones made.
+
+    A few statements whatever the number of rows: the database skips a row whose (rule, cause,
+    owner organisation) already exists (the unique constraint; INSERT ... ON CONFLICT DO NOTHING),
+    so a second run, or two at once, make nothing twice. Each new row gets its creation in the
+    change history, as save() would have written it.
+    """
+    if not follow_ups:
+        return []
+    if not all(item.origin == FollowUpOrigin.RULE and item.rule for item in follow_ups):
+        # Only rule-made rows are unique per cause: others would be inserted twice.
+        raise ValueError("create_rule_follow_ups takes rule-made follow-ups only")
+    started = timezone.now()
+    FollowUp.objects.bulk_create(follow_ups, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True)
+    # bulk_create fires no post_save, so simple-history wrote nothing, and with ignore_conflicts it
+    # does not say which rows went in. (simple_history's bulk_create_with_history finds them again
+    # with one OR-clause per row and would also match rows that existed before.) The rows this call
+    # made are those of these rules created since `started` that have no history yet: a concurrent
+    # run's rows already have theirs, written in the transaction that inserted them, before our
+    # conflicting insert could go on.
+    made = list(
+        FollowUp.objects.filter(
+            origin=FollowUpOrigin.RULE, rule__in={item.rule for item in follow_ups}, created_at__gte=started
+        )
+        .exclude(Exists(FollowUp.history.model.objects.filter(id=OuterRef("pk"))))
+        .order_by("pk")
+    )
+    FollowUp.history.bulk_history_create(made, batch_size=BULK_BATCH_SIZE, default_change_reason=change_reason)
+    return made

@@ -1,24 +1,23 @@
 """Each follow-up rule on its own, the entry points, and that nothing is made twice."""
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.core.mail.backends import locmem
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gvi import digest
 from gvi import followup_rules as rules
 from gvi import models as m
+from gvi.services.followups import create_rule_follow_ups
 from tests import factories as f
-
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    """The digest marks who was mailed today in the cache; each test starts without marks."""
-    cache.clear()
-    yield
-    cache.clear()
+from tests.conftest import skip_or_fail
 
 
 def rule_follow_ups(rule=None):
@@ -155,6 +154,81 @@ def test_daily_sweep_makes_each_follow_up_once_and_skips_replaced_assessments(pr
     assert list(m.FollowUp.objects.values_list("pk", "due_date", "status")) == before
 
 
+CALENDAR_RULES = (rules.RULE_SUPERVISION_ENDING, rules.RULE_RISK_REVIEW, rules.RULE_CONCERN_REPORT)
+
+
+def calendar_causes(organisation, today, n):
+    """n causes for each calendar rule of the daily sweep."""
+    for _ in range(n):
+        f.SupervisionFactory(organisation=organisation, end_date=today + dt.timedelta(days=10))
+        f.RiskAssessmentFactory(organisation=organisation, next_review_on=today + dt.timedelta(days=5))
+        f.ConcernReportFactory(organisation=organisation, reported_on=today)
+
+
+def test_the_daily_sweep_takes_as_many_statements_for_many_causes_as_for_few(probation, social_services, today):
+    calendar_causes(probation, today, 2)
+    with CaptureQueriesContext(connection) as few:
+        assert rules.run_daily_rules(today=today) == dict.fromkeys(CALENDAR_RULES, 2)
+    calendar_causes(probation, today, 25)
+    with CaptureQueriesContext(connection) as many:
+        assert rules.run_daily_rules(today=today) == dict.fromkeys(CALENDAR_RULES, 25)
+    assert len(many) == len(few)
+    # Every row made in bulk still has its creation in the change history, once, by the system.
+    made = rule_follow_ups()
+    assert made.count() == 81
+    assert m.FollowUp.history.filter(history_type="+", history_user=None).count() == 81
+    assert not m.FollowUp.history.exclude(history_type="+").exists()
+    # Concern reports go to social services, looked up with the records, not once per record.
+    assert set(rule_follow_ups(rules.RULE_CONCERN_REPORT).values_list("owner_organisation", flat=True)) == {
+        social_services.pk
+    }
+
+
+def test_a_rule_follow_up_made_in_bulk_is_not_made_again_and_keeps_its_history(call_in):
+    assert rules.apply_rules_for(cause_kind="call_in", cause_id=call_in.pk) == 3
+    history = list(m.FollowUp.history.order_by("history_id").values_list("id", "history_type"))
+    assert sorted(history) == sorted((pk, "+") for pk in rule_follow_ups().values_list("pk", flat=True))
+    assert rules.apply_rules_for(cause_kind="call_in", cause_id=call_in.pk) == 0
+    assert list(m.FollowUp.history.order_by("history_id").values_list("id", "history_type")) == history
+    with pytest.raises(ValueError):
+        create_rule_follow_ups([m.FollowUp(title="By hand", origin=m.FollowUpOrigin.MANUAL)])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_sweeps_make_each_follow_up_once_with_one_history_row(monkeypatch, probation, today):
+    """Both runs plan the same rows, then insert at the same moment (real PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL for concurrent transactions (set DATABASE_URL)")
+    calendar_causes(probation, today, 5)
+    barrier = threading.Barrier(2, timeout=30)
+    insert = rules.create_rule_follow_ups
+
+    def together(follow_ups, **kwargs):
+        barrier.wait()  # both have planned; now both insert
+        return insert(follow_ups, **kwargs)
+
+    monkeypatch.setattr(rules, "create_rule_follow_ups", together)
+    results, errors = [], []
+
+    def sweep():
+        try:
+            results.append(rules.run_daily_rules(today=today))
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(sum(made.values()) for made in results) == 15
+    assert rule_follow_ups().count() == 15
+    assert m.FollowUp.history.count() == 15
+
+
 def test_a_vanished_cause_makes_nothing_and_an_unknown_kind_is_an_error(db):
     assert rules.apply_rules_for(cause_kind="flag", cause_id=999999) == 0
     with pytest.raises(ValueError):
@@ -209,3 +283,80 @@ def test_daily_digest_goes_to_each_owner_once_a_day(follow_ups, probation, proba
     probation.save()
     recipients = digest.digest_recipients()
     assert [fu.pk for fu in recipients["frivarden@example.invalid"]] == [follow_ups["overdue"].pk]
+
+
+@pytest.fixture
+def two_owners(follow_ups, police, police_coordinator, today):
+    """Two recipients: the probation officer (mailed first: sorted by address) and the police coordinator."""
+    f.FollowUpFactory(owner_organisation=police, owner_user=police_coordinator, due_date=today)
+    return follow_ups
+
+
+def test_a_second_digest_run_the_same_day_sends_nothing_even_after_a_cache_flush(
+    two_owners, probation_officer, police_coordinator, today
+):
+    assert digest.send_digests(today=today) == 2
+    cache.clear()  # the mark is in the database: a flushed (or per-process) cache changes nothing
+    assert digest.send_digests(today=today) == 0
+    assert len(mail.outbox) == 2
+    assert set(m.DigestDelivery.objects.values_list("recipient", "day")) == {
+        (probation_officer.email, today),
+        (police_coordinator.email, today),
+    }
+    # The next day's digest goes out again.
+    assert digest.send_digests(today=today + dt.timedelta(days=1)) == 2
+
+
+def test_a_failed_digest_leaves_no_mark_and_the_retry_sends_only_what_is_missing(
+    monkeypatch, two_owners, probation_officer, police_coordinator, today
+):
+    send = locmem.EmailBackend.send_messages
+
+    def coordinator_unreachable(self, messages):
+        if messages[0].to == [police_coordinator.email]:
+            raise ConnectionRefusedError("mail server refused the message")
+        return send(self, messages)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(locmem.EmailBackend, "send_messages", coordinator_unreachable)
+        with pytest.raises(ConnectionRefusedError):
+            digest.send_digests(today=today)
+    # The officer's digest went and is marked; the coordinator's failed and is not.
+    assert [message.to for message in mail.outbox] == [[probation_officer.email]]
+    assert list(m.DigestDelivery.objects.values_list("recipient", flat=True)) == [probation_officer.email]
+    assert digest.send_digests(today=today) == 1  # the retry
+    assert [message.to for message in mail.outbox] == [[probation_officer.email], [police_coordinator.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_digest_runs_mail_each_owner_once(monkeypatch, follow_ups, probation_officer, today):
+    """A retry overlapping a slow first attempt: the second run waits on the first one's claim (real PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL for concurrent transactions (set DATABASE_URL)")
+    send = locmem.EmailBackend.send_messages
+
+    def slow(self, messages):
+        time.sleep(0.5)  # the other run reads "not sent yet" and reaches its claim meanwhile
+        return send(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", slow)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(digest.send_digests(today=today))
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(results) == [0, 1]
+    assert [message.to for message in mail.outbox] == [[probation_officer.email]]

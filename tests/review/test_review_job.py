@@ -4,7 +4,10 @@ import datetime as dt
 import io
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gvi import membership_review
@@ -155,3 +158,55 @@ def test_undated_active_memberships_get_a_review_date_before_anything_lapses(
     assert proposed.review_due is None
     assert (result.dated, result.lapsed, result.reminded) == (2, 0, 1)
     assert membership_review.review_programme(programme_id=programme.pk) == membership_review.ReviewResult()
+
+
+def review_work(organisation, today, n):
+    """n memberships each that lapse, get a first reminder, and get last cycle's reminder reopened."""
+    reopened = []
+    for _ in range(n):
+        active(organisation, today - dt.timedelta(days=1))
+        active(organisation, today + dt.timedelta(days=10))
+        cycle = active(organisation, today + dt.timedelta(days=20))
+        reopened.append(
+            f.FollowUpFactory(
+                owner_organisation=organisation,
+                origin=m.FollowUpOrigin.RULE,
+                rule=memberships.REVIEW_RULE,
+                cause_type=ContentType.objects.get_for_model(m.Membership),
+                cause_id=cycle.pk,
+                due_date=today - dt.timedelta(days=345),
+                status=m.FollowUpStatus.DONE,
+            )
+        )
+    return reopened
+
+
+def test_the_review_takes_as_many_statements_for_many_memberships_as_for_few(
+    programme, police, police_coordinator, today
+):
+    review_work(police, today, 2)
+    with CaptureQueriesContext(connection) as few:
+        result = membership_review.review_programme(programme_id=programme.pk, today=today)
+    assert result == membership_review.ReviewResult(reminded=4, lapsed=2, coordinators_told=2)
+    reopened = review_work(police, today, 20)
+    with CaptureQueriesContext(connection) as many:
+        result = membership_review.review_programme(programme_id=programme.pk, today=today)
+    assert result == membership_review.ReviewResult(reminded=40, lapsed=20, coordinators_told=20)
+    assert len(many) == len(few)
+    # Each follow-up made or reopened in bulk has its change in the history, by the system.
+    for follow_up in m.FollowUp.objects.filter(origin=m.FollowUpOrigin.RULE):
+        assert follow_up.history.filter(history_type="+").count() == 1
+    for follow_up in reopened:
+        follow_up.refresh_from_db()
+        assert (follow_up.status, follow_up.due_date) == (m.FollowUpStatus.OPEN, today + dt.timedelta(days=20))
+        last = follow_up.history.latest("history_date")
+        assert (last.history_type, last.status, last.history_user, last.history_change_reason) == (
+            "~",
+            m.FollowUpStatus.OPEN,
+            None,
+            "next review cycle",
+        )
+    # Run again: nothing new.
+    assert (
+        membership_review.review_programme(programme_id=programme.pk, today=today) == membership_review.ReviewResult()
+    )

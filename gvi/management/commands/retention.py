@@ -8,7 +8,10 @@ from gvi import retention
 
 
 class Command(BaseCommand):
-    help = "Purge persons and anonymise incidents whose retention period has run out (see gvi/retention.py)."
+    help = (
+        "Purge persons and anonymise incidents whose retention period has run out, and delete old "
+        "scoring runs and digest marks (see gvi/retention.py)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Only list what would be purged or anonymised.")
@@ -17,10 +20,16 @@ class Command(BaseCommand):
         record = retention.run(dry_run=dry_run)
         summary = record.summary
         verb = "Would purge" if dry_run else "Purged"
+        statistics = summary["statistics"]
         self.stdout.write(
             f"{verb} {len(summary['persons'])} persons and "
             f"{'would anonymise' if dry_run else 'anonymised'} {len(summary['incidents'])} incidents "
             f"(retention run {record.pk})."
+        )
+        self.stdout.write(
+            f"{'Would delete' if dry_run else 'Deleted'} {statistics['scoring_runs_deleted']} scoring runs "
+            f"({statistics['group_scores_deleted']} group scores) and "
+            f"{statistics['digest_deliveries_deleted']} digest delivery marks."
         )
         if options["verbosity"] > 1 or dry_run:
             self.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
