@@ -1,11 +1,8 @@
 """Idempotency-Key on POST: a retry replays the first response and creates nothing new.
 
-A request first looks for the key's record; a retry finds it and replays, without running again.
-Otherwise the write runs and the record (with its response) is inserted in the same transaction,
-after the write: two statements per POST. A concurrent duplicate that got past the look-up
-waits on the unique constraint at its insert until the first transaction ends: if the first
-committed, the duplicate's write is rolled back and it replays the first response; if the first
-rolled back, the duplicate's insert goes through and its own write stands.
+The record is inserted *before* the write, in the same transaction. A concurrent duplicate's
+insert then waits on the unique constraint until the first transaction ends, and replays
+its committed response (or, if the first failed and rolled back, goes ahead itself).
 Only successful (2xx) responses are kept: a failed request can be retried with the same key.
 """
 
@@ -46,45 +43,31 @@ def _key_from(request) -> str | None:
     return key
 
 
-class _KeyTaken(Exception):
-    """A concurrent request with the same key committed its record first."""
-
-
-def _record_for(request, key: str) -> IdempotencyRecord | None:
-    return IdempotencyRecord.objects.filter(organisation_id=request.user.organisation_id, key=key).first()
-
-
-def _run_once(request, key: str, print_: str, handler) -> Response:
-    with transaction.atomic():
-        existing = _record_for(request, key)
-        if existing is not None:
-            if not existing.has_expired:
-                if existing.fingerprint != print_:
-                    raise IdempotencyKeyReused()
-                return Response(
-                    existing.response_body, status=existing.response_status, headers={REPLAYED_HEADER: "true"}
-                )
-            existing.delete()
-        response = handler()
-        if not 200 <= response.status_code < 300:
-            transaction.set_rollback(True)
-            return response
+def _claim(request, key: str, print_: str):
+    """Insert the record for `key`, or return the one that exists (None when we inserted ours)."""
+    fields = {
+        "organisation_id": request.user.organisation_id,
+        "key": key,
+        "fingerprint": print_,
+        "method": request.method,
+        "path": request.path[:300],
+        "response_status": 0,
+        "api_key_prefix": api_key_prefix(request),
+        "user": request.user,
+    }
+    for _attempt in range(2):
         try:
-            IdempotencyRecord.objects.create(
-                organisation_id=request.user.organisation_id,
-                key=key,
-                fingerprint=print_,
-                method=request.method,
-                path=request.path[:300],
-                response_status=response.status_code,
-                response_body=response.data,
-                api_key_prefix=api_key_prefix(request),
-                user=request.user,
-            )
-        except IntegrityError as error:
-            # Leaving the block rolls back this request's write along with the failed insert.
-            raise _KeyTaken from error
-        return response
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(**fields), None
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(organisation_id=fields["organisation_id"], key=key).first()
+            if existing is None:
+                continue  # it was removed meanwhile: try again
+            if not existing.has_expired:
+                return None, existing
+            existing.delete()
+    # Only when the same key keeps appearing and vanishing under us: ask the caller to retry.
+    raise exceptions.Throttled(wait=1)
 
 
 def idempotent(request, handler) -> Response:
@@ -95,13 +78,20 @@ def idempotent(request, handler) -> Response:
     if not getattr(request.user, "organisation_id", None):
         raise exceptions.PermissionDenied(_("Your account does not belong to a partner organisation."))
     print_ = fingerprint(request)
-    for _attempt in range(2):
-        try:
-            return _run_once(request, key, print_, handler)
-        except _KeyTaken:
-            continue  # the next round finds the winner's record and replays it
-    # Only when the key's record keeps appearing and vanishing under us: ask the caller to retry.
-    raise exceptions.Throttled(wait=1)
+    with transaction.atomic():
+        record, existing = _claim(request, key, print_)
+        if existing is not None:
+            if existing.fingerprint != print_:
+                raise IdempotencyKeyReused()
+            return Response(existing.response_body, status=existing.response_status, headers={REPLAYED_HEADER: "true"})
+        response = handler()
+        if 200 <= response.status_code < 300:
+            record.response_status = response.status_code
+            record.response_body = response.data
+            record.save(update_fields=["response_status", "response_body"])
+        else:
+            transaction.set_rollback(True)
+        return response
 
 
 def purge_expired_records() -> int:
