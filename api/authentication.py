@@ -1,6 +1,8 @@
 """Authentication by organisation API key: `Authorization: Api-Key <key>`."""
 
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -43,7 +45,12 @@ def usable_key(prefix: str) -> tuple[OrganisationAPIKey, User] | None:
 
 
 def forget_cached_keys(prefixes) -> None:
-    cache.delete_many([_cache_key(prefix) for prefix in prefixes])
+    """Drop the cached keys now and again once the change commits: a request that reads the old
+    row between the two (the change is not yet visible to it) cannot keep it cached."""
+    keys = [_cache_key(prefix) for prefix in prefixes]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def _key_changed(sender, instance, **kwargs):
@@ -62,9 +69,13 @@ def _organisation_changed(sender, instance, **kwargs):
 def _user_changed(sender, instance, update_fields=None, **kwargs):
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # a login changes nothing a key depends on
-    if instance.organisation_id is not None:
-        # The user's own keys and, for a service account, the organisation's keys without a user.
-        _forget_organisation_keys(instance.organisation_id)
+    # The user's own keys, whatever organisation they now belong to (a move must end their use
+    # at once), and the organisation's keys (a service account acts for keys without a user).
+    forget_cached_keys(
+        OrganisationAPIKey.objects.filter(
+            Q(user_id=instance.pk) | Q(organisation_id=instance.organisation_id, user__isnull=True)
+        ).values_list("prefix", flat=True)
+    )
 
 
 def connect():

@@ -68,7 +68,7 @@ def record_attendance(*, user, invitation: Invitation, status: str) -> Invitatio
         cause=invitation,
         holding=holding,
         lapsed=set(ATTENDANCE_RULES.values()) - holding,
-        reason=f"attendance recorded as {status}",
+        reason="attendance corrected",  # the status itself may not be visible to the owner
     )
     transaction.on_commit(partial(apply_rules_for.delay, "call_in", invitation.call_in_id))
     return invitation

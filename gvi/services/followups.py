@@ -95,7 +95,9 @@ def settle_rule_follow_ups(
     )
     changed = []
     for follow_up in follow_ups:
-        if follow_up.rule in lapsed and follow_up.status in OPEN_STATUSES:
+        # Only a follow-up nobody has started is withdrawn: one in progress belongs to its owner's
+        # judgement (the owner may be another organisation), so it is left for them to close.
+        if follow_up.rule in lapsed and follow_up.status == FollowUpStatus.OPEN:
             _set_status(follow_up, user=user, status=FollowUpStatus.CANCELLED, reason=f"{WITHDRAWN}: {reason}")
             changed.append(follow_up)
         elif follow_up.rule in holding and follow_up.status == FollowUpStatus.CANCELLED:

@@ -113,6 +113,36 @@ def test_deactivating_the_acting_user_of_a_cached_key_takes_effect_at_once(whose
     assert _client(raw).get(URL).status_code == 401
 
 
+def test_a_user_moved_out_of_the_organisation_loses_a_cached_key_at_once(issue_key, probation_officer, police):
+    _obj, raw = issue_key(probation_officer.organisation, user=probation_officer)
+    assert _client(raw).get(URL).status_code == 200  # now cached
+    probation_officer.organisation = police
+    probation_officer.save()
+    assert _client(raw).get(URL).status_code == 401
+
+
+def test_a_revocation_is_not_undone_by_a_request_before_it_commits(
+    issue_key, probation, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A request between the save and the commit reads the old row and caches it; the cache is
+    dropped again on commit."""
+    from django.db import transaction
+
+    key, raw = issue_key(probation)
+    assert _client(raw).get(URL).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        key.revoked = True
+        key.save()
+        from api.authentication import usable_key
+
+        monkeypatch.setattr(
+            OrganisationAPIKey.objects, "get_usable_keys", lambda: OrganisationAPIKey.objects.filter(pk=key.pk)
+        )
+        assert usable_key(key.prefix) is not None  # what a request seeing the old row would cache
+        monkeypatch.undo()
+    assert _client(raw).get(URL).status_code == 401
+
+
 def test_a_login_does_not_drop_cached_keys(issue_key, probation_officer, client):
     _obj, raw = issue_key(probation_officer.organisation, user=probation_officer)
     assert _key_queries(raw) == 1

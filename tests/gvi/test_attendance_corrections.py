@@ -58,9 +58,19 @@ def test_a_no_show_corrected_to_attended_cancels_the_custom_notification_task(
     assert task.status == m.FollowUpStatus.CANCELLED and task.completed_at is not None
     last = task.history.order_by("-history_date", "-history_id").first()
     assert last.history_user == police_coordinator and last.status == m.FollowUpStatus.CANCELLED
-    assert last.history_change_reason == "withdrawn: attendance recorded as attended"
+    assert last.history_change_reason == "withdrawn: attendance corrected"
     # The attendee's own follow-up is made as for anyone who attended.
     assert made_for(invitation, rules.RULE_CALL_IN_ATTENDED).get().status == m.FollowUpStatus.OPEN
+
+
+def test_corrected_back_to_no_show_the_withdrawn_task_is_reopened(record, invitation):
+    record(invitation, NO_SHOW)
+    record(invitation, ATTENDED)
+    record(invitation, NO_SHOW)
+    (task,) = made_for(invitation, rules.RULE_CALL_IN_NO_SHOW)
+    assert (task.status, task.completed_at) == (m.FollowUpStatus.OPEN, None)
+    last = task.history.order_by("-history_date", "-history_id").first()
+    assert last.history_change_reason == "reopened: attendance corrected"
 
 
 def test_excused_after_all_also_cancels_it(record, invitation):
@@ -98,11 +108,15 @@ def test_a_task_its_owner_has_done_is_left_as_it_is(record, invitation, police_c
     assert list(made_for(invitation, rules.RULE_CALL_IN_NO_SHOW).values_list("status", flat=True)) == ["done"]
 
 
-def test_corrected_back_to_no_show_the_task_is_reopened_as_it_was(record, invitation, police_coordinator):
+def test_a_task_in_progress_is_left_to_its_owner(record, invitation, police_coordinator):
+    """The owner (perhaps another organisation) has started it: a correction does not cancel it."""
     record(invitation, NO_SHOW)
     task = made_for(invitation, rules.RULE_CALL_IN_NO_SHOW).get()
     update_follow_up_status(user=police_coordinator, follow_up=task, status=m.FollowUpStatus.IN_PROGRESS)
+    versions = task.history.count()
     record(invitation, ATTENDED)
+    task.refresh_from_db()
+    assert (task.status, task.history.count()) == (m.FollowUpStatus.IN_PROGRESS, versions)
     services = made_for(invitation, rules.RULE_CALL_IN_ATTENDED).get()
 
     record(invitation, NO_SHOW)
@@ -110,9 +124,6 @@ def test_corrected_back_to_no_show_the_task_is_reopened_as_it_was(record, invita
     task.refresh_from_db()
     services.refresh_from_db()
     assert (task.status, task.completed_at) == (m.FollowUpStatus.IN_PROGRESS, None)
-    assert task.history.order_by("-history_date", "-history_id").first().history_change_reason == (
-        "reopened: attendance recorded as no_show"
-    )
     assert made_for(invitation, rules.RULE_CALL_IN_NO_SHOW).count() == 1
     # The services follow-up for an attendee no longer holds either.
     assert services.status == m.FollowUpStatus.CANCELLED
