@@ -13,7 +13,7 @@ RUN pip install -r requirements.txt
 COPY . .
 RUN useradd --system --home /app gvi && mkdir -p /app/var && chown -R gvi /app/var
 # collectstatic needs settings, not secrets: build-time values only.
-RUN GVI_ENVIRONMENT=development STATIC_MANIFEST=true python manage.py collectstatic --noinput
+RUN STATIC_MANIFEST=true python manage.py collectstatic --noinput
 USER gvi
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--config", "config/gunicorn.py"]

@@ -7,8 +7,6 @@ PORT ?= 8000
 SCALE ?= small
 # Test processes (pytest-xdist); 0 runs the suite in one process.
 TEST_WORKERS ?= 2
-# The settings default to production; everything make runs is development (dev keys, SQLite).
-export GVI_ENVIRONMENT ?= development
 
 .PHONY: demo test lint format venv run jobs messages bench clean
 

@@ -1,9 +1,8 @@
 """The one settings module. Every value comes from the environment with a safe default.
 
-Production is the default (GVI_ENVIRONMENT=production): a deployment that forgets the setting
-gets secure cookies, HSTS and no DEBUG, and refuses to start without real keys. The Makefile
-(make demo, make test, make bench) sets GVI_ENVIRONMENT=development, whose defaults need no
-server: SQLite and Celery on kombu's filesystem transport.
+Development defaults need no server: SQLite and Celery on kombu's filesystem transport.
+Set GVI_ENVIRONMENT=production to get production behaviour; it refuses to start
+without a real SECRET_KEY and FIELD_ENCRYPTION_KEY. Any other value is refused.
 """
 
 from datetime import timedelta
@@ -19,12 +18,12 @@ VAR_DIR = Path(environ.Env().str("GVI_VAR_DIR", default=str(BASE_DIR / "var")))
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)  # optional, never committed
 
-ENVIRONMENT = env.str("GVI_ENVIRONMENT", default="production")
+ENVIRONMENT = env.str("GVI_ENVIRONMENT", default="development")
 if ENVIRONMENT not in ("production", "development"):
     # A typo must not quietly give development behaviour.
     raise ImproperlyConfigured(f"GVI_ENVIRONMENT must be production or development, not {ENVIRONMENT!r}.")
 PRODUCTION = ENVIRONMENT == "production"
-_DEVELOPMENT_HINT = " (On a development machine set GVI_ENVIRONMENT=development; make does.)"
+_DEVELOPMENT_HINT = " (On a development machine leave GVI_ENVIRONMENT unset or set it to development.)"
 DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
 
 # Development-only fallbacks. They are refused in production below.
