@@ -13,40 +13,11 @@ from pathlib import Path
 import pytest
 
 from gvi import models as m
-from tests.conftest import skip_or_fail
 from tests.frontend.conftest import build_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("GVI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PASSWORD = "correct-horse-battery-staple"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        skip_or_fail(f"No Chromium at {CHROMIUM}: install Debian's chromium package to run the browser tests.")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        skip_or_fail("Python playwright is not installed.")
-    # Playwright's sync API runs an event loop in this thread; the test's own database calls are
-    # still synchronous, so Django's async-safety check is relaxed for this module only.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
@@ -119,6 +90,7 @@ def test_log_in_and_run_the_weekly_review_then_confirm_the_flag(
 
     # Confirm the suggested flag with a reason.
     page.click(f"a[href='/flags/{flag.pk}/']")
+    page.wait_for_url(f"**/flags/{flag.pk}/")
     page.fill("#id_reason", "Flest skjutningar de senaste veckorna")
     page.click("button[name=decision][value=confirm]")
     page.wait_for_selector(".messages")
@@ -142,6 +114,7 @@ def test_plan_a_call_in_invite_and_record_attendance(
     _log_in(page, live_server, police_coordinator)
 
     page.click("nav a[href='/call-ins/']")
+    page.wait_for_url("**/call-ins/")
     page.fill("#id_date", "2030-05-14")
     page.fill("#id_time", "18:30")
     page.fill("#id_venue", "Folkets hus, stora salen")
@@ -172,11 +145,15 @@ def test_plan_a_call_in_invite_and_record_attendance(
 
     # The follow-up board.
     page.click("nav a[href='/follow-ups/']")
+    # A click returns once the navigation commits; counting needs the loaded page.
+    page.wait_for_url("**/follow-ups/")
     assert page.locator(".board-column").count() >= 2
     _screenshot(page, tmp_path, "follow-ups")
     page.go_back()
+    page.wait_for_url(f"**/call-ins/{call_in.pk}/")
 
     # The invitation list for printing.
     page.click(f"a[href='/call-ins/{call_in.pk}/print/']")
+    page.wait_for_url(f"**/call-ins/{call_in.pk}/print/")
     assert page.locator("table.print-list tbody tr").count() == 2
     assert page.console_errors == []
