@@ -13,7 +13,9 @@ RUN pip install -r requirements.txt
 COPY . .
 RUN useradd --system --home /app gvi && mkdir -p /app/var && chown -R gvi /app/var
 # collectstatic needs settings, not secrets: build-time values only.
-RUN STATIC_MANIFEST=true python manage.py collectstatic --noinput
+RUN GVI_ENVIRONMENT=development STATIC_MANIFEST=true python manage.py collectstatic --noinput
+# Every process the image runs (web, worker, beat, manage.py) is production unless told otherwise.
+ENV GVI_ENVIRONMENT=production
 USER gvi
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--config", "config/gunicorn.py"]

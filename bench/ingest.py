@@ -166,6 +166,8 @@ def gunicorn(log_path: Path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
+        # The bench database was seeded with the development keys; gunicorn is told so on purpose.
+        "GVI_GUNICORN_DEVELOPMENT": "1",
         "DJANGO_DEBUG": "0",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "API_THROTTLE_RATE": os.environ.get("BENCH_THROTTLE_RATE", "1000000/minute"),

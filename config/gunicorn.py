@@ -1,6 +1,16 @@
 """gunicorn settings, read from the environment like everything else."""
 
 import os
+import sys
+
+# gunicorn is how the web is served in production. Served in development, it would run with DEBUG
+# and the published development keys, so a deployment that forgets GVI_ENVIRONMENT stops here
+# (manage.py and the demo's runserver are not affected). The benchmark opts in on purpose.
+if os.environ.get("GVI_ENVIRONMENT") != "production" and os.environ.get("GVI_GUNICORN_DEVELOPMENT") != "1":
+    sys.exit(
+        "gunicorn serves production only: set GVI_ENVIRONMENT=production with real keys "
+        "(see .env.example), or GVI_GUNICORN_DEVELOPMENT=1 to serve a development setup on purpose."
+    )
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))

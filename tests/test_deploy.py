@@ -3,10 +3,12 @@ commands its services run (gunicorn, celery beat) are run against the local Post
 
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -111,35 +113,77 @@ def require_real_services():
         skip_or_fail("needs Redis (set CELERY_BROKER_URL)")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_gunicorn_serves_healthz_on_postgresql_and_redis():
-    require_real_services()
-    port = free_port()
-    env = {**service_env(), "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"}
-    server = subprocess.Popen(
+def production_env(**overrides):
+    """The compose service environment with generated secrets (what .env.example asks for)."""
+    from cryptography.fernet import Fernet
+
+    return {
+        **service_env(),
+        "GVI_ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "SEARCH_HASH_KEY": secrets.token_urlsafe(50),
+        **overrides,
+    }
+
+
+def start_gunicorn(env):
+    return subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application", "--config", "config/gunicorn.py"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        text=True,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_in_production_passes_the_compose_healthcheck():
+    """gunicorn as compose runs it (production, the https redirect on), probed by the very command
+    of the web service's healthcheck: a redirect of /healthz to https would fail it."""
+    require_real_services()
+    port = free_port()
+    server = start_gunicorn(production_env(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1"))
+    healthcheck = COMPOSE["services"]["web"]["healthcheck"]["test"]
+    assert healthcheck[:3] == ["CMD", "python", "-c"]
+    probe = healthcheck[3].replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+    assert probe != healthcheck[3]
     try:
         deadline = time.monotonic() + 30
         while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as response:
-                    body = response.read().decode()
-                    status = response.status
+            result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=10)
+            if result.returncode == 0 or time.monotonic() > deadline or server.poll() is not None:
                 break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.3)
-        assert status == 200
+            time.sleep(0.3)
+        assert result.returncode == 0, result.stderr[-2000:]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as response:
+            body = response.read().decode()
         assert '"vendor": "postgresql"' in body and '"transport": "redis"' in body
+        # Everything else is still sent to https.
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/login/", method="GET")
+        opener = urllib.request.build_opener(NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as redirect:
+            opener.open(request, timeout=3)
+        assert redirect.value.code == 301
+        assert redirect.value.headers["Location"] == f"https://127.0.0.1:{port}/login/"
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_gunicorn_refuses_to_serve_a_development_setup():
+    env = {key: value for key, value in service_env().items() if key != "GVI_ENVIRONMENT"}
+    env.update(GUNICORN_BIND=f"127.0.0.1:{free_port()}")
+    server = start_gunicorn(env)
+    _out, err = server.communicate(timeout=30)
+    assert server.returncode != 0
+    assert "GVI_ENVIRONMENT=production" in err
 
 
 @pytest.mark.django_db(transaction=True)
