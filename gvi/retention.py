@@ -15,8 +15,10 @@ Rules (periods in settings, see docs/security-and-privacy.md):
   except each programme's latest run and any run a flag refers to; digest delivery marks go after
   DIGEST_DELIVERY_KEEP_DAYS.
 
-`plan()` lists what is due (the dry run); `run()` does it in one transaction and records what it
-did, with aggregate statistics, in a RetentionRun. Running it twice purges nothing the second time.
+`plan()` lists what is due (the dry run); `run()` purges the personal data in one transaction and
+records what it did, with aggregate statistics, in a RetentionRun. The housekeeping follows in short
+transactions of its own, at most SCORING_RUNS_PER_NIGHT runs a night. Running it twice purges nothing
+the second time.
 """
 
 import datetime as dt
@@ -202,8 +204,12 @@ def plan(now: dt.datetime | None = None) -> RetentionPlan:
     )
 
 
-# Runs per DELETE: bounds the statements' parameter lists (SQLite), whatever the backlog.
-_SCORING_RUN_CHUNK = 500
+# Runs per transaction: at national scale a run has about 5,000 scores, so a chunk commits at most
+# half a million score rows and never holds its locks for long. It also bounds parameter lists (SQLite).
+_SCORING_RUN_CHUNK = 100
+# Runs deleted a night at most. Hourly scoring adds about 24 a day; a backlog (retention switched on
+# late, or the period shortened) clears over a few nights instead of in one night-long run.
+SCORING_RUNS_PER_NIGHT = 5_000
 
 
 def _chunks(ids: list[int]):
@@ -211,17 +217,21 @@ def _chunks(ids: list[int]):
         yield ids[start : start + _SCORING_RUN_CHUNK]
 
 
-def _delete_scoring_runs(run_ids: list[int]) -> None:
-    """Delete runs with their scores and contributions, set-based: about 5,000 scores a run at
-    national scale must not be loaded into Python. Children first, so no cascade is needed."""
+def _delete_scoring_runs(run_ids: list[int]) -> int:
+    """Delete runs with their scores and contributions, a chunk per transaction, and return the
+    number of group scores deleted. Set-based: the scores must not be loaded into Python.
+    Children first, so no cascade is needed."""
+    scores_deleted = 0
     for chunk in _chunks(run_ids):
-        ScoreContribution.objects.filter(group_score__run_id__in=chunk).delete()
-        # No signals, no history and, with the contributions gone, nothing referring to these
-        # rows: a plain DELETE (what Django itself does for a "fast delete"); .delete() would
-        # load every score to look for cascades first.
-        scores = GroupScore.objects.filter(run_id__in=chunk)
-        scores._raw_delete(scores.db)
-        ScoringRun.objects.filter(pk__in=chunk).delete()
+        with transaction.atomic():
+            ScoreContribution.objects.filter(group_score__run_id__in=chunk).delete()
+            # No signals, no history and, with the contributions gone, nothing referring to these
+            # rows: a plain DELETE (what Django itself does for a "fast delete"); .delete() would
+            # load every score to look for cascades first.
+            scores = GroupScore.objects.filter(run_id__in=chunk)
+            scores_deleted += scores._raw_delete(scores.db)
+            ScoringRun.objects.filter(pk__in=chunk).delete()
+    return scores_deleted
 
 
 def _statistics(person_ids: list[int], incident_ids: list[int]) -> dict:
@@ -256,13 +266,17 @@ def _statistics(person_ids: list[int], incident_ids: list[int]) -> dict:
     }
 
 
-def _housekeeping_statistics(due: RetentionPlan) -> dict:
+def _housekeep_scoring_runs(due: RetentionPlan, *, dry_run: bool) -> dict:
+    """Delete tonight's share of the due scoring runs (with dry_run, only count it)."""
+    tonight = due.scoring_run_ids[:SCORING_RUNS_PER_NIGHT]
+    if dry_run:
+        scores = sum(GroupScore.objects.filter(run_id__in=chunk).count() for chunk in _chunks(tonight))
+    else:
+        scores = _delete_scoring_runs(tonight)
     return {
-        "scoring_runs_deleted": len(due.scoring_run_ids),
-        "group_scores_deleted": sum(
-            GroupScore.objects.filter(run_id__in=chunk).count() for chunk in _chunks(due.scoring_run_ids)
-        ),
-        "digest_deliveries_deleted": due.digest_deliveries,
+        "scoring_runs_deleted": len(tonight),
+        "scoring_runs_left": len(due.scoring_run_ids) - len(tonight),
+        "group_scores_deleted": scores,
     }
 
 
@@ -303,17 +317,24 @@ def _anonymise_incidents(incident_ids: list[int]) -> int:
 
 
 def run(*, dry_run: bool = False, user=None, now: dt.datetime | None = None) -> RetentionRun:
-    """Purge or anonymise what is due (or, with dry_run, only list it) and record it in a RetentionRun."""
+    """Purge or anonymise what is due (or, with dry_run, only list it) and record it in a RetentionRun.
+
+    The personal data goes in one transaction. The old scoring runs go after it has committed, in
+    short transactions of their own: a large backlog of score history must neither hold the purge
+    open nor, if it fails, roll it back. A run that fails there is left without finished_at; the next
+    night carries on (nothing is deleted twice)."""
     with transaction.atomic():
         due = plan(now)
         record = RetentionRun.objects.create(dry_run=dry_run, performed_by=user)
-        statistics = _statistics(due.person_ids, due.incident_ids) | _housekeeping_statistics(due)
-        summary = due.as_dict() | {"statistics": statistics}
+        statistics = _statistics(due.person_ids, due.incident_ids)
+        statistics["digest_deliveries_deleted"] = due.digest_deliveries
+        record.summary = due.as_dict() | {"statistics": statistics}
         if not dry_run:
-            summary["history_rows_purged"] = _purge_persons(due.person_ids) + _anonymise_incidents(due.incident_ids)
-            _delete_scoring_runs(due.scoring_run_ids)
+            purged = _purge_persons(due.person_ids) + _anonymise_incidents(due.incident_ids)
+            record.summary["history_rows_purged"] = purged
             _old_digest_deliveries(due.now).delete()
-        record.summary = summary
-        record.finished_at = timezone.now()
-        record.save(update_fields=["summary", "finished_at"])
+        record.save(update_fields=["summary"])
+    record.summary["statistics"].update(_housekeep_scoring_runs(due, dry_run=dry_run))
+    record.finished_at = timezone.now()
+    record.save(update_fields=["summary", "finished_at"])
     return record

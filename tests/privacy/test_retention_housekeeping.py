@@ -128,3 +128,43 @@ def test_deleting_runs_takes_as_many_statements_for_many_scores_as_for_few(polic
         retention._delete_scoring_runs([many.pk])
     assert len(deleting_many) == len(deleting_few)
     assert not m.GroupScore.objects.exists() and not m.ScoreContribution.objects.exists()
+
+
+def test_a_backlog_goes_a_nightly_share_at_a_time_in_chunks(runs, monkeypatch):
+    monkeypatch.setattr(retention, "SCORING_RUNS_PER_NIGHT", 2)
+    monkeypatch.setattr(retention, "_SCORING_RUN_CHUNK", 1)
+    out = StringIO()
+    call_command("retention", stdout=out)
+    stats = m.RetentionRun.objects.latest("pk").summary["statistics"]
+    assert (stats["scoring_runs_deleted"], stats["scoring_runs_left"], stats["group_scores_deleted"]) == (2, 1, 4)
+    assert remaining(runs) == {"theirs_older", "just_under", "recent", "theirs_latest"}  # the oldest ids first
+    assert "1 more scoring runs are due" in out.getvalue()
+    second = retention.run().summary["statistics"]
+    assert (second["scoring_runs_deleted"], second["scoring_runs_left"]) == (1, 0)
+    assert remaining(runs) == {"just_under", "recent", "theirs_latest"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_housekeeping_leaves_the_committed_purge_and_the_next_night_finishes_it(
+    runs, settings, police, monkeypatch
+):
+    from tests.privacy.test_retention import aged
+
+    settings.GVI_RETENTION_PERSON_YEARS = 5
+    idle = aged(f.PersonFactory(organisation=police), years=6)
+
+    def broken(run_ids):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(retention, "_delete_scoring_runs", broken)
+    with pytest.raises(RuntimeError):
+        retention.run()
+    # The personal data went and the run says so; the score history is untouched and unfinished.
+    assert not m.Person.objects.filter(pk=idle.pk).exists()
+    failed = m.RetentionRun.objects.get()
+    assert failed.summary["statistics"]["persons_purged"] == 1 and failed.finished_at is None
+    assert remaining(runs) == set(runs)
+    monkeypatch.undo()
+    finished = retention.run()
+    assert finished.finished_at is not None and finished.summary["statistics"]["scoring_runs_deleted"] == 3
+    assert remaining(runs) == {"just_under", "recent", "theirs_latest"}

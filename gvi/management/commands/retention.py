@@ -31,5 +31,8 @@ class Command(BaseCommand):
             f"({statistics['group_scores_deleted']} group scores) and "
             f"{statistics['digest_deliveries_deleted']} digest delivery marks."
         )
+        if statistics["scoring_runs_left"]:
+            left = statistics["scoring_runs_left"]
+            self.stdout.write(f"{left} more scoring runs are due; the next runs delete them.")
         if options["verbosity"] > 1 or dry_run:
             self.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
