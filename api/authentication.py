@@ -34,6 +34,9 @@ def usable_key(prefix: str) -> tuple[OrganisationAPIKey, User] | None:
     api_key = (
         OrganisationAPIKey.objects.get_usable_keys()
         .select_related("organisation", "user__organisation")
+        # A request made with a key never needs the user's password hash: keep it out of the cache.
+        # (A service account's is unusable by construction.)
+        .defer("user__password")
         .filter(prefix=prefix)
         .first()
     )

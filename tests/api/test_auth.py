@@ -1,6 +1,7 @@
 """API keys: 401 without a valid key, per-person and per-organisation keys, the issuing command."""
 
 import datetime as dt
+import pickle
 from io import StringIO
 
 import pytest
@@ -87,6 +88,18 @@ def test_a_key_is_looked_up_once_then_cached(issue_key, probation):
     service_account_for(probation)  # creating it would drop the organisation's cached keys
     assert _key_queries(raw) == 1
     assert _key_queries(raw) == 0
+
+
+def test_the_cached_key_holds_no_password_hash(issue_key, probation_officer):
+    from django.core.cache import cache
+
+    from api.authentication import _cache_key
+
+    key, raw = issue_key(probation_officer.organisation, user=probation_officer)
+    assert _client(raw).get(URL).status_code == 200
+    _key, user = cache.get(_cache_key(key.prefix))
+    assert user.pk == probation_officer.pk and "password" in user.get_deferred_fields()
+    assert probation_officer.password not in pickle.dumps(cache.get(_cache_key(key.prefix))).decode("latin-1")
 
 
 def test_revoking_a_cached_key_takes_effect_at_once(issue_key, probation):
