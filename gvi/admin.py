@@ -278,6 +278,9 @@ class InvitationAdmin(ScopedAdmin):
     list_select_related = ("call_in", "person")
     search_fields = ("person__last_name", "call_in__venue")
     autocomplete_fields = ("person",)
+    # Attendance goes through gvi.services.callins.record_attendance (the call-in page), which
+    # makes or withdraws the follow-ups that go with it; changed here it would leave them wrong.
+    readonly_fields = (*ScopedAdmin.readonly_fields, "status")
 
 
 @admin.register(m.CustomNotification)
@@ -347,6 +350,18 @@ class FollowUpAdmin(ScopedAdmin):
     list_select_related = ("owner_organisation", "owner_user")
     search_fields = ("title",)
     autocomplete_fields = ("person", "group")
+    # Status goes through gvi.services.followups (the follow-up board), which stamps completion;
+    # what a rule made is the rule's.
+    readonly_fields = (
+        *ScopedAdmin.readonly_fields,
+        "status",
+        "completed_at",
+        "escalated_at",
+        "origin",
+        "rule",
+        "cause_type",
+        "cause_id",
+    )
 
 
 @admin.register(m.GroupFlag)
@@ -356,7 +371,15 @@ class GroupFlagAdmin(ScopedAdmin):
     list_filter = ("status",)
     list_select_related = ("group", "decided_by")
     search_fields = ("group__name",)
-    readonly_fields = ("suggested_at",)
+    readonly_fields = ("suggested_at",)  # a flag has none of ScopedAdmin's stamps
+
+    # Flags are suggested by the scoring job and decided, with a reason, on the flag page
+    # (gvi.services.flags): the admin only shows them.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(m.Notice)
@@ -377,7 +400,9 @@ class DataSubjectRequestAdmin(ScopedAdmin):
     list_select_related = ("person",)
     search_fields = ("person__last_name",)
     autocomplete_fields = ("person",)
-    readonly_fields = ("created_at", "created_by")
+    # Decisions go through gvi.services.rights.decide_request (a contest upheld rejects the
+    # membership), never through the admin.
+    readonly_fields = ("created_at", "created_by", "status", "decision_reason", "decided_on", "decided_by")
 
     def save_model(self, request, obj, form, change):
         if not change:
