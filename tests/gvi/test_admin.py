@@ -1,4 +1,5 @@
-"""Every admin changelist renders and searches with a bounded number of queries."""
+"""Every admin page renders (changelists with a bounded number of queries), and decisions are
+made through the services, not in the admin."""
 
 import pytest
 from django.contrib import admin
@@ -67,3 +68,70 @@ def test_partner_officer_sees_only_what_policy_allows_in_admin(client, police, p
     shown = {obj.pk for obj in response.context["cl"].result_list}
     assert shown == {own.pk}
     assert client.get(reverse("admin:gvi_riskassessment_change", args=[theirs.pk])).status_code in (302, 403, 404)
+
+
+# Decisions with consequences are made through the services, never by editing a row in the admin:
+# attendance (follow-ups), follow-up status (completion), data subject requests (a contest upheld
+# rejects the membership), memberships (four eyes) and flags (a person confirms, with a reason).
+
+
+@pytest.fixture
+def staff_coordinator(police_coordinator):
+    police_coordinator.is_staff = True
+    police_coordinator.save()
+    return police_coordinator
+
+
+@pytest.mark.parametrize(
+    "model, decided_fields",
+    [
+        (m.Invitation, {"status"}),
+        (m.FollowUp, {"status", "completed_at", "escalated_at", "origin", "rule", "cause_type", "cause_id"}),
+        (m.DataSubjectRequest, {"status", "decision_reason", "decided_on", "decided_by"}),
+        (m.Membership, {"status", "review_due", "decided_by", "decided_at", "decision_reason", "is_contested"}),
+    ],
+)
+def test_the_admin_form_has_no_decided_fields(model, decided_fields, rf, staff_coordinator):
+    request = rf.get("/admin/")
+    request.user = staff_coordinator
+    model_admin = admin.site._registry[model]
+    for change in (False, True):
+        form = model_admin.get_form(request, obj=None, change=change)
+        assert not decided_fields & set(form.base_fields), model
+        assert decided_fields <= set(model_admin.get_readonly_fields(request))  # still shown
+
+
+def test_a_flag_is_only_shown_in_the_admin(client, staff_coordinator, police):
+    group = f.GroupFactory(organisation=police)
+    flag = f.GroupFlagFactory(group=group, programme=police.programme, status=m.FlagStatus.SUGGESTED)
+    client.force_login(staff_coordinator)
+    url = f"/admin/gvi/groupflag/{flag.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200 and b'name="status"' not in page.content
+    assert client.post(url, {"status": m.FlagStatus.CONFIRMED, "score": "1"}).status_code == 403
+    assert client.get("/admin/gvi/groupflag/add/").status_code == 403
+    flag.refresh_from_db()
+    assert flag.status == m.FlagStatus.SUGGESTED and flag.decided_by is None
+
+
+@pytest.mark.parametrize("role", [m.Role.COORDINATOR, m.Role.ADMINISTRATOR])
+def test_every_admin_page_renders(client, police, probation, role):
+    """Each registered model's list, add and change page that the role may see, with a city's rows."""
+    from tests.frontend.conftest import build_city
+
+    build_city(police, probation)
+    client.force_login(f.UserFactory(organisation=police, role=role, is_staff=True))
+    checked = 0
+    for model in admin.site._registry:
+        meta = model._meta
+        base = f"/admin/{meta.app_label}/{meta.model_name}/"
+        listing = client.get(base)
+        assert listing.status_code in (200, 403), base
+        if listing.status_code == 403:
+            continue
+        assert client.get(f"{base}add/").status_code in (200, 403), base
+        obj = listing.context["cl"].result_list.first()
+        if obj is not None:
+            assert client.get(f"{base}{obj.pk}/change/").status_code == 200, base
+            checked += 1
+    assert checked >= (15 if role == m.Role.COORDINATOR else 3)
