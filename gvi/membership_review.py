@@ -5,10 +5,11 @@ a follow-up to review the evidence (a coordinator then re-approves or ends the m
 A membership left past its review date lapses: it stops counting in scoring, reach and call-in
 suggestions, the coordinators are told, and from then on the retention rules apply to it.
 
-Idempotent: a second run on the same day finds nothing to lapse and every follow-up already
-there (one per rule, cause and owner, guarded by a unique constraint). Follow-ups are written in
-bulk (`create_rule_follow_ups`, `bulk_update_with_history`): a few statements per programme,
-however many memberships, each row still with its change history.
+Idempotent: a second run on the same day (or at the same time: runs of a programme take turns)
+finds nothing to lapse and every follow-up already there (one per rule, cause and owner, guarded
+by a unique constraint). Follow-ups are written in bulk (`create_rule_follow_ups`,
+`bulk_update_with_history`): a few statements per programme, however many memberships, each row
+still with its change history.
 """
 
 from dataclasses import dataclass
@@ -76,6 +77,9 @@ def review_all_programmes(*, today=None) -> ReviewResult:
 def review_programme(*, programme_id: int, today=None, notice_days: int = REVIEW_NOTICE_DAYS) -> ReviewResult:
     """Lapse the programme's memberships past review, tell the coordinators, remind owners of those due soon."""
     today = today or timezone.localdate()
+    # One review of a programme at a time (a retry overlapping a slow run, two workers): a second
+    # run waits here and then finds everything done, instead of reopening the same reminders again.
+    list(Programme.objects.select_for_update().filter(pk=programme_id).values_list("pk", flat=True))
     dated = _date_undated(programme_id, today, notice_days)
     lapsed = _lapse_past_due(programme_id, today)
     told = _tell_coordinators(programme_id, lapsed, today)
