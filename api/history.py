@@ -2,8 +2,8 @@
 
 Who and when: simple-history's history user (DRF sets the Django request's user, which
 simple-history's middleware reads) and `created_by`/`updated_by` stamped by the services.
-Which key: the history change reason, set here for every historical record written
-while an API write runs.
+Which key: the history change reason, set (or, after a service's own reason, added) here for
+every historical record written while an API write runs.
 """
 
 from contextlib import contextmanager
@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from simple_history.signals import pre_create_historical_record
 
 from api.authentication import api_key_prefix
+from gvi.services.common import CHANGE_REASON_LENGTH
 
 _change_reason: ContextVar[str | None] = ContextVar("api_change_reason", default=None)
 
@@ -34,9 +35,13 @@ def api_write(request):
 
 
 def stamp_change_reason(sender, history_instance, **kwargs):
-    reason = _change_reason.get()
-    if reason and not history_instance.history_change_reason:
-        history_instance.history_change_reason = reason
+    via = _change_reason.get()
+    if not via:
+        return
+    # A service's own reason (e.g. "withdrawn: attendance corrected") comes first, since code
+    # reads it by its start; the key follows. The column holds 100 characters.
+    own = history_instance.history_change_reason
+    history_instance.history_change_reason = (f"{own}; {via}" if own else via)[:CHANGE_REASON_LENGTH]
 
 
 def connect():

@@ -30,11 +30,20 @@ def require_visible(user, kind: str, obj, field: str) -> None:
         raise ValidationError({field: _("No such record.")})
 
 
+# simple-history's history_change_reason column.
+CHANGE_REASON_LENGTH = 100
+
+
 def as_changed_by(obj, user, reason: str | None = None):
     """Name the user (and why) on the history row the next save writes, whoever calls the service
-    (a request, the API, a job or a shell), not only where the history middleware sees a request."""
+    (a request, the API, a job or a shell), not only where the history middleware sees a request.
+    A reason longer than the history keeps is refused rather than cut."""
     obj._history_user = user
     if reason is not None:
+        if len(reason) > CHANGE_REASON_LENGTH:
+            raise ValidationError(
+                {"reason": _("Keep the reason within %(limit)d characters.") % {"limit": CHANGE_REASON_LENGTH}}
+            )
         obj._change_reason = reason
     return obj
 

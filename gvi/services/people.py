@@ -10,7 +10,7 @@ from gvi import personnummer as pnr
 from gvi.models import Confidence, Person, Supervision
 from gvi.policy import Action, scoped_queryset
 from gvi.selectors.identity import find_person_by_personnummer  # noqa: F401  (the selector lives there)
-from gvi.services.common import create_record, require_visible, update_record
+from gvi.services.common import as_changed_by, create_record, require_visible, update_record
 from tasks.followups import apply_rules_for
 
 # Fields a correction may change; identity numbers go through `personnummer=`.
@@ -76,6 +76,7 @@ def correct_person(*, user, person: Person, reason: str, personnummer: str | Non
     and `reason`. `personnummer=""` removes a stored identity number."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the correction.")})
+    as_changed_by(person, user, reason)  # the history row keeps the reason (and refuses a too long one)
     unknown = set(changes) - set(CORRECTABLE_FIELDS)
     if unknown:
         raise ValidationError(
@@ -90,7 +91,6 @@ def correct_person(*, user, person: Person, reason: str, personnummer: str | Non
         else:
             person.personnummer_encrypted = ""
             person.personnummer_hash = ""
-    person._change_reason = reason  # read by simple-history into the history row
     return update_record(person, user=user, kind="person", **changes)
 
 

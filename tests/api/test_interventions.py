@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from gvi import models as m
 from tests import factories as f
@@ -179,6 +180,40 @@ def test_record_attendance(client_for, probation_officer, probation):
     )
     bad = client.patch(f"/api/v1/invitations/{invitation.pk}/", {"status": "maybe"}, format="json")
     assert bad.status_code == 400 and "status" in bad.json()["errors"]
+
+
+def test_a_follow_up_withdrawn_by_an_api_correction_names_the_key(
+    client_for, police_coordinator, police, django_capture_on_commit_callbacks
+):
+    from config.celery import app
+    from gvi.followup_rules import RULE_CALL_IN_NO_SHOW
+
+    call_in = f.CallInFactory(organisation=police, scheduled_at=timezone.now() - dt.timedelta(days=1))
+    invitation = f.InvitationFactory(organisation=police, call_in=call_in)
+    client = client_for(police_coordinator)
+    prefix = client.raw_key.partition(".")[0]
+
+    def attendance(status):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.patch(f"/api/v1/invitations/{invitation.pk}/", {"status": status}, format="json")
+        assert response.status_code == 200, response.json()
+
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, True  # the rules run on commit, here
+    try:
+        attendance("no_show")
+        follow_up = m.FollowUp.objects.get(rule=RULE_CALL_IN_NO_SHOW, cause_id=invitation.pk)
+        attendance("attended")
+        follow_up.refresh_from_db()
+        assert follow_up.status == m.FollowUpStatus.CANCELLED
+        withdrawn = follow_up.history.order_by("-history_date", "-history_id").first()
+        assert withdrawn.history_change_reason.startswith("withdrawn: attendance corrected")
+        assert f"API key {prefix}" in withdrawn.history_change_reason
+        # Still read as a withdrawal: correcting back reopens it.
+        attendance("no_show")
+        follow_up.refresh_from_db()
+        assert follow_up.status == m.FollowUpStatus.OPEN
+    finally:
+        app.conf.task_always_eager = eager
 
 
 def test_attendance_on_a_visible_invitation_of_another_organisation_is_403(client_for, probation_officer, police):

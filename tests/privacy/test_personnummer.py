@@ -202,6 +202,16 @@ class TestRegisterAndFind:
         person.refresh_from_db()
         assert person.first_name != "X"
 
+    def test_a_reason_longer_than_the_history_keeps_is_refused_not_cut(self, police_coordinator, police):
+        person = f.PersonFactory(organisation=police)
+        with pytest.raises(ValidationError) as refused:
+            correct_person(user=police_coordinator, person=person, reason="x" * 101, first_name="X")
+        assert "100 characters" in str(refused.value.message_dict["reason"])
+        person.refresh_from_db()
+        assert person.first_name != "X"
+        correct_person(user=police_coordinator, person=person, reason="y" * 100, first_name="X")
+        assert person.history.latest().history_change_reason == "y" * 100
+
 
 @pytest.mark.django_db
 def test_rotate_field_keys_command_re_encrypts_with_the_new_key(settings, police):
