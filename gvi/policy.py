@@ -228,8 +228,10 @@ def _filter(user, kind: str, action: Action) -> Q | None:
             minor &= Q(**{f"{spec.person_path}__isnull": False})
         if rule == MINORS_NONE:
             condition &= ~minor
-        elif rule == MINORS_OWN:
+        elif rule == MINORS_OWN and spec.organisation_path:
             condition &= ~minor | own
+        # (A kind no organisation owns counts as everyone's own, as in _matches_unsaved; `~minor | Q()`
+        # would instead read as ~minor, since Django drops an empty Q from an OR.)
     return condition
 
 

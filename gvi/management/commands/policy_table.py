@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from gvi import policy
 from gvi.models import Role
@@ -34,7 +35,13 @@ MINORS_TEXT = {
 
 
 def render_policy_markdown() -> str:
-    """The policy table as Markdown: one table per role, then the minors rule and fixed rules."""
+    """The policy table as Markdown: one table per role, then the minors rule and fixed rules.
+    In English, as the docs are, whatever language the command runs in."""
+    with translation.override("en"):
+        return _render_policy_markdown()
+
+
+def _render_policy_markdown() -> str:
     actions = list(policy.Action)
     lines = [
         "# Access policy",
@@ -73,6 +80,10 @@ def render_policy_markdown() -> str:
         "",
         "- Append-only kinds (" + ", ".join(sorted(policy.APPEND_ONLY_KINDS)) + ") are never created, changed",
         "  or deleted through the app, not even by a superuser; on PostgreSQL a trigger refuses it too.",
+        "- Kinds no partner organisation owns ("
+        + ", ".join(kind for kind, spec in policy.RECORD_KINDS.items() if spec.organisation_path is None)
+        + ") count as",
+        "  every organisation's own, for the **own org.** scope and for the minors rule alike.",
         "- Personal data is deleted by the retention job (`manage.py retention`), not by hand.",
         "- Every read of a person's record, every search and every export is written to the access log.",
         "- Superusers (set-up accounts) see every programme; give that flag to nobody in daily work.",
