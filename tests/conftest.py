@@ -19,6 +19,41 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
+def in_parallel(work, *, times: int = 2, start_together: bool = False) -> list:
+    """Run `work()` in `times` threads at once, each on its own database connection, and return
+    what each returned (in finishing order); the first error any raised is raised here.
+
+    Concurrent transactions need PostgreSQL (SQLite takes one writer at a time): elsewhere the
+    test is skipped, or fails in CI. With start_together the threads start at one barrier."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL for concurrent transactions (set DATABASE_URL)")
+    barrier = threading.Barrier(times, timeout=30)
+    results, errors = [], []
+
+    def run():
+        try:
+            if start_together:
+                barrier.wait()
+            results.append(work())
+        except Exception as error:  # raised below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
 CHROMIUM = os.environ.get("GVI_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling out, and this network refuses it.
 CHROMIUM_ARGS = [

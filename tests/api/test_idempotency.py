@@ -1,16 +1,14 @@
 """Idempotency-Key: a retry replays the first response; a different body with the same key is a 422."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from api.models import IdempotencyRecord
 from gvi import models as m
 from tests import factories as f
-from tests.conftest import skip_or_fail
+from tests.conftest import in_parallel
 
 URL = "/api/v1/custom-notifications/"
 
@@ -111,27 +109,17 @@ def test_a_bad_key_is_400(client_for, probation_officer, person):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_do_not_both_create(client_for, probation_officer, probation):
     """Two requests with the same key at once: one creates, the other replays (real PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        skip_or_fail("needs PostgreSQL for concurrent transactions (set DATABASE_URL)")
     person = f.PersonFactory(organisation=probation)
     raw = client_for(probation_officer).raw_key
-    barrier = threading.Barrier(2)
-    results = []
 
     def post():
         from rest_framework.test import APIClient
 
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-        barrier.wait()
-        results.append(client.post(URL, _body(person), format="json", HTTP_IDEMPOTENCY_KEY="race"))
-        connection.close()
+        return client.post(URL, _body(person), format="json", HTTP_IDEMPOTENCY_KEY="race")
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = in_parallel(post, start_together=True)
     assert sorted(r.status_code for r in results) == [201, 201]
     assert results[0].json()["id"] == results[1].json()["id"]
     assert m.CustomNotification.objects.count() == 1

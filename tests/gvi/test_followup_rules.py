@@ -17,7 +17,7 @@ from gvi import followup_rules as rules
 from gvi import models as m
 from gvi.services.followups import create_rule_follow_ups
 from tests import factories as f
-from tests.conftest import skip_or_fail
+from tests.conftest import in_parallel
 
 
 def rule_follow_ups(rule=None):
@@ -197,8 +197,6 @@ def test_a_rule_follow_up_made_in_bulk_is_not_made_again_and_keeps_its_history(c
 @pytest.mark.django_db(transaction=True)
 def test_two_overlapping_sweeps_make_each_follow_up_once_with_one_history_row(monkeypatch, probation, today):
     """Both runs plan the same rows, then insert at the same moment (real PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        skip_or_fail("needs PostgreSQL for concurrent transactions (set DATABASE_URL)")
     calendar_causes(probation, today, 5)
     barrier = threading.Barrier(2, timeout=30)
     insert = rules.create_rule_follow_ups
@@ -208,22 +206,7 @@ def test_two_overlapping_sweeps_make_each_follow_up_once_with_one_history_row(mo
         return insert(follow_ups, **kwargs)
 
     monkeypatch.setattr(rules, "create_rule_follow_ups", together)
-    results, errors = [], []
-
-    def sweep():
-        try:
-            results.append(rules.run_daily_rules(today=today))
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = in_parallel(lambda: rules.run_daily_rules(today=today))
     assert sum(sum(made.values()) for made in results) == 15
     assert rule_follow_ups().count() == 15
     assert m.FollowUp.history.count() == 15
@@ -331,8 +314,6 @@ def test_a_failed_digest_leaves_no_mark_and_the_retry_sends_only_what_is_missing
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_digest_runs_mail_each_owner_once(monkeypatch, follow_ups, probation_officer, today):
     """A retry overlapping a slow first attempt: the second run waits on the first one's claim (real PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        skip_or_fail("needs PostgreSQL for concurrent transactions (set DATABASE_URL)")
     send = locmem.EmailBackend.send_messages
 
     def slow(self, messages):
@@ -340,23 +321,6 @@ def test_two_concurrent_digest_runs_mail_each_owner_once(monkeypatch, follow_ups
         return send(self, messages)
 
     monkeypatch.setattr(locmem.EmailBackend, "send_messages", slow)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(digest.send_digests(today=today))
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = in_parallel(lambda: digest.send_digests(today=today), start_together=True)
     assert sorted(results) == [0, 1]
     assert [message.to for message in mail.outbox] == [[probation_officer.email]]

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import io
-import threading
 import time
 
 import pytest
@@ -17,7 +16,7 @@ from gvi import models as m
 from gvi.services import memberships
 from tasks.memberships import review_memberships
 from tests import factories as f
-from tests.conftest import skip_or_fail
+from tests.conftest import in_parallel
 
 pytestmark = pytest.mark.django_db
 
@@ -218,8 +217,6 @@ def test_the_review_takes_as_many_statements_for_many_memberships_as_for_few(
 @pytest.mark.django_db(transaction=True)
 def test_two_overlapping_reviews_reopen_a_reminder_once(monkeypatch, programme, police, today):
     """The second run starts while the first is between reading and writing (real PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        skip_or_fail("needs PostgreSQL for concurrent transactions (set DATABASE_URL)")
     membership = active(police, today + dt.timedelta(days=10))
     reminder = f.FollowUpFactory(
         owner_organisation=police,
@@ -237,22 +234,7 @@ def test_two_overlapping_reviews_reopen_a_reminder_once(monkeypatch, programme, 
         return write(*args, **kwargs)
 
     monkeypatch.setattr(membership_review, "bulk_update_with_history", slowly)
-    results, errors = [], []
-
-    def review():
-        try:
-            results.append(membership_review.review_programme(programme_id=programme.pk, today=today))
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=review) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = in_parallel(lambda: membership_review.review_programme(programme_id=programme.pk, today=today))
     assert sorted(result.reminded for result in results) == [0, 1]
     reminder.refresh_from_db()
     assert (reminder.status, reminder.due_date) == (m.FollowUpStatus.OPEN, membership.review_due)
