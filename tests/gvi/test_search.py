@@ -1,0 +1,41 @@
+"""Search folds case for Swedish letters on every database (SQLite's own LIKE folds only ASCII)."""
+
+import pytest
+
+from gvi.selectors.groups import group_list
+from gvi.selectors.persons import person_list
+from gvi.sqlite import like
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_person_search_folds_swedish_letters(police, police_coordinator):
+    oberg = f.PersonFactory(organisation=police, first_name="Åsa", last_name="Öberg")
+    f.PersonFactory(organisation=police, first_name="Olle", last_name="Oberg")
+    assert list(person_list(police_coordinator, q="öberg")) == [oberg]
+    assert list(person_list(police_coordinator, q="ÅSA ÖBERG")) == [oberg]
+
+
+def test_wildcards_typed_in_a_search_are_plain_characters(police, police_coordinator):
+    f.GroupFactory(organisation=police, name="Ängsgänget")
+    percent = f.GroupFactory(organisation=police, name="100% Södra")
+    assert [group.name for group in group_list(police_coordinator, q="ängsgä")] == ["Ängsgänget"]
+    assert list(group_list(police_coordinator, q="%")) == [percent]
+    assert list(group_list(police_coordinator, q="_")) == []
+
+
+@pytest.mark.parametrize(
+    "pattern, value, escape, matches",
+    [
+        ("%öberg%", "Åsa Öberg", None, True),
+        ("ö_erg", "ÖBERG", None, True),
+        ("ö_erg", "Öbberg", None, False),
+        (r"%50\%%", "50% rabatt", "\\", True),
+        (r"%50\%%", "500 kr", "\\", False),
+        (r"a\_b", "axb", "\\", False),
+        ("%", None, None, None),
+    ],
+)
+def test_like_reads_patterns_as_sqlite_does(pattern, value, escape, matches):
+    assert like(pattern, value, escape) == matches
