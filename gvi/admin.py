@@ -1,15 +1,36 @@
 """The admin: every model listed and searchable, every queryset built by `gvi.policy`."""
 
+from functools import partial
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from gvi import models as m
 from gvi.audit import log_access
-from gvi.policy import RECORD_KINDS, Action, can, scoped_queryset
+from gvi.policy import RECORD_KINDS, Action, allows_state, can, scoped_queryset
+from tasks.scoring import INCIDENT_TRIGGER, score_programme
+
+
+def policy_checked(form_class, user, kind: str):
+    """`form_class`, refusing to save a record the policy does not let `user` save as it now
+    stands: created for another organisation or programme, say, or moved onto a minor. The
+    permissions only check the record as it was."""
+
+    class PolicyCheckedForm(form_class):
+        def _post_clean(self):
+            super()._post_clean()  # the instance now holds the submitted values
+            action = Action.CHANGE if self.instance.pk else Action.CREATE
+            if self.has_changed() and not allows_state(user, kind, action, self.instance):
+                self.add_error(
+                    None, _("Your role may not save this record as it stands: check its organisation and programme.")
+                )
+
+    return PolicyCheckedForm
 
 
 class ScopedAdmin(SimpleHistoryAdmin):
@@ -17,6 +38,10 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
     record_kind: str = ""
     readonly_fields = ("created_at", "created_by", "updated_at", "updated_by")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return policy_checked(form, request.user, self.record_kind)
 
     def get_queryset(self, request):
         return scoped_queryset(request.user, self.record_kind, Action.READ, super().get_queryset(request))
@@ -97,6 +122,46 @@ class ScopedAdmin(SimpleHistoryAdmin):
         return response
 
 
+class ScopedInline(admin.TabularInline):
+    """An inline whose rows and permissions follow the access policy, not Django's model
+    permissions (which no role is given). A part of the parent record (an alias, evidence, a
+    speaker) is `record_kind` of the parent and is edited by changing the parent; a record of its
+    own (an involvement, an attribution) has its own kind, scope and check."""
+
+    record_kind: str = ""
+    part_of_parent = False
+    extra = 0
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.part_of_parent:
+            return queryset
+        return scoped_queryset(request.user, self.record_kind, Action.READ, queryset)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if not self.part_of_parent:
+            formset.form = policy_checked(formset.form, request.user, self.record_kind)
+        return formset
+
+    def _may(self, request, action, obj) -> bool:
+        if self.part_of_parent:
+            return can(request.user, self.record_kind, Action.CHANGE if obj is not None else Action.CREATE, obj)
+        return can(request.user, self.record_kind, action)
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, self.record_kind, Action.READ)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request, Action.CREATE, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, Action.CHANGE, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, Action.DELETE, obj)
+
+
 @admin.register(m.User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "organisation", "role", "is_active")
@@ -138,9 +203,10 @@ class AreaAdmin(ScopedAdmin):
     search_fields = ("name", "municipality")
 
 
-class GroupAliasInline(admin.TabularInline):
+class GroupAliasInline(ScopedInline):
     model = m.GroupAlias
-    extra = 0
+    record_kind = "group"
+    part_of_parent = True
 
 
 @admin.register(m.Group)
@@ -174,10 +240,22 @@ class PersonAdmin(ScopedAdmin):
     readonly_fields = ScopedAdmin.readonly_fields + ("anonymised_at",)
 
 
-class MembershipEvidenceInline(admin.TabularInline):
+class MembershipEvidenceInline(ScopedInline):
     model = m.MembershipEvidence
-    extra = 0
+    record_kind = "membership"
+    part_of_parent = True
     autocomplete_fields = ("criterion",)
+
+    # Evidence is what a membership was proposed and approved on (gvi.services.memberships):
+    # shown here, never edited after the decision.
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(m.Membership)
@@ -211,22 +289,44 @@ class SupervisionAdmin(ScopedAdmin):
     autocomplete_fields = ("person",)
 
 
-class InvolvementInline(admin.TabularInline):
+class RescoresProgrammeAdmin(ScopedAdmin):
+    """Incidents, involvements and attributions changed here rescore their programme once the
+    change commits, as `gvi.services.incidents` does, so the flag does not wait for the hourly run."""
+
+    def _rescore(self, programme_ids) -> None:
+        for programme_id in set(programme_ids):
+            transaction.on_commit(partial(score_programme.delay, programme_id, INCIDENT_TRIGGER))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the inlines are saved by now
+        self._rescore([form.instance.programme_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._rescore([obj.programme_id])
+
+    def delete_queryset(self, request, queryset):
+        programme_ids = list(queryset.values_list("programme_id", flat=True))
+        super().delete_queryset(request, queryset)
+        self._rescore(programme_ids)
+
+
+class InvolvementInline(ScopedInline):
     model = m.Involvement
-    extra = 0
+    record_kind = "involvement"
     autocomplete_fields = ("person",)
     fields = ("person", "role", "source", "confidence", "organisation", "programme")
 
 
-class GroupAttributionInline(admin.TabularInline):
+class GroupAttributionInline(ScopedInline):
     model = m.GroupAttribution
-    extra = 0
+    record_kind = "group_attribution"
     autocomplete_fields = ("group",)
     fields = ("group", "share", "source", "confidence", "organisation", "programme")
 
 
 @admin.register(m.Incident)
-class IncidentAdmin(ScopedAdmin):
+class IncidentAdmin(RescoresProgrammeAdmin):
     record_kind = "incident"
     list_display = ("occurred_at", "incident_type", "area", "killed", "injured", "verification_status", "source")
     list_filter = ("incident_type", "verification_status", "confidence")
@@ -237,7 +337,7 @@ class IncidentAdmin(ScopedAdmin):
 
 
 @admin.register(m.Involvement)
-class InvolvementAdmin(ScopedAdmin):
+class InvolvementAdmin(RescoresProgrammeAdmin):
     record_kind = "involvement"
     list_display = ("incident", "person", "role", "confidence")
     list_filter = ("role", "confidence")
@@ -247,7 +347,7 @@ class InvolvementAdmin(ScopedAdmin):
 
 
 @admin.register(m.GroupAttribution)
-class GroupAttributionAdmin(ScopedAdmin):
+class GroupAttributionAdmin(RescoresProgrammeAdmin):
     record_kind = "group_attribution"
     list_display = ("incident", "group", "share", "confidence")
     list_select_related = ("incident", "group")
@@ -255,9 +355,10 @@ class GroupAttributionAdmin(ScopedAdmin):
     autocomplete_fields = ("group", "incident")
 
 
-class SpeakerInline(admin.TabularInline):
+class SpeakerInline(ScopedInline):
     model = m.CallInSpeaker
-    extra = 0
+    record_kind = "call_in"
+    part_of_parent = True
 
 
 @admin.register(m.CallIn)

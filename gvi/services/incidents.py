@@ -6,7 +6,7 @@ from django.db import transaction
 
 from gvi.models import Confidence, GroupAttribution, Incident, Involvement
 from gvi.services.common import create_record, require_visible
-from tasks.scoring import score_programme
+from tasks.scoring import INCIDENT_TRIGGER, score_programme
 
 
 @transaction.atomic
@@ -51,7 +51,7 @@ def log_incident(
         add_involvement(user=user, incident=incident, **{"source": source, "confidence": confidence, **involvement})
     for attribution in attributions:
         attribute_to_group(user=user, incident=incident, **{"source": source, "confidence": confidence, **attribution})
-    transaction.on_commit(partial(score_programme.delay, incident.programme_id, "incident"))
+    transaction.on_commit(partial(score_programme.delay, incident.programme_id, INCIDENT_TRIGGER))
     return incident
 
 

@@ -135,3 +135,91 @@ def test_every_admin_page_renders(client, police, probation, role):
             assert client.get(f"{base}{obj.pk}/change/").status_code == 200, base
             checked += 1
     assert checked >= (15 if role == m.Role.COORDINATOR else 3)
+
+
+def test_an_incident_logged_or_deleted_in_the_admin_rescores_its_programme(
+    client, staff_coordinator, superuser, police, monkeypatch, django_capture_on_commit_callbacks
+):
+    from tasks.scoring import score_programme
+
+    dispatched = []
+    monkeypatch.setattr(score_programme, "delay", lambda *args: dispatched.append(args))
+    client.force_login(staff_coordinator)
+    person = f.PersonFactory(organisation=police)
+    form = {
+        "incident_type": m.IncidentType.SHOOTING,
+        "occurred_at_0": "2026-11-20",
+        "occurred_at_1": "22:15",
+        "verification_status": "reported",
+        "killed": "0",
+        "injured": "1",
+        "source": "POL-2026-0001",
+        "confidence": m.Confidence.PROBABLE,
+        "organisation": police.pk,
+        "programme": police.programme_id,
+        "involvements-TOTAL_FORMS": "1",
+        "involvements-INITIAL_FORMS": "0",
+        "involvements-0-person": person.pk,
+        "involvements-0-role": m.InvolvementRole.SUSPECT,
+        "involvements-0-source": "POL-2026-0001",
+        "involvements-0-confidence": m.Confidence.PROBABLE,
+        "involvements-0-organisation": police.pk,
+        "involvements-0-programme": police.programme_id,
+        "attributions-TOTAL_FORMS": "0",
+        "attributions-INITIAL_FORMS": "0",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/gvi/incident/add/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    incident = m.Incident.objects.get(source="POL-2026-0001")
+    assert incident.involvements.get().person == person
+    assert dispatched == [(police.programme_id, "incident")]
+    # Nobody deletes incidents (retention anonymises them), but a superuser can.
+    assert client.post(f"/admin/gvi/incident/{incident.pk}/delete/", {"post": "yes"}).status_code == 403
+    client.force_login(superuser)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/gvi/incident/{incident.pk}/delete/", {"post": "yes"})
+    assert not m.Incident.objects.filter(pk=incident.pk).exists()
+    assert dispatched == [(police.programme_id, "incident")] * 2
+
+
+def test_the_admin_refuses_to_save_a_record_the_role_may_not_save_as_it_stands(
+    client, staff_coordinator, police, probation
+):
+    """Supervisions are created by one's own organisation only: not for another one, even in the admin."""
+    person = f.PersonFactory(organisation=police)
+    client.force_login(staff_coordinator)
+    form = {
+        "programme": police.programme_id,
+        "organisation": probation.pk,
+        "source": "KVV-1",
+        "confidence": m.Confidence.CONFIRMED,
+        "person": person.pk,
+        "kind": m.SupervisionKind.PROBATION,
+        "start_date": "2026-01-01",
+    }
+    refused = client.post("/admin/gvi/supervision/add/", form)
+    assert refused.status_code == 200
+    errors = str(refused.context["adminform"].form.non_field_errors())
+    assert "Din roll får inte spara posten så som den ser ut" in errors  # Swedish first
+    assert not m.Supervision.objects.exists()
+    assert client.post("/admin/gvi/supervision/add/", {**form, "organisation": police.pk}).status_code == 302
+    assert m.Supervision.objects.get().organisation == police
+
+
+def test_admin_inlines_follow_the_policy(client, staff_coordinator, police, probation, minor_birth_date):
+    """A coordinator edits a group's aliases in the admin (Django's model permissions would hide them),
+    and an analyst sees no minor's involvement on an incident's page."""
+    group = f.GroupFactory(organisation=police)
+    client.force_login(staff_coordinator)
+    page = client.get(f"/admin/gvi/group/{group.pk}/change/")
+    assert [formset.formset.prefix for formset in page.context["inline_admin_formsets"]] == ["aliases"]
+    analyst = f.UserFactory(organisation=police, role=m.Role.ANALYST, is_staff=True)
+    incident = f.IncidentFactory(organisation=police)
+    adult = f.InvolvementFactory(organisation=police, incident=incident)
+    minor = f.PersonFactory(organisation=police, date_of_birth=minor_birth_date)
+    f.InvolvementFactory(organisation=police, incident=incident, person=minor)
+    client.force_login(analyst)
+    page = client.get(f"/admin/gvi/incident/{incident.pk}/change/")
+    involvements = next(fs for fs in page.context["inline_admin_formsets"] if fs.formset.prefix == "involvements")
+    assert [form.instance for form in involvements.formset.initial_forms] == [adult]
