@@ -95,6 +95,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The admin shows old versions of a record but never restores one (gvi.admin.ScopedAdmin): a
+# restore would go past the services. This hides the button; the view refuses the POST.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

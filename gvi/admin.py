@@ -5,6 +5,7 @@ from functools import partial
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -16,16 +17,23 @@ from gvi.policy import RECORD_KINDS, Action, allows_state, can, scoped_queryset
 from tasks.scoring import INCIDENT_TRIGGER, score_programme
 
 
-def policy_checked(form_class, user, kind: str):
-    """`form_class`, refusing to save a record the policy does not let `user` save as it now
-    stands: created for another organisation or programme, say, or moved onto a minor. The
-    permissions only check the record as it was."""
+def policy_checked(form_class, user, kind: str, *, inline: bool = False):
+    """`form_class`, refusing to save a record the policy does not let `user` change as it was
+    (an inline row of another organisation, say) or save as it now stands (created for another
+    organisation or programme, or moved onto a minor). An inline row left as it was is not saved,
+    so it is not checked."""
 
     class PolicyCheckedForm(form_class):
         def _post_clean(self):
             super()._post_clean()  # the instance now holds the submitted values
-            action = Action.CHANGE if self.instance.pk else Action.CREATE
-            if self.has_changed() and not allows_state(user, kind, action, self.instance):
+            if inline and not self.has_changed():
+                return
+            existing = self.instance.pk is not None
+            action = Action.CHANGE if existing else Action.CREATE
+            # can() reads the stored row; allows_state() the submitted one.
+            if (existing and not can(user, kind, Action.CHANGE, self.instance)) or not allows_state(
+                user, kind, action, self.instance
+            ):
                 self.add_error(
                     None, _("Your role may not save this record as it stands: check its organisation and programme.")
                 )
@@ -105,6 +113,10 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._require_in_scope(request, object_id)
+        if request.method == "POST":
+            # A revert would save an old version past the services and the change permission
+            # (simple-history saves it after a view check); old versions are shown, not restored.
+            raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -140,9 +152,19 @@ class ScopedInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        if not self.part_of_parent:
-            formset.form = policy_checked(formset.form, request.user, self.record_kind)
-        return formset
+        if self.part_of_parent:
+            return formset
+        user, kind = request.user, self.record_kind
+
+        class PolicyCheckedFormSet(formset):
+            form = policy_checked(formset.form, user, kind, inline=True)
+
+            def delete_existing(self, obj, commit=True):
+                if not can(user, kind, Action.DELETE, obj):  # the row, not just the kind
+                    raise PermissionDenied
+                super().delete_existing(obj, commit)
+
+        return PolicyCheckedFormSet
 
     def _may(self, request, action, obj) -> bool:
         if self.part_of_parent:
@@ -501,14 +523,15 @@ class DataSubjectRequestAdmin(ScopedAdmin):
     list_select_related = ("person",)
     search_fields = ("person__last_name",)
     autocomplete_fields = ("person",)
-    # Decisions go through gvi.services.rights.decide_request (a contest upheld rejects the
-    # membership), never through the admin.
-    readonly_fields = ("created_at", "created_by", "status", "decision_reason", "decided_on", "decided_by")
+    # Requests are logged and decided through gvi.services.rights (the person's rights page):
+    # a contest marks the membership contested, and upheld rejects it. The admin only shows them.
+    readonly_fields = ("created_at", "created_by")  # it has no updated_* stamps
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        admin.ModelAdmin.save_model(self, request, obj, form, change)
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

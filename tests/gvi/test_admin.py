@@ -3,6 +3,7 @@ made through the services, not in the admin."""
 
 import pytest
 from django.contrib import admin
+from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from gvi import models as m
@@ -87,7 +88,6 @@ def staff_coordinator(police_coordinator):
     [
         (m.Invitation, {"status"}),
         (m.FollowUp, {"status", "completed_at", "escalated_at", "origin", "rule", "cause_type", "cause_id"}),
-        (m.DataSubjectRequest, {"status", "decision_reason", "decided_on", "decided_by"}),
         (m.Membership, {"status", "review_due", "decided_by", "decided_at", "decision_reason", "is_contested"}),
     ],
 )
@@ -101,17 +101,79 @@ def test_the_admin_form_has_no_decided_fields(model, decided_fields, rf, staff_c
         assert decided_fields <= set(model_admin.get_readonly_fields(request))  # still shown
 
 
-def test_a_flag_is_only_shown_in_the_admin(client, staff_coordinator, police):
-    group = f.GroupFactory(organisation=police)
-    flag = f.GroupFlagFactory(group=group, programme=police.programme, status=m.FlagStatus.SUGGESTED)
+@pytest.mark.parametrize("kind", ["flag", "data_subject_request"])
+def test_flags_and_requests_are_only_shown_in_the_admin(client, staff_coordinator, police, kind):
+    from tests.privacy.builders import build
+
+    record = build(kind, police)
+    before = model_to_dict(record)
     client.force_login(staff_coordinator)
-    url = f"/admin/gvi/groupflag/{flag.pk}/change/"
-    page = client.get(url)
+    base = f"/admin/gvi/{type(record)._meta.model_name}/"
+    page = client.get(f"{base}{record.pk}/change/")
     assert page.status_code == 200 and b'name="status"' not in page.content
-    assert client.post(url, {"status": m.FlagStatus.CONFIRMED, "score": "1"}).status_code == 403
-    assert client.get("/admin/gvi/groupflag/add/").status_code == 403
+    assert client.post(f"{base}{record.pk}/change/", {"status": "confirmed", "score": "1"}).status_code == 403
+    assert client.get(f"{base}add/").status_code == 403
+    record.refresh_from_db()
+    assert model_to_dict(record) == before
+
+
+def test_old_versions_are_shown_never_restored(client, staff_coordinator, police, auditor):
+    """simple-history would save a POST to a version's page after checking only that the user may
+    read the record: a reader could restore an old version, and a coordinator decide a flag there."""
+    group = f.GroupFactory(organisation=police, name="Före")
+    first = group.history.earliest()
+    group.name = "Efter"
+    group.save()
+    flag = f.GroupFlagFactory(group=group, programme=police.programme, status=m.FlagStatus.SUGGESTED)
+    auditor.is_staff = True
+    auditor.save()
+    for user, record, version, data in [
+        (auditor, group, first, {"name": "Före"}),
+        (staff_coordinator, flag, flag.history.earliest(), {"status": m.FlagStatus.CONFIRMED}),
+    ]:
+        client.force_login(user)
+        url = f"/admin/gvi/{type(record)._meta.model_name}/{record.pk}/history/{version.history_id}/"
+        assert client.get(url).status_code == 200
+        fields = {name: value for name, value in model_to_dict(version.instance).items() if value is not None}
+        assert client.post(url, {**fields, **data}).status_code == 403
+    group.refresh_from_db()
     flag.refresh_from_db()
-    assert flag.status == m.FlagStatus.SUGGESTED and flag.decided_by is None
+    assert group.name == "Efter" and flag.status == m.FlagStatus.SUGGESTED
+
+
+def test_an_inline_row_of_another_organisation_is_not_changed_through_the_parent(client, police, probation):
+    """A partner officer reads every involvement but changes only its own organisation's."""
+    officer = f.UserFactory(organisation=probation, role=m.Role.PARTNER_OFFICER, is_staff=True)
+    incident = f.IncidentFactory(organisation=probation)
+    theirs = f.InvolvementFactory(organisation=police, incident=incident)
+    client.force_login(officer)
+    url = f"/admin/gvi/incident/{incident.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200  # its own organisation's incident
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        {
+            "occurred_at_0": incident.occurred_at.date().isoformat(),
+            "occurred_at_1": incident.occurred_at.time().strftime("%H:%M:%S"),
+            "involvements-TOTAL_FORMS": "1",
+            "involvements-INITIAL_FORMS": "1",
+            "involvements-0-id": theirs.pk,
+            "involvements-0-incident": incident.pk,
+            "involvements-0-person": theirs.person_id,
+            "involvements-0-role": theirs.role,
+            "involvements-0-source": theirs.source,
+            "involvements-0-confidence": theirs.confidence,
+            "involvements-0-organisation": probation.pk,  # taking it over
+            "involvements-0-programme": theirs.programme_id,
+            "attributions-TOTAL_FORMS": "0",
+            "attributions-INITIAL_FORMS": "0",
+        }
+    )
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    theirs.refresh_from_db()
+    assert theirs.organisation == police
 
 
 @pytest.mark.parametrize("role", [m.Role.COORDINATOR, m.Role.ADMINISTRATOR])
