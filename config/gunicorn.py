@@ -5,8 +5,12 @@ import sys
 
 # gunicorn is how the web is served in production. Served in development, it would run with DEBUG
 # and the published development keys, so a deployment that forgets GVI_ENVIRONMENT stops here
-# (manage.py and the demo's runserver are not affected). The benchmark opts in on purpose.
-if os.environ.get("GVI_ENVIRONMENT") != "production" and os.environ.get("GVI_GUNICORN_DEVELOPMENT") != "1":
+# (manage.py and the demo's runserver are not affected). The environment is read by the settings
+# themselves, so an uncommitted .env counts as it does everywhere. The benchmark opts in on purpose.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from django.conf import settings
+
+if not settings.PRODUCTION and os.environ.get("GVI_GUNICORN_DEVELOPMENT") != "1":
     sys.exit(
         "gunicorn serves production only: set GVI_ENVIRONMENT=production with real keys "
         "(see .env.example), or GVI_GUNICORN_DEVELOPMENT=1 to serve a development setup on purpose."

@@ -1,10 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from config.views import healthz
-
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),

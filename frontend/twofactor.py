@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from frontend.pages.common import next_url
 
-EXEMPT_PREFIXES = ("/account/two-factor/", "/logout/", "/login/", "/i18n/", "/healthz", "/static/")
+EXEMPT_PREFIXES = ("/account/two-factor/", "/logout/", "/login/", "/i18n/", "/static/")
 
 
 def needs_two_factor(user) -> bool:

@@ -140,13 +140,18 @@ def start_gunicorn(env):
 
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_in_production_passes_the_compose_healthcheck(tmp_path):
-    """gunicorn as compose runs it (production, the https redirect on), probed by the very command
-    of the web service's healthcheck: a redirect of /healthz to https would fail it. Behind the TLS
-    proxy, the login page and its hashed stylesheet are served, as the image's collectstatic left them."""
+    """gunicorn as compose runs it (production, the https redirect on, the site's own host name),
+    probed by the very command of the web service's healthcheck, which asks 127.0.0.1 over plain
+    HTTP. Behind the TLS proxy, the login page and its hashed stylesheet are served, as the
+    image's collectstatic left them."""
     require_real_services()
     port = free_port()
     env = production_env(
-        GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1", BEHIND_TLS_PROXY="true", STATIC_ROOT=str(tmp_path)
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="1",
+        BEHIND_TLS_PROXY="true",
+        STATIC_ROOT=str(tmp_path),
+        ALLOWED_HOSTS="gvi.example.se",
     )
     # The image's collectstatic, less the third-party apps' files (compressing them takes 20 s).
     third_party = ["--ignore=admin", "--ignore=drf_spectacular_sidecar", "--ignore=rest_framework"]
@@ -173,14 +178,15 @@ def test_gunicorn_in_production_passes_the_compose_healthcheck(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as response:
             body = response.read().decode()
         assert '"vendor": "postgresql"' in body and '"transport": "redis"' in body
-        # Everything else is still sent to https.
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/login/", method="GET")
+        # Everything else needs the site's host name, and is sent to https.
         opener = urllib.request.build_opener(NoRedirect)
-        with pytest.raises(urllib.error.HTTPError) as redirect:
-            opener.open(request, timeout=3)
-        assert redirect.value.code == 301
-        assert redirect.value.headers["Location"] == f"https://127.0.0.1:{port}/login/"
-        behind_proxy = {"X-Forwarded-Proto": "https"}
+        for host, status in (("127.0.0.1", 400), ("gvi.example.se", 301)):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/login/", headers={"Host": host})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                opener.open(request, timeout=3)
+            assert refused.value.code == status
+        assert refused.value.headers["Location"] == "https://gvi.example.se/login/"
+        behind_proxy = {"X-Forwarded-Proto": "https", "Host": "gvi.example.se"}
         login = urllib.request.Request(f"http://127.0.0.1:{port}/login/", headers=behind_proxy)
         with urllib.request.urlopen(login, timeout=3) as response:
             page = response.read().decode()
