@@ -39,9 +39,13 @@ def stamp_change_reason(sender, history_instance, **kwargs):
     if not via:
         return
     # A service's own reason (e.g. "withdrawn: attendance corrected") comes first, since code
-    # reads it by its start; the key follows. The column holds 100 characters.
+    # reads it by its start; the key follows, whole. The column holds 100 characters.
     own = history_instance.history_change_reason
-    history_instance.history_change_reason = (f"{own}; {via}" if own else via)[:CHANGE_REASON_LENGTH]
+    if own:
+        own = own[: max(CHANGE_REASON_LENGTH - len(via) - 2, 0)]
+        history_instance.history_change_reason = f"{own}; {via}"
+    else:
+        history_instance.history_change_reason = via
 
 
 def connect():

@@ -79,7 +79,8 @@ def review_programme(*, programme_id: int, today=None, notice_days: int = REVIEW
     today = today or timezone.localdate()
     # One review of a programme at a time (a retry overlapping a slow run, two workers): a second
     # run waits here and then finds everything done, instead of reopening the same reminders again.
-    list(Programme.objects.select_for_update().filter(pk=programme_id).values_list("pk", flat=True))
+    # NO KEY: rows that refer to the programme (new persons, incidents...) can still be inserted.
+    list(Programme.objects.select_for_update(no_key=True).filter(pk=programme_id).values_list("pk", flat=True))
     dated = _date_undated(programme_id, today, notice_days)
     lapsed = _lapse_past_due(programme_id, today)
     told = _tell_coordinators(programme_id, lapsed, today)

@@ -19,9 +19,10 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
-def in_parallel(work, *, times: int = 2, start_together: bool = False) -> list:
-    """Run `work()` in `times` threads at once, each on its own database connection, and return
-    what each returned (in finishing order); the first error any raised is raised here.
+def in_parallel(*works, start_together: bool = False) -> list:
+    """Run each of `works` in a thread of its own, all at once, each on its own database
+    connection, and return what they returned (in finishing order); the first error any raised
+    is raised here. Pass the same work twice to race it against itself.
 
     Concurrent transactions need PostgreSQL (SQLite takes one writer at a time): elsewhere the
     test is skipped, or fails in CI. With start_together the threads start at one barrier."""
@@ -31,10 +32,10 @@ def in_parallel(work, *, times: int = 2, start_together: bool = False) -> list:
 
     if connection.vendor != "postgresql":
         skip_or_fail("needs PostgreSQL for concurrent transactions (set DATABASE_URL)")
-    barrier = threading.Barrier(times, timeout=30)
+    barrier = threading.Barrier(len(works), timeout=30)
     results, errors = [], []
 
-    def run():
+    def run(work):
         try:
             if start_together:
                 barrier.wait()
@@ -44,7 +45,7 @@ def in_parallel(work, *, times: int = 2, start_together: bool = False) -> list:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run) for _ in range(times)]
+    threads = [threading.Thread(target=run, args=(work,)) for work in works]
     for thread in threads:
         thread.start()
     for thread in threads:

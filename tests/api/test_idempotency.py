@@ -119,7 +119,7 @@ def test_concurrent_duplicates_do_not_both_create(client_for, probation_officer,
         client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
         return client.post(URL, _body(person), format="json", HTTP_IDEMPOTENCY_KEY="race")
 
-    results = in_parallel(post, start_together=True)
+    results = in_parallel(post, post, start_together=True)
     assert sorted(r.status_code for r in results) == [201, 201]
     assert results[0].json()["id"] == results[1].json()["id"]
     assert m.CustomNotification.objects.count() == 1

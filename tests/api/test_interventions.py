@@ -216,6 +216,22 @@ def test_a_follow_up_withdrawn_by_an_api_correction_names_the_key(
         app.conf.task_always_eager = eager
 
 
+def test_a_long_reason_of_a_service_leaves_room_for_the_whole_key():
+    from types import SimpleNamespace
+
+    from api import history
+
+    via = "API key AbCdEfGh (organisation 12345)"
+    token = history._change_reason.set(via)
+    try:
+        row = SimpleNamespace(history_change_reason="withdrawn: " + "x" * 95)
+        history.stamp_change_reason(None, row)
+    finally:
+        history._change_reason.reset(token)
+    assert len(row.history_change_reason) == 100
+    assert row.history_change_reason.startswith("withdrawn: x") and row.history_change_reason.endswith(f"; {via}")
+
+
 def test_attendance_on_a_visible_invitation_of_another_organisation_is_403(client_for, probation_officer, police):
     invitation = f.InvitationFactory(organisation=police)
     response = client_for(probation_officer).patch(

@@ -206,7 +206,11 @@ def test_two_overlapping_sweeps_make_each_follow_up_once_with_one_history_row(mo
         return insert(follow_ups, **kwargs)
 
     monkeypatch.setattr(rules, "create_rule_follow_ups", together)
-    results = in_parallel(lambda: rules.run_daily_rules(today=today))
+
+    def sweep():
+        return rules.run_daily_rules(today=today)
+
+    results = in_parallel(sweep, sweep)
     assert sum(sum(made.values()) for made in results) == 15
     assert rule_follow_ups().count() == 15
     assert m.FollowUp.history.count() == 15
@@ -321,6 +325,10 @@ def test_two_concurrent_digest_runs_mail_each_owner_once(monkeypatch, follow_ups
         return send(self, messages)
 
     monkeypatch.setattr(locmem.EmailBackend, "send_messages", slow)
-    results = in_parallel(lambda: digest.send_digests(today=today), start_together=True)
+
+    def run():
+        return digest.send_digests(today=today)
+
+    results = in_parallel(run, run, start_together=True)
     assert sorted(results) == [0, 1]
     assert [message.to for message in mail.outbox] == [[probation_officer.email]]

@@ -2,12 +2,13 @@
 
 import datetime as dt
 import io
+import threading
 import time
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -234,8 +235,43 @@ def test_two_overlapping_reviews_reopen_a_reminder_once(monkeypatch, programme, 
         return write(*args, **kwargs)
 
     monkeypatch.setattr(membership_review, "bulk_update_with_history", slowly)
-    results = in_parallel(lambda: membership_review.review_programme(programme_id=programme.pk, today=today))
+
+    def review():
+        return membership_review.review_programme(programme_id=programme.pk, today=today)
+
+    results = in_parallel(review, review)
     assert sorted(result.reminded for result in results) == [0, 1]
     reminder.refresh_from_db()
     assert (reminder.status, reminder.due_date) == (m.FollowUpStatus.OPEN, membership.review_due)
     assert reminder.history.filter(history_change_reason="next review cycle").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_review_does_not_hold_up_new_records_of_the_programme(monkeypatch, programme, police, today):
+    """The review's turn-taking lock must not stop partners inserting persons, incidents... meanwhile."""
+    active(police, today - dt.timedelta(days=1))  # past due: the review writes while holding its lock
+    inside, finished = threading.Event(), threading.Event()
+    write = membership_review.bulk_update_with_history
+
+    def holding(*args, **kwargs):
+        inside.set()
+        finished.wait(10)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(membership_review, "bulk_update_with_history", holding)
+
+    def review():
+        return membership_review.review_programme(programme_id=programme.pk, today=today).lapsed
+
+    def insert():
+        try:
+            assert inside.wait(10)
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '1s'")  # a blocked insert fails, not waits
+                f.PersonFactory(organisation=police)
+            return "inserted"
+        finally:
+            finished.set()
+
+    assert sorted(in_parallel(review, insert), key=str) == [1, "inserted"]
