@@ -217,11 +217,10 @@ def _chunks(ids: list[int]):
         yield ids[start : start + _SCORING_RUN_CHUNK]
 
 
-def _delete_scoring_runs(run_ids: list[int]) -> int:
-    """Delete runs with their scores and contributions, a chunk per transaction, and return the
-    number of group scores deleted. Set-based: the scores must not be loaded into Python.
-    Children first, so no cascade is needed."""
-    scores_deleted = 0
+def _delete_scoring_runs(run_ids: list[int]):
+    """Delete runs with their scores and contributions, a chunk per transaction, yielding the
+    number of runs and of group scores each committed chunk deleted. Set-based: the scores must
+    not be loaded into Python. Children first, so no cascade is needed."""
     for chunk in _chunks(run_ids):
         with transaction.atomic():
             ScoreContribution.objects.filter(group_score__run_id__in=chunk).delete()
@@ -229,9 +228,9 @@ def _delete_scoring_runs(run_ids: list[int]) -> int:
             # rows: a plain DELETE (what Django itself does for a "fast delete"); .delete() would
             # load every score to look for cascades first.
             scores = GroupScore.objects.filter(run_id__in=chunk)
-            scores_deleted += scores._raw_delete(scores.db)
+            scores_deleted = scores._raw_delete(scores.db)
             ScoringRun.objects.filter(pk__in=chunk).delete()
-    return scores_deleted
+        yield len(chunk), scores_deleted
 
 
 def _statistics(person_ids: list[int], incident_ids: list[int]) -> dict:
@@ -266,18 +265,22 @@ def _statistics(person_ids: list[int], incident_ids: list[int]) -> dict:
     }
 
 
-def _housekeep_scoring_runs(due: RetentionPlan, *, dry_run: bool) -> dict:
-    """Delete tonight's share of the due scoring runs (with dry_run, only count it)."""
+def _housekeep_scoring_runs(due: RetentionPlan, statistics: dict, *, dry_run: bool) -> None:
+    """Delete tonight's share of the due scoring runs (with dry_run, only count it), counting into
+    `statistics` as each chunk commits, so a failure part-way leaves a true count."""
     tonight = due.scoring_run_ids[:SCORING_RUNS_PER_NIGHT]
+    statistics.update(scoring_runs_deleted=0, scoring_runs_left=len(due.scoring_run_ids), group_scores_deleted=0)
     if dry_run:
-        scores = sum(GroupScore.objects.filter(run_id__in=chunk).count() for chunk in _chunks(tonight))
-    else:
-        scores = _delete_scoring_runs(tonight)
-    return {
-        "scoring_runs_deleted": len(tonight),
-        "scoring_runs_left": len(due.scoring_run_ids) - len(tonight),
-        "group_scores_deleted": scores,
-    }
+        statistics.update(
+            scoring_runs_deleted=len(tonight),
+            scoring_runs_left=len(due.scoring_run_ids) - len(tonight),
+            group_scores_deleted=sum(GroupScore.objects.filter(run_id__in=chunk).count() for chunk in _chunks(tonight)),
+        )
+        return
+    for runs, scores in _delete_scoring_runs(tonight):
+        statistics["scoring_runs_deleted"] += runs
+        statistics["scoring_runs_left"] -= runs
+        statistics["group_scores_deleted"] += scores
 
 
 def _purge_history(model, **lookup) -> int:
@@ -321,8 +324,8 @@ def run(*, dry_run: bool = False, user=None, now: dt.datetime | None = None) -> 
 
     The personal data goes in one transaction. The old scoring runs go after it has committed, in
     short transactions of their own: a large backlog of score history must neither hold the purge
-    open nor, if it fails, roll it back. A run that fails there is left without finished_at; the next
-    night carries on (nothing is deleted twice)."""
+    open nor, if it fails, roll it back. A run that fails there records what it had deleted and the
+    error, without finished_at; the next night carries on (nothing is deleted twice)."""
     with transaction.atomic():
         due = plan(now)
         record = RetentionRun.objects.create(dry_run=dry_run, performed_by=user)
@@ -334,7 +337,12 @@ def run(*, dry_run: bool = False, user=None, now: dt.datetime | None = None) -> 
             record.summary["history_rows_purged"] = purged
             _old_digest_deliveries(due.now).delete()
         record.save(update_fields=["summary"])
-    record.summary["statistics"].update(_housekeep_scoring_runs(due, dry_run=dry_run))
+    try:
+        _housekeep_scoring_runs(due, record.summary["statistics"], dry_run=dry_run)
+    except Exception as error:
+        record.summary["error"] = f"scoring runs: {type(error).__name__}: {error}"[:500]
+        record.save(update_fields=["summary"])
+        raise
     record.finished_at = timezone.now()
     record.save(update_fields=["summary", "finished_at"])
     return record

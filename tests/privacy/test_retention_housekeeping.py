@@ -123,9 +123,9 @@ def test_deleting_runs_takes_as_many_statements_for_many_scores_as_for_few(polic
     few = scored_run(police.programme, 500, [f.GroupFactory(organisation=police) for _ in range(2)])
     many = scored_run(police.programme, 500, [f.GroupFactory(organisation=police) for _ in range(30)])
     with CaptureQueriesContext(connection) as deleting_few:
-        retention._delete_scoring_runs([few.pk])
+        list(retention._delete_scoring_runs([few.pk]))
     with CaptureQueriesContext(connection) as deleting_many:
-        retention._delete_scoring_runs([many.pk])
+        list(retention._delete_scoring_runs([many.pk]))
     assert len(deleting_many) == len(deleting_few)
     assert not m.GroupScore.objects.exists() and not m.ScoreContribution.objects.exists()
 
@@ -153,18 +153,26 @@ def test_a_failing_housekeeping_leaves_the_committed_purge_and_the_next_night_fi
     settings.GVI_RETENTION_PERSON_YEARS = 5
     idle = aged(f.PersonFactory(organisation=police), years=6)
 
-    def broken(run_ids):
-        raise RuntimeError("the database went away")
+    delete = retention._delete_scoring_runs
 
+    def broken(run_ids):
+        for deleted in delete(run_ids):
+            yield deleted  # the first chunk commits, then the database goes away
+            raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(retention, "_SCORING_RUN_CHUNK", 1)
     monkeypatch.setattr(retention, "_delete_scoring_runs", broken)
     with pytest.raises(RuntimeError):
         retention.run()
-    # The personal data went and the run says so; the score history is untouched and unfinished.
+    # The personal data went and the run says so, with the one chunk that went and the error.
     assert not m.Person.objects.filter(pk=idle.pk).exists()
     failed = m.RetentionRun.objects.get()
     assert failed.summary["statistics"]["persons_purged"] == 1 and failed.finished_at is None
-    assert remaining(runs) == set(runs)
+    stats = failed.summary["statistics"]
+    assert (stats["scoring_runs_deleted"], stats["group_scores_deleted"], stats["scoring_runs_left"]) == (1, 2, 2)
+    assert failed.summary["error"] == "scoring runs: RuntimeError: the database went away"
+    assert remaining(runs) == set(runs) - {"old"}
     monkeypatch.undo()
     finished = retention.run()
-    assert finished.finished_at is not None and finished.summary["statistics"]["scoring_runs_deleted"] == 3
+    assert finished.finished_at is not None and finished.summary["statistics"]["scoring_runs_deleted"] == 2
     assert remaining(runs) == {"just_under", "recent", "theirs_latest"}
