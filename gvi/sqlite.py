@@ -7,7 +7,8 @@ from functools import lru_cache
 
 
 @lru_cache(maxsize=512)
-def _pattern(pattern: str, escape: str | None) -> re.Pattern:
+def _pattern(pattern: str, escape: str | None) -> re.Pattern | None:
+    """The pattern as a regular expression; None where it can match nothing (a trailing escape)."""
     parts, escaped = [], False
     for char in pattern:
         if escaped:
@@ -21,14 +22,19 @@ def _pattern(pattern: str, escape: str | None) -> re.Pattern:
             parts.append(".")
         else:
             parts.append(re.escape(char))
+    if escaped:
+        return None
     return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
 
 
-def like(pattern, value, escape=None):
-    """SQLite's like(X, Y[, Z]) is `Y LIKE X ESCAPE Z`."""
-    if pattern is None or value is None:
+def like(pattern, value, escape=""):
+    """SQLite's like(X, Y[, Z]) is `Y LIKE X ESCAPE Z`: NULL in, NULL out; Z must be one character."""
+    if pattern is None or value is None or escape is None:
         return None
-    return _pattern(pattern, escape).fullmatch(str(value)) is not None
+    if escape and len(escape) != 1:
+        raise ValueError("ESCAPE expression must be a single character")
+    compiled = _pattern(str(pattern), escape or None)
+    return compiled is not None and compiled.fullmatch(str(value)) is not None
 
 
 def fold_unicode_in_like(sender, connection, **kwargs):

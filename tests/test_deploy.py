@@ -54,6 +54,14 @@ def test_compose_environment_is_read_by_the_settings():
         assert ":?" in environment[secret]
 
 
+def test_the_image_leaves_out_secrets_and_local_state():
+    """The Dockerfile copies the whole folder: what must never be in the image is ignored."""
+    assert "COPY . ." in (ROOT / "Dockerfile").read_text()
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".env", ".venv", "db.sqlite3*", "var", ".git"} <= ignored
+    assert "!.env.example" in ignored
+
+
 def run_settings(env_overrides):
     env = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY")}
     env.update(env_overrides)

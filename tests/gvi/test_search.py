@@ -1,5 +1,7 @@
 """Search folds case for Swedish letters on every database (SQLite's own LIKE folds only ASCII)."""
 
+import sqlite3
+
 import pytest
 
 from gvi.selectors.groups import group_list
@@ -28,14 +30,30 @@ def test_wildcards_typed_in_a_search_are_plain_characters(police, police_coordin
 @pytest.mark.parametrize(
     "pattern, value, escape, matches",
     [
-        ("%öberg%", "Åsa Öberg", None, True),
-        ("ö_erg", "ÖBERG", None, True),
-        ("ö_erg", "Öbberg", None, False),
+        ("%öberg%", "Åsa Öberg", "", True),
+        ("ö_erg", "ÖBERG", "", True),
+        ("ö_erg", "Öbberg", "", False),
         (r"%50\%%", "50% rabatt", "\\", True),
         (r"%50\%%", "500 kr", "\\", False),
         (r"a\_b", "axb", "\\", False),
-        ("%", None, None, None),
+        ("ab\\", "ab", "\\", False),  # a trailing escape matches nothing
+        (123, 123, "", True),
+        ("%", None, "", None),
+        (None, "x", "", None),
+        ("x", "x", None, None),  # ESCAPE NULL
     ],
 )
 def test_like_reads_patterns_as_sqlite_does(pattern, value, escape, matches):
     assert like(pattern, value, escape) == matches
+    if all(isinstance(text, str) and text.isascii() for text in (pattern, value, escape)):
+        builtin = sqlite3.connect(":memory:")  # SQLite's own LIKE, which folds ASCII only
+        if escape:
+            (found,) = builtin.execute("SELECT ? LIKE ? ESCAPE ?", (value, pattern, escape)).fetchone()
+        else:
+            (found,) = builtin.execute("SELECT ? LIKE ?", (value, pattern)).fetchone()
+        assert bool(found) == matches
+
+
+def test_like_refuses_a_longer_escape_as_sqlite_does():
+    with pytest.raises(ValueError):
+        like("a", "a", "ab")
