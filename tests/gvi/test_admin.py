@@ -285,3 +285,19 @@ def test_admin_inlines_follow_the_policy(client, staff_coordinator, police, prob
     page = client.get(f"/admin/gvi/incident/{incident.pk}/change/")
     involvements = next(fs for fs in page.context["inline_admin_formsets"] if fs.formset.prefix == "involvements")
     assert [form.instance for form in involvements.formset.initial_forms] == [adult]
+
+
+def test_the_bulk_delete_action_deletes_only_what_the_user_may_delete_row_by_row(
+    client, staff_coordinator, police, probation
+):
+    """A coordinator deletes its own organisation's call-ins, not another's selected beside them
+    (Django asks has_delete_permission for each selected row, which asks the policy)."""
+    own = f.CallInFactory(organisation=police)
+    theirs = f.CallInFactory(organisation=probation)
+    client.force_login(staff_coordinator)
+    action = {"action": "delete_selected", "post": "yes"}
+    refused = client.post("/admin/gvi/callin/", {**action, "_selected_action": [own.pk, theirs.pk]})
+    assert refused.status_code == 403
+    assert m.CallIn.objects.filter(pk__in=[own.pk, theirs.pk]).count() == 2
+    client.post("/admin/gvi/callin/", {**action, "_selected_action": [own.pk]})
+    assert list(m.CallIn.objects.values_list("pk", flat=True)) == [theirs.pk]
