@@ -16,7 +16,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("GVI_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)  # optional, never committed
+# Optional and never committed; the process environment wins over it.
+environ.Env.read_env(env.str("GVI_ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
 ENVIRONMENT = env.str("GVI_ENVIRONMENT", default="development")
 if ENVIRONMENT not in ("production", "development"):

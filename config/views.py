@@ -1,6 +1,6 @@
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from gvi.health import health
 
@@ -8,7 +8,7 @@ HEALTHZ_PATH = "/healthz"
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """Liveness and readiness: 200 when the database and the broker answer, else 503."""
     result = health()
@@ -24,6 +24,6 @@ class HealthzMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path == HEALTHZ_PATH:
+        if request.path_info == HEALTHZ_PATH:
             return healthz(request)
         return self.get_response(request)

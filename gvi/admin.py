@@ -26,9 +26,9 @@ def policy_checked(form_class, user, kind: str, *, inline: bool = False):
     class PolicyCheckedForm(form_class):
         def _post_clean(self):
             super()._post_clean()  # the instance now holds the submitted values
-            if inline and not self.has_changed():
-                return
-            existing = self.instance.pk is not None
+            if self._errors or (inline and not self.has_changed()):
+                return  # the form's own errors come first; an unchanged row is not saved
+            existing = not self.instance._state.adding
             action = Action.CHANGE if existing else Action.CREATE
             # can() reads the stored row; allows_state() the submitted one.
             if (existing and not can(user, kind, Action.CHANGE, self.instance)) or not allows_state(
@@ -50,6 +50,10 @@ class ScopedAdmin(SimpleHistoryAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         return policy_checked(form, request.user, self.record_kind)
+
+    def get_changelist_form(self, request, **kwargs):
+        # Rows edited in the list (list_editable) are checked like the change form.
+        return policy_checked(super().get_changelist_form(request, **kwargs), request.user, self.record_kind)
 
     def get_queryset(self, request):
         return scoped_queryset(request.user, self.record_kind, Action.READ, super().get_queryset(request))
@@ -312,25 +316,13 @@ class SupervisionAdmin(ScopedAdmin):
 
 
 class RescoresProgrammeAdmin(ScopedAdmin):
-    """Incidents, involvements and attributions changed here rescore their programme once the
+    """Incidents, involvements and attributions saved here rescore their programme once the
     change commits, as `gvi.services.incidents` does, so the flag does not wait for the hourly run."""
-
-    def _rescore(self, programme_ids) -> None:
-        for programme_id in set(programme_ids):
-            transaction.on_commit(partial(score_programme.delay, programme_id, INCIDENT_TRIGGER))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)  # the inlines are saved by now
-        self._rescore([form.instance.programme_id])
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        self._rescore([obj.programme_id])
-
-    def delete_queryset(self, request, queryset):
-        programme_ids = list(queryset.values_list("programme_id", flat=True))
-        super().delete_queryset(request, queryset)
-        self._rescore(programme_ids)
+        # Only saves: nobody deletes these by hand, superusers included (retention anonymises).
+        transaction.on_commit(partial(score_programme.delay, form.instance.programme_id, INCIDENT_TRIGGER))
 
 
 class InvolvementInline(ScopedInline):

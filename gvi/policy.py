@@ -188,10 +188,16 @@ def scope_for(user, kind: str, action: Action) -> Scope:
     if kind in APPEND_ONLY_KINDS and Action(action) not in (Action.READ, Action.EXPORT):
         return Scope.NONE
     if user.is_superuser:
+        if Action(action) == Action.DELETE and not _deletable_by_some_role(kind):
+            return Scope.NONE  # nothing is deleted by hand except what the table names
         return Scope.SHARED
     if user.organisation_id is None:
         return Scope.NONE
     return POLICY.get(user.role, {}).get(kind, {}).get(Action(action), Scope.NONE)
+
+
+def _deletable_by_some_role(kind: str) -> bool:
+    return any(rules.get(kind, {}).get(Action.DELETE, Scope.NONE) != Scope.NONE for rules in POLICY.values())
 
 
 def minors_rule_for(user) -> str:
@@ -281,7 +287,8 @@ def _matches_unsaved(user, kind: str, action: Action, obj) -> bool:
     if scope == Scope.OWN and not is_own:
         return False
     if spec.person_path is not None:
-        person = obj if spec.person_path == "" else getattr(obj, spec.person_path)
+        # None for a record still without its person (a form with that field missing).
+        person = obj if spec.person_path == "" else getattr(obj, spec.person_path, None)
         if person is not None and person.is_minor():
             rule = minors_rule_for(user)
             if rule == MINORS_NONE or (rule == MINORS_OWN and not is_own):

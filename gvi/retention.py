@@ -22,6 +22,7 @@ the second time.
 """
 
 import datetime as dt
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -55,6 +56,8 @@ from gvi.models import (
 )
 from gvi.models.people import years_before
 from gvi.policy import RECORD_KINDS
+
+logger = logging.getLogger(__name__)
 
 ANONYMISED_SOURCE = "[retention]"
 # Kinds whose records are about one person and go with the person.
@@ -341,7 +344,10 @@ def run(*, dry_run: bool = False, user=None, now: dt.datetime | None = None) -> 
         _housekeep_scoring_runs(due, record.summary["statistics"], dry_run=dry_run)
     except Exception as error:
         record.summary["error"] = f"scoring runs: {type(error).__name__}: {error}"[:500]
-        record.save(update_fields=["summary"])
+        try:
+            record.save(update_fields=["summary"])
+        except Exception:  # the database may be what failed: the original error is what matters
+            logger.exception("Retention run %s: could not record the error", record.pk)
         raise
     record.finished_at = timezone.now()
     record.save(update_fields=["summary", "finished_at"])

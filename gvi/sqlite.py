@@ -27,13 +27,18 @@ def _pattern(pattern: str, escape: str | None) -> re.Pattern | None:
     return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
 
 
-def like(pattern, value, escape=""):
+_NO_ESCAPE = object()  # like(X, Y): no ESCAPE clause at all
+
+
+def like(pattern, value, escape=_NO_ESCAPE):
     """SQLite's like(X, Y[, Z]) is `Y LIKE X ESCAPE Z`: NULL in, NULL out; Z must be one character."""
     if pattern is None or value is None or escape is None:
         return None
-    if escape and len(escape) != 1:
+    if escape is _NO_ESCAPE:
+        escape = None
+    elif len(str(escape)) != 1:
         raise ValueError("ESCAPE expression must be a single character")
-    compiled = _pattern(str(pattern), escape or None)
+    compiled = _pattern(str(pattern), escape and str(escape))
     return compiled is not None and compiled.fullmatch(str(value)) is not None
 
 

@@ -121,18 +121,23 @@ def require_real_services():
         skip_or_fail("needs Redis (set CELERY_BROKER_URL)")
 
 
-def production_env(**overrides):
-    """The compose service environment with generated secrets (what .env.example asks for)."""
+PRODUCTION_VARIABLES = ("GVI_ENVIRONMENT", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "SEARCH_HASH_KEY", "ALLOWED_HOSTS")
+
+
+def production_env(env_file: Path, **overrides):
+    """The compose service environment, with production and generated secrets (what
+    .env.example asks for) in `env_file`, read by the settings as a deployment's .env is."""
     from cryptography.fernet import Fernet
 
-    return {
-        **service_env(),
-        "GVI_ENVIRONMENT": "production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "SEARCH_HASH_KEY": secrets.token_urlsafe(50),
-        **overrides,
-    }
+    env_file.write_text(
+        "GVI_ENVIRONMENT=production\n"
+        f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
+        f"FIELD_ENCRYPTION_KEY={Fernet.generate_key().decode()}\n"
+        f"SEARCH_HASH_KEY={secrets.token_urlsafe(50)}\n"
+    )
+    # The process environment would win over the file.
+    env = {key: value for key, value in service_env().items() if key not in PRODUCTION_VARIABLES}
+    return {**env, "GVI_ENV_FILE": str(env_file), **overrides}
 
 
 def start_gunicorn(env):
@@ -148,17 +153,18 @@ def start_gunicorn(env):
 
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_in_production_passes_the_compose_healthcheck(tmp_path):
-    """gunicorn as compose runs it (production, the https redirect on, the site's own host name),
-    probed by the very command of the web service's healthcheck, which asks 127.0.0.1 over plain
-    HTTP. Behind the TLS proxy, the login page and its hashed stylesheet are served, as the
-    image's collectstatic left them."""
+    """gunicorn as compose runs it (production, set in an env file as a deployment's .env; the
+    https redirect on; the site's own host name), probed by the very command of the web service's
+    healthcheck, which asks 127.0.0.1 over plain HTTP. Behind the TLS proxy, the login page and its
+    hashed stylesheet are served, as the image's collectstatic left them."""
     require_real_services()
     port = free_port()
     env = production_env(
+        tmp_path / "production.env",
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS="1",
         BEHIND_TLS_PROXY="true",
-        STATIC_ROOT=str(tmp_path),
+        STATIC_ROOT=str(tmp_path / "static"),
         ALLOWED_HOSTS="gvi.example.se",
     )
     # The image's collectstatic, less the third-party apps' files (compressing them takes 20 s).
@@ -215,8 +221,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def test_gunicorn_refuses_to_serve_a_development_setup():
-    env = {key: value for key, value in service_env().items() if key != "GVI_ENVIRONMENT"}
-    env.update(GUNICORN_BIND=f"127.0.0.1:{free_port()}")
+    env = {key: value for key, value in service_env().items() if key not in ("GVI_ENVIRONMENT", "GVI_ENV_FILE")}
+    env.update(GUNICORN_BIND=f"127.0.0.1:{free_port()}", GUNICORN_WORKERS="1")
     server = start_gunicorn(env)
     _out, err = server.communicate(timeout=30)
     assert server.returncode != 0

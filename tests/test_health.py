@@ -28,3 +28,4 @@ def test_healthz_answers_any_host_over_plain_http(client, settings):
     assert response.status_code in (200, 503) and "database" in response.json()
     assert client.get("/login/", HTTP_HOST="127.0.0.1:8000").status_code == 400
     assert client.get("/login/", HTTP_HOST="gvi.example.se").status_code == 301  # to https
+    assert client.head("/healthz", HTTP_HOST="127.0.0.1:8000").status_code in (200, 503)  # load balancers

@@ -87,6 +87,7 @@ def _render_policy_markdown() -> str:
         "- Personal data is deleted by the retention job (`manage.py retention`), not by hand.",
         "- Every read of a person's record, every search and every export is written to the access log.",
         "- Superusers (set-up accounts) see every programme; give that flag to nobody in daily work.",
+        "  They too delete by hand only what some role above may delete.",
         "",
     ]
     return "\n".join(lines)
