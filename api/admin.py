@@ -5,6 +5,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from api.models import IdempotencyRecord, OrganisationAPIKey
+from gvi.admin import ShownOnly
 
 # The library's own key model has no organisation and is not accepted by the API: hide it.
 if admin.site.is_registered(APIKey):
@@ -21,14 +22,8 @@ class OrganisationAPIKeyAdmin(APIKeyModelAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(ShownOnly, admin.ModelAdmin):
     list_display = ("key", "organisation", "method", "path", "response_status", "api_key_prefix", "created_at")
     list_filter = ("organisation",)
     list_select_related = ("organisation",)
     search_fields = ("key", "api_key_prefix")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

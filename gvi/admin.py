@@ -41,6 +41,17 @@ def policy_checked(form_class, user, kind: str, *, inline: bool = False):
     return PolicyCheckedForm
 
 
+class ShownOnly:
+    """Shown in the admin, never added or changed there (deleting is the admin's own rule).
+    For models and inlines alike: an inline's permission checks also take the parent."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class ScopedAdmin(SimpleHistoryAdmin):
     """Admin whose querysets and permissions follow the access policy for `record_kind`."""
 
@@ -266,19 +277,14 @@ class PersonAdmin(ScopedAdmin):
     readonly_fields = ScopedAdmin.readonly_fields + ("anonymised_at",)
 
 
-class MembershipEvidenceInline(ScopedInline):
+class MembershipEvidenceInline(ShownOnly, ScopedInline):
+    """Evidence is what a membership was proposed and approved on (gvi.services.memberships):
+    shown here, never edited after the decision."""
+
     model = m.MembershipEvidence
     record_kind = "membership"
     part_of_parent = True
     autocomplete_fields = ("criterion",)
-
-    # Evidence is what a membership was proposed and approved on (gvi.services.memberships):
-    # shown here, never edited after the decision.
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -480,21 +486,16 @@ class FollowUpAdmin(ScopedAdmin):
 
 
 @admin.register(m.GroupFlag)
-class GroupFlagAdmin(ScopedAdmin):
+class GroupFlagAdmin(ShownOnly, ScopedAdmin):
+    """Flags are suggested by the scoring job and decided, with a reason, on the flag page
+    (gvi.services.flags): the admin only shows them."""
+
     record_kind = "flag"
     list_display = ("group", "status", "score", "suggested_at", "decided_by", "decided_at")
     list_filter = ("status",)
     list_select_related = ("group", "decided_by")
     search_fields = ("group__name",)
     readonly_fields = ("suggested_at",)  # a flag has none of ScopedAdmin's stamps
-
-    # Flags are suggested by the scoring job and decided, with a reason, on the flag page
-    # (gvi.services.flags): the admin only shows them.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.Notice)
@@ -508,32 +509,21 @@ class NoticeAdmin(ScopedAdmin):
 
 
 @admin.register(m.DataSubjectRequest)
-class DataSubjectRequestAdmin(ScopedAdmin):
+class DataSubjectRequestAdmin(ShownOnly, ScopedAdmin):
+    """Requests are logged and decided through gvi.services.rights (the person's rights page):
+    a contest marks the membership contested, and upheld rejects it. The admin only shows them."""
+
     record_kind = "data_subject_request"
     list_display = ("person", "kind", "status", "received_on", "decided_on")
     list_filter = ("kind", "status")
     list_select_related = ("person",)
     search_fields = ("person__last_name",)
     autocomplete_fields = ("person",)
-    # Requests are logged and decided through gvi.services.rights (the person's rights page):
-    # a contest marks the membership contested, and upheld rejects it. The admin only shows them.
     readonly_fields = ("created_at", "created_by")  # it has no updated_* stamps
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ShownOnly, admin.ModelAdmin):
     """Append-only records: nobody adds, changes or deletes them through the app."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

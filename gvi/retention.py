@@ -272,7 +272,6 @@ def _housekeep_scoring_runs(due: RetentionPlan, statistics: dict, *, dry_run: bo
     """Delete tonight's share of the due scoring runs (with dry_run, only count it), counting into
     `statistics` as each chunk commits, so a failure part-way leaves a true count."""
     tonight = due.scoring_run_ids[:SCORING_RUNS_PER_NIGHT]
-    statistics.update(scoring_runs_deleted=0, scoring_runs_left=len(due.scoring_run_ids), group_scores_deleted=0)
     if dry_run:
         statistics.update(
             scoring_runs_deleted=len(tonight),
@@ -280,6 +279,7 @@ def _housekeep_scoring_runs(due: RetentionPlan, statistics: dict, *, dry_run: bo
             group_scores_deleted=sum(GroupScore.objects.filter(run_id__in=chunk).count() for chunk in _chunks(tonight)),
         )
         return
+    statistics.update(scoring_runs_deleted=0, scoring_runs_left=len(due.scoring_run_ids), group_scores_deleted=0)
     for runs, scores in _delete_scoring_runs(tonight):
         statistics["scoring_runs_deleted"] += runs
         statistics["scoring_runs_left"] -= runs
