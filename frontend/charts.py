@@ -33,11 +33,18 @@ class BarChart:
 
 
 def bar_chart(values, labels=None, *, width=320, height=120, gap=4, label_space=0, top=0) -> BarChart:
-    """Vertical bars scaled to the largest value; the last bar (this week) is highlighted."""
+    """Vertical bars scaled to the largest value; the last bar (the reviewed week) is highlighted.
+
+    Gaps shrink and labels thin out when there are many bars (a year of weeks), so the bars keep
+    a width and the labels do not overlap.
+    """
     values = list(values)
     labels = list(labels) if labels is not None else [""] * len(values)
     maximum = max(values, default=0) or 1
     count = max(len(values), 1)
+    gap = min(gap, width / count / 4)
+    every = max(1, math.ceil(count * 22 / width))  # about 22 units per label
+    labels = [label if (count - 1 - i) % every == 0 else "" for i, label in enumerate(labels)]
     bar_width = (width - gap * (count - 1)) / count
     plot_height = height - label_space - top
     bars = []

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", review.weekly_review, name="weekly_review"),
     path("review.csv", review.weekly_review_csv, name="weekly_review_csv"),
     path("review.pdf", review.weekly_review_pdf, name="weekly_review_pdf"),
+    path("review.xlsx", review.weekly_review_xlsx, name="weekly_review_xlsx"),
     path("groups/", groups.group_list, name="group_list"),
     path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
     path("persons/", persons.person_list, name="person_list"),

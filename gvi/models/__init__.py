@@ -63,5 +63,6 @@ from gvi.models.scoring import (
     ScoringConfig,
     ScoringRun,
 )
+from gvi.models.weekly import WeeklyAreaCount, WeeklyGroupCount
 
 __all__ = [name for name in dir() if not name.startswith("_")]

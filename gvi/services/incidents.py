@@ -4,6 +4,7 @@ from functools import partial
 
 from django.db import transaction
 
+from gvi import weekly_counts
 from gvi.models import Confidence, GroupAttribution, Incident, Involvement
 from gvi.services.common import create_record, require_visible
 from tasks.scoring import INCIDENT_TRIGGER, score_programme
@@ -51,6 +52,7 @@ def log_incident(
         add_involvement(user=user, incident=incident, **{"source": source, "confidence": confidence, **involvement})
     for attribution in attributions:
         attribute_to_group(user=user, incident=incident, **{"source": source, "confidence": confidence, **attribution})
+    weekly_counts.incident_changed(None, incident)  # the weekly review reads these counts
     transaction.on_commit(partial(score_programme.delay, incident.programme_id, INCIDENT_TRIGGER))
     return incident
 

@@ -9,17 +9,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gvi import models as m
+from gvi import weekly_counts
 from gvi.selectors.weekly_review import incident_trends, reach, week_starts
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
 
-def test_week_starts_are_mondays_oldest_first():
+def test_week_starts_are_mondays_oldest_first_and_end_with_the_last_full_week():
     starts = week_starts(dt.date(2026, 11, 25))  # a Wednesday
-    assert starts[-1] == dt.date(2026, 11, 23)
-    assert starts[0] == dt.date(2026, 10, 5)
+    assert starts[-1] == dt.date(2026, 11, 16)  # the last full week, not the current one
+    assert starts[0] == dt.date(2026, 9, 28)
     assert all(day.weekday() == 0 for day in starts)
+    # On a Monday the current week has barely started: the reviewed week is the one just ended.
+    assert week_starts(dt.date(2026, 11, 30))[-1] == dt.date(2026, 11, 23)
+    # On a Sunday the current week is not full until midnight.
+    assert week_starts(dt.date(2026, 11, 29))[-1] == dt.date(2026, 11, 16)
 
 
 def test_trends_count_incidents_per_group_and_area_by_week(police, police_coordinator):
@@ -27,7 +32,8 @@ def test_trends_count_incidents_per_group_and_area_by_week(police, police_coordi
     area = f.AreaFactory(programme=police.programme, name="Norra")
     group = f.GroupFactory(organisation=police, name="Norrgänget")
     member = f.MembershipFactory(organisation=police, group=group).person
-    this_week = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=today.weekday()), dt.time(1)))
+    # The last full week (the reviewed one); the current week is shown apart.
+    this_week = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=today.weekday() + 7), dt.time(1)))
     attributed = f.IncidentFactory(organisation=police, area=area, occurred_at=this_week)
     f.GroupAttributionFactory(organisation=police, incident=attributed, group=group)
     # A member's suspect involvement links an incident to the group; the same incident
@@ -39,13 +45,20 @@ def test_trends_count_incidents_per_group_and_area_by_week(police, police_coordi
     as_victim = f.IncidentFactory(organisation=police, area=area, occurred_at=this_week - dt.timedelta(days=7))
     f.InvolvementFactory(organisation=police, incident=as_victim, person=member, role=m.InvolvementRole.VICTIM)
 
-    trends = incident_trends(police_coordinator, today)
+    now = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=today.weekday()), dt.time(0, 30)))
+    f.GroupAttributionFactory(
+        organisation=police, incident=f.IncidentFactory(organisation=police, area=area, occurred_at=now), group=group
+    )
+    weekly_counts.rebuild(programme_id=police.programme_id)  # factories write around the services
 
-    assert trends.total.counts[-3:] == [1, 1, 1]
-    [row] = trends.by_group
-    assert row.label == "Norrgänget" and row.counts[-3:] == [1, 0, 1] and row.this_week == 1
-    [area_row] = trends.by_area
-    assert area_row.label == "Norra" and area_row.total == 3
+    for raw in (True, False):
+        trends = incident_trends(police_coordinator, today, raw=raw)
+        assert trends.source == ("raw" if raw else "stored")
+        assert trends.total.counts[-3:] == [1, 1, 1] and trends.total.current == 1
+        [row] = trends.by_group
+        assert row.label == "Norrgänget" and row.counts[-3:] == [1, 0, 1] and row.reviewed == 1 and row.current == 1
+        [area_row] = trends.by_area
+        assert area_row.label == "Norra" and area_row.total == 3
 
 
 def test_reach_counts_only_active_memberships_of_active_groups(police, probation, police_coordinator):
@@ -106,7 +119,8 @@ def test_csv_export_names_each_contributions_factors(coordinator_client, city, s
     contributions.update(detail={"share": 0.5, "decay": 0.9739412345, "severity": 8, "later_key": 1})
     coordinator_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = coordinator_client.get(reverse("frontend:weekly_review_csv"))
-    rows = [row for row in csv.reader(io.StringIO(response.content.decode())) if row and row[0] == "Contribution"]
+    text = response.content.decode("utf-8-sig")  # for Swedish Excel: a BOM and semicolons
+    rows = [row for row in csv.reader(io.StringIO(text), delimiter=";") if row and row[0] == "Contribution"]
     assert rows
     ours = [row for row in rows if row[4] == f"{contributions[0].contribution:.2f}"]
     assert ours[0][5:] == ["Severity weight", "8", "Time decay", "0.974", "Attribution share", "0.5", "later_key", "1"]
