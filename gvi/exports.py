@@ -8,6 +8,7 @@ is written so that a spreadsheet cannot run a cell as a formula.
 import csv
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -257,6 +258,8 @@ def report_xlsx_response(
         for value in row:
             if isinstance(value, dt.datetime):
                 value = timezone.localtime(value).replace(tzinfo=None)  # Excel has no time zones: local time
+            elif value is not None and not isinstance(value, (str, int, float, Decimal, dt.date)):
+                value = str(value)  # a translated label (lazy), a choice
             cell = WriteOnlyCell(sheet, value=_safe_cell(value))
             if isinstance(value, str):
                 cell.data_type = "s"  # text stays text, even "=…" (no formula)

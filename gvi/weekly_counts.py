@@ -32,10 +32,12 @@ from gvi.models import (
     VerificationStatus,
     WeeklyAreaCount,
     WeeklyGroupCount,
+    WeeklyTypeCount,
 )
 
 AreaKey = tuple[int, dt.date, int | None, str]  # programme, Monday, area (None: no area), incident type
 GroupKey = tuple[int, dt.date, int]  # programme, Monday, group
+TypeKey = tuple[int, dt.date, str]  # programme, Monday, incident type
 
 
 def monday_of(moment) -> dt.date:
@@ -93,6 +95,20 @@ def count_areas(*, programme_id=None, weeks=None, areas=None) -> dict[AreaKey, i
         .annotate(n=Count("id"))
     )
     return {(pid, _as_monday(week), area_id, kind): n for pid, week, area_id, kind, n in rows}
+
+
+def count_types(*, programme_id=None, weeks=None) -> dict[TypeKey, int]:
+    """Incidents per (programme, week, type), from the raw tables; optionally only some weeks."""
+    incidents = counted_incidents().filter(_in_weeks(weeks))
+    if programme_id is not None:
+        incidents = incidents.filter(programme_id=programme_id)
+    rows = (
+        incidents.order_by()
+        .annotate(week=TruncWeek("occurred_at"))
+        .values_list("programme_id", "week", "incident_type")
+        .annotate(n=Count("id"))
+    )
+    return {(pid, _as_monday(week), kind): n for pid, week, kind, n in rows}
 
 
 def count_groups(*, programme_id=None, weeks=None, groups=None) -> dict[GroupKey, int]:
@@ -156,6 +172,15 @@ def refresh(*, programme_id: int, weeks=None, areas=(), groups=()) -> None:
     _lock(programme_id)
     week_filter = Q() if weeks is None else Q(week__in=set(weeks))
     if areas is None or areas:
+        # Any change to an incident's area, type or week changes its week's totals per type too.
+        types = count_types(programme_id=programme_id, weeks=weeks)
+        WeeklyTypeCount.objects.filter(week_filter, programme_id=programme_id).delete()
+        WeeklyTypeCount.objects.bulk_create(
+            [
+                WeeklyTypeCount(programme_id=pid, week=week, incident_type=kind, incidents=n)
+                for (pid, week, kind), n in types.items()
+            ]
+        )
         counts = count_areas(programme_id=programme_id, weeks=weeks, areas=areas)
         WeeklyAreaCount.objects.filter(week_filter, _area_filter(areas), programme_id=programme_id).delete()
         WeeklyAreaCount.objects.bulk_create(
@@ -233,10 +258,11 @@ class Drift:
 
     area_rows: int = 0
     group_rows: int = 0
+    type_rows: int = 0
 
     @property
     def total(self) -> int:
-        return self.area_rows + self.group_rows
+        return self.area_rows + self.group_rows + self.type_rows
 
 
 def _stored_areas(programme_id) -> dict[AreaKey, int]:
@@ -248,6 +274,16 @@ def _stored_areas(programme_id) -> dict[AreaKey, int]:
         for pid, week, area_id, kind, n in rows.values_list(
             "programme_id", "week", "area_id", "incident_type", "incidents"
         )
+    }
+
+
+def _stored_types(programme_id) -> dict[TypeKey, int]:
+    rows = WeeklyTypeCount.objects.all()
+    if programme_id is not None:
+        rows = rows.filter(programme_id=programme_id)
+    return {
+        (pid, week, kind): n
+        for pid, week, kind, n in rows.values_list("programme_id", "week", "incident_type", "incidents")
     }
 
 
@@ -272,17 +308,25 @@ def verify(*, programme_id: int | None = None, fix: bool = True) -> Drift:
     """
     counted_areas = count_areas(programme_id=programme_id)
     counted_groups = count_groups(programme_id=programme_id)
+    counted_types = count_types(programme_id=programme_id)
     area_keys = _differences(_stored_areas(programme_id), counted_areas)
     group_keys = _differences(_stored_groups(programme_id), counted_groups)
+    type_keys = _differences(_stored_types(programme_id), counted_types)
     if fix:
-        for pid in {key[0] for key in area_keys | group_keys}:
-            refresh(
-                programme_id=pid,
-                weeks={key[1] for key in area_keys | group_keys if key[0] == pid},
-                areas={key[2] for key in area_keys if key[0] == pid},
-                groups={key[2] for key in group_keys if key[0] == pid},
-            )
-    return Drift(area_rows=len(area_keys), group_rows=len(group_keys))
+        for pid in {key[0] for key in area_keys | group_keys | type_keys}:
+            area_weeks = {key[1] for key in area_keys | type_keys if key[0] == pid}
+            group_weeks = {key[1] for key in group_keys if key[0] == pid}
+            if area_weeks:
+                # Every area of those weeks: the week's types are recounted with its areas.
+                refresh(programme_id=pid, weeks=area_weeks, areas=None, groups=())
+            if group_weeks:
+                refresh(
+                    programme_id=pid,
+                    weeks=group_weeks,
+                    areas=(),
+                    groups={key[2] for key in group_keys if key[0] == pid},
+                )
+    return Drift(area_rows=len(area_keys), group_rows=len(group_keys), type_rows=len(type_keys))
 
 
 def rebuild(*, programme_id: int) -> None:

@@ -5,6 +5,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -112,8 +113,21 @@ def _with_quality(request, context):
 @login_required
 @require_GET
 def weekly_review(request):
-    context = _with_quality(request, review_context(request.user, request.GET))
+    context = review_context(request.user, request.GET)
+    # The quality summary is fetched by the page itself (htmx) once it is shown: at national scale
+    # its figures take longer than the whole review, and the meeting needs the review first.
+    context["quality_summary"] = may_see_quality_report(request.user)
     return HttpResponse(render_to_string("frontend/review/weekly_review.html", context, request=request))
+
+
+@login_required
+@require_GET
+def weekly_review_quality(request):
+    """The quality report's summary as a fragment of the weekly review (issue 9)."""
+    if not may_see_quality_report(request.user):
+        raise PermissionDenied(_("You may not see the quality report."))
+    report = quality_report(user=request.user, on=timezone.localdate())
+    return HttpResponse(render_to_string("review/_quality_summary.html", {"report": report}, request=request))
 
 
 def _filename(context, extension: str) -> str:

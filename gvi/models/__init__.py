@@ -63,6 +63,6 @@ from gvi.models.scoring import (
     ScoringConfig,
     ScoringRun,
 )
-from gvi.models.weekly import WeeklyAreaCount, WeeklyGroupCount
+from gvi.models.weekly import WeeklyAreaCount, WeeklyGroupCount, WeeklyTypeCount
 
 __all__ = [name for name in dir() if not name.startswith("_")]

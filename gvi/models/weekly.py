@@ -60,3 +60,22 @@ class WeeklyGroupCount(models.Model):
 
     def __str__(self):
         return f"{self.week} {self.group_id}: {self.incidents}"
+
+
+class WeeklyTypeCount(models.Model):
+    """Incidents per week and incident type: the totals, without summing every area's rows."""
+
+    programme = models.ForeignKey("gvi.Programme", verbose_name=_("programme"), on_delete=models.CASCADE)
+    week = models.DateField(_("week (Monday)"))
+    incident_type = models.CharField(_("type"), max_length=24, choices=IncidentType.choices)
+    incidents = models.PositiveIntegerField(_("incidents"))
+
+    class Meta:
+        verbose_name = _("weekly count per type")
+        verbose_name_plural = _("weekly counts per type")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "week", "incident_type"], name="weekly_type_count_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.week} {self.incident_type}: {self.incidents}"

@@ -58,11 +58,19 @@ def _moment(weeks_back: int, day: int, hour: int) -> dt.datetime:
 
 
 def stored(programme_id):
-    return weekly_counts._stored_areas(programme_id), weekly_counts._stored_groups(programme_id)
+    return (
+        weekly_counts._stored_areas(programme_id),
+        weekly_counts._stored_types(programme_id),
+        weekly_counts._stored_groups(programme_id),
+    )
 
 
 def recounted(programme_id):
-    return weekly_counts.count_areas(programme_id=programme_id), weekly_counts.count_groups(programme_id=programme_id)
+    return (
+        weekly_counts.count_areas(programme_id=programme_id),
+        weekly_counts.count_types(programme_id=programme_id),
+        weekly_counts.count_groups(programme_id=programme_id),
+    )
 
 
 when = st.tuples(st.integers(0, WEEKS_BACK), st.integers(0, 6), st.sampled_from([0, 1, 12, 23]))
@@ -171,6 +179,7 @@ def test_a_correction_moves_the_incident_between_weeks_areas_and_types(world):
 
     retract_incident(user=user, incident=incident, reason="Ogrundad")
     assert not m.WeeklyGroupCount.objects.exists() and not m.WeeklyAreaCount.objects.exists()
+    assert not m.WeeklyTypeCount.objects.exists()
     assert m.Incident.objects.get(pk=incident.pk).verification_status == m.VerificationStatus.UNFOUNDED
 
 
@@ -205,9 +214,9 @@ def test_the_nightly_job_finds_and_corrects_drift(world):
 
     result = verify_weekly_counts.apply().get()
 
-    assert result == {"area_rows": 1, "group_rows": 2}
+    assert result == {"area_rows": 1, "type_rows": 1, "group_rows": 2}
     assert stored(world["programme_id"]) == recounted(world["programme_id"])
-    assert verify_weekly_counts.apply().get() == {"area_rows": 0, "group_rows": 0}
+    assert verify_weekly_counts.apply().get() == {"area_rows": 0, "type_rows": 0, "group_rows": 0}
 
 
 def test_the_review_reads_the_counts_and_agrees_with_the_raw_tables_for_every_period(world):
