@@ -298,10 +298,15 @@ def _leaders(rows, key: str, name: str, period: Period, top: int) -> list[dict]:
         if key == "area_id":
             condition |= Q(area__isnull=True)  # NULL is never IN a list: the incidents with no area
         candidates = rows.filter(condition)
+    # The current week so far is read too (a group active only this week still gets its row),
+    # but it never decides the order.
     return list(
-        candidates.filter(week__gte=period.first_day, week__lte=period.reviewed_week)
+        candidates.filter(_weeks_filter(period))
         .values(key, name)
-        .annotate(reviewed=Sum("incidents", filter=Q(week=period.reviewed_week), default=0), total=Sum("incidents"))
+        .annotate(
+            reviewed=Sum("incidents", filter=Q(week=period.reviewed_week), default=0),
+            total=Sum("incidents", filter=Q(week__lte=period.reviewed_week), default=0),
+        )
         .order_by("-reviewed", "-total", name, key)[:top]
     )
 
