@@ -3,6 +3,8 @@
 import csv
 import datetime as dt
 import io
+import shutil
+import subprocess
 
 import pytest
 from django.urls import reverse
@@ -12,6 +14,7 @@ from gvi import models as m
 from gvi import weekly_counts
 from gvi.selectors.weekly_review import incident_trends, reach, week_starts
 from tests import factories as f
+from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.django_db
 
@@ -135,9 +138,105 @@ def test_pdf_export_is_a_pdf(coordinator_client, city):
     assert len(response.content) > 5000
 
 
+def _pdftoppm(pdf: bytes, tmp_path, dpi: int = 40):
+    """Page 1 of the PDF as an image, rendered by poppler's pdftoppm, as PIL sees it."""
+    from PIL import Image
+
+    if not shutil.which("pdftoppm"):
+        skip_or_fail("No pdftoppm: install Debian's poppler-utils to render the PDF.")
+    (tmp_path / "review.pdf").write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-r",
+            str(dpi),
+            "-png",
+            str(tmp_path / "review.pdf"),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+        timeout=60,
+    )
+    [png] = tmp_path.glob("page*.png")
+    return Image.open(png).convert("RGB")
+
+
+def test_the_pdfs_first_page_holds_the_review_with_the_reviewed_week_highlighted(coordinator_client, city, tmp_path):
+    html = coordinator_client.get(reverse("frontend:weekly_review")).content.decode()
+    assert html.count("bar-current") >= 1
+    response = coordinator_client.get(reverse("frontend:weekly_review_pdf"))
+    image = _pdftoppm(response.content, tmp_path)
+    width, height = image.size
+    pixels = image.load()
+    inked_rows = [y for y in range(height) if any(sum(pixels[x, y]) < 600 for x in range(0, width, 2))]
+    # Not a title alone: ink over most of the page's height (the chart, the trend tables).
+    assert len(inked_rows) > height * 0.5, (len(inked_rows), height)
+    colours = {pixels[x, y] for x in range(width) for y in range(height)}
+    # The bars: the reviewed week black, the weeks before it grey (the PDF ignores CSS fills in SVG).
+    assert (0x9A, 0x9A, 0x9A) in colours and (0, 0, 0) in colours
+
+
+def test_the_pdf_holds_the_quality_section_and_the_current_week_apart(coordinator_client, city, settings, tmp_path):
+    if not shutil.which("pdftotext"):
+        skip_or_fail("No pdftotext: install Debian's poppler-utils to read the PDF.")
+    coordinator_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    (tmp_path / "review.pdf").write_bytes(coordinator_client.get(reverse("frontend:weekly_review_pdf")).content)
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-layout", str(tmp_path / "review.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "Reviewed week" in first and "Per group" in first and "This week so far" in first
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "review.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Quality of the listing" in text and "People listed" in text
+
+
 def test_another_programme_sees_none_of_it(client, city, other_programme_officer):
     client.force_login(other_programme_officer)
     response = client.get(reverse("frontend:weekly_review"))
     html = response.content.decode()
     assert city["suggested"].group.name not in html
     assert response.context["review"].trends.total.total == 0
+
+
+def test_csv_is_for_swedish_excel_with_local_dates(coordinator_client, city):
+    flag = city["suggested"]
+    contribution = m.ScoreContribution.objects.filter(group_score__run=flag.run, group_score__group=flag.group).first()
+    # 00:30 on 2 November in Stockholm is still 1 November in UTC.
+    local = timezone.make_aware(dt.datetime(2026, 11, 2, 0, 30))
+    m.Incident.objects.filter(pk=contribution.incident_id).update(occurred_at=local)
+    response = coordinator_client.get(reverse("frontend:weekly_review_csv"))
+    assert response.content.startswith("\ufeff".encode())  # the BOM: å, ä, ö read as UTF-8
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    ours = [row for row in rows if contribution.incident.source in row]
+    assert ours and ours[0][2] == "2026-11-02"
+    assert "Å" in text or "ä" in text or "å" in text  # Swedish labels, unbroken
+    assert response["Content-Disposition"].endswith('.csv"')
+
+
+def test_xlsx_has_typed_dates_and_numbers(coordinator_client, city):
+    from openpyxl import load_workbook
+
+    response = coordinator_client.get(reverse("frontend:weekly_review_xlsx") + "?period=quarter")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    reviewed = next(row for row in rows if row and isinstance(row[1], dt.datetime))
+    assert reviewed[1].weekday() == 0 and (reviewed[2] - reviewed[1]).days == 6  # Monday to Sunday
+    header = next(row for row in rows if row and isinstance(row[1], str) and isinstance(row[2], dt.datetime))
+    weeks = [cell for cell in header[2:] if isinstance(cell, dt.datetime)]
+    assert len(weeks) == 13 and all(week.weekday() == 0 for week in weeks)
+    total = rows[rows.index(header) + 1]
+    assert all(isinstance(n, int) for n in total[2:16])
+    scores = [row[3] for row in rows if len(row) > 3 and row[2] == city["suggested"].group.name]
+    assert scores and all(isinstance(score, float | int) for score in scores)
+    assert m.AccessLog.objects.filter(action="export", record_kind="weekly_review").exists()
