@@ -89,6 +89,11 @@ def ensure_weekly_counts(programme_id: int, log=print) -> None:
     if not WeeklyAreaCount.objects.filter(programme_id=programme_id).exists():
         log("  counting the weekly review's weeks once (weekly_counts.rebuild) ...")
         weekly_counts.rebuild(programme_id=programme_id)
+        from django.db import connection
+
+        with connection.cursor() as cursor:  # fresh tables: give the planner their statistics
+            for table in ("gvi_weeklyareacount", "gvi_weeklytypecount", "gvi_weeklygroupcount"):
+                cursor.execute(f"ANALYZE {table}")
 
 
 def bench_verify(programme_id: int, log=print) -> Figure:
@@ -124,6 +129,9 @@ def bench_pages(programme_id: int, runs: int = 5, log=print, verify: bool = True
         (f"weekly review, {label}, from the raw tables", f"{review}?period={kind}", True)
         for label, kind in REVIEW_PERIODS
     ]
+    pages.append(
+        ("weekly review, its quality summary (fetched by the page)", reverse("frontend:weekly_review_quality"), False)
+    )
     pages.append((f"group page (group {group_id})", reverse("frontend:group_detail", args=[group_id]), False))
     figures = []
     for name, url, raw in pages:
