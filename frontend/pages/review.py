@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from frontend.charts import bar_chart
+from frontend.charts import bar_chart, small_bars_svg
 from frontend.pdf import html_to_pdf
 from gvi.exports import (
     may_export_report,
@@ -29,9 +29,12 @@ from gvi.selectors.weekly_review import weekly_review as build_review
 
 
 def _rows(series_list):
-    return [
-        {"series": series, "chart": bar_chart(series.counts, width=160, height=32, gap=2)} for series in series_list
-    ]
+    rows = []
+    for series in series_list:
+        title = _("Incidents per week: %(name)s") % {"name": series.label or _("No area")}
+        chart = small_bars_svg(bar_chart(series.counts, width=160, height=32, gap=2), title)
+        rows.append({"series": series, "chart": chart})
+    return rows
 
 
 def _date(value: str):

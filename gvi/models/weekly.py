@@ -37,6 +37,10 @@ class WeeklyAreaCount(models.Model):
                 name="weekly_no_area_count_unique",
             ),
         ]
+        indexes = [
+            models.Index(fields=["programme", "week"], name="weekly_area_count_week"),
+            models.Index(fields=["area", "week"], name="weekly_area_count_area"),
+        ]
 
     def __str__(self):
         return f"{self.week} {self.area_id or '-'} {self.incident_type}: {self.incidents}"

@@ -289,14 +289,20 @@ def _leaders(rows, key: str, name: str, period: Period, top: int) -> list[dict]:
     """The `top` rows of `key` by the reviewed week, then the period, then the name; chosen in the
     database, from the reviewed week's rows first: summing a year of every group's or area's weeks
     only to sort them would be the slow part of the page."""
-    in_reviewed = rows.filter(week=period.reviewed_week).values(key).annotate(n=Sum("incidents"))
-    threshold = list(in_reviewed.order_by("-n").values_list("n", flat=True)[top - 1 : top])
+    in_reviewed = list(
+        rows.filter(week=period.reviewed_week)
+        .values(key)
+        .annotate(n=Sum("incidents"))
+        .order_by("-n")
+        .values_list(key, "n")
+    )
     candidates = rows
-    if threshold and threshold[0] > 0:
+    if len(in_reviewed) >= top and in_reviewed[top - 1][1] > 0:
         # Only rows with at least as many incidents as the top-th can be in the top (ties included).
-        condition = Q(**{f"{key}__in": in_reviewed.filter(n__gte=threshold[0]).values(key)})
-        if key == "area_id":
-            condition |= Q(area__isnull=True)  # NULL is never IN a list: the incidents with no area
+        ids = {k for k, n in in_reviewed if n >= in_reviewed[top - 1][1]}
+        condition = Q(**{f"{key}__in": ids - {None}})
+        if None in ids:  # NULL is never IN a list: the incidents with no area
+            condition |= Q(**{f"{key}__isnull": True})
         candidates = rows.filter(condition)
     # The current week so far is read too (a group active only this week still gets its row),
     # but it never decides the order.
