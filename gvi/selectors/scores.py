@@ -6,9 +6,11 @@ Scores are about groups, not persons; every queryset is still built by `gvi.poli
 incidents and flags the user may read, in the user's programme).
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from gvi.models import (
     FlagStatus,
@@ -22,7 +24,7 @@ from gvi.models import (
 from gvi.policy import Action, scoped_queryset
 from gvi.scoring import confidence_multipliers, get_config, role_weights, severity_weights
 
-TREND_RUNS = 12  # runs shown in a sparkline
+TREND_RUNS = 12  # weeks shown in a sparkline (one run per week)
 
 
 def latest_run(user) -> ScoringRun | None:
@@ -82,11 +84,23 @@ class ScoreTrends:
 
 
 def recent_runs(user, *, runs: int = TREND_RUNS) -> list[ScoringRun]:
-    """The programme's last `runs` finished runs, oldest first."""
+    """One run per week: the last finished run of each of the programme's last `runs` weeks that
+    had one, oldest first. A sparkline of every run would show an hour's noise (198.08 → 198.07)
+    as a steep fall; one value per week is the trend the weekly review discusses."""
     if not getattr(user, "programme_id", None):
         return []
-    qs = ScoringRun.objects.filter(programme_id=user.programme_id, finished_at__isnull=False).order_by("-as_of", "-id")
-    return list(reversed(list(qs[:runs])))
+    today = timezone.localdate()
+    since = timezone.make_aware(
+        dt.datetime.combine(today - dt.timedelta(days=today.weekday(), weeks=runs - 1), dt.time.min)
+    )
+    qs = ScoringRun.objects.filter(
+        programme_id=user.programme_id, finished_at__isnull=False, as_of__gte=since
+    ).order_by("as_of", "id")
+    weekly: dict[dt.date, ScoringRun] = {}
+    for run in qs.only("id", "as_of", "programme_id"):
+        day = timezone.localdate(run.as_of)
+        weekly[day - dt.timedelta(days=day.weekday())] = run  # the week's last run wins
+    return [weekly[week] for week in sorted(weekly)]
 
 
 def score_trends(user, *, group_ids, runs: int = TREND_RUNS) -> ScoreTrends:

@@ -122,3 +122,29 @@ def test_the_flag_explanation_names_the_factors_in_the_formulas_order(client, ci
     ]
     for key in ("severity:", "decay:", "share:", "confidence_multiplier:", "by_analyst:"):
         assert f"<li>{key}" not in page
+
+
+def test_score_trends_show_one_value_per_week_the_weeks_last_run(police, police_coordinator):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    group = f.GroupFactory(organisation=police)
+    now = timezone.now()
+
+    def run(at, score):
+        scored = m.ScoringRun.objects.create(programme_id=police.programme_id, as_of=at, finished_at=at, trigger="t")
+        m.GroupScore.objects.create(run=scored, group=group, score=score, rank=1, incident_count=1)
+
+    monday = timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time(0, 5))) - dt.timedelta(
+        days=timezone.localdate(now).weekday()
+    )
+    run(monday - dt.timedelta(days=3), 150.0)  # last week
+    run(monday - dt.timedelta(days=2), 160.0)  # last week, later: the week's value
+    run(min(monday + dt.timedelta(minutes=1), now), 198.08)  # this week
+    run(min(monday + dt.timedelta(minutes=2), now), 198.07)  # an hour's noise, same week
+
+    trends = scores.score_trends(police_coordinator, group_ids=[group.pk])
+
+    assert trends.by_group[group.pk] == [160.0, 198.07]
+    assert len(trends.runs) == 2
