@@ -27,6 +27,7 @@ from gvi.models import (
 )
 from gvi.policy import MINORS_ALL, Action, Scope, minors_rule_for, scope_for, scoped_queryset
 from gvi.selectors import scores
+from gvi.selectors.weekly_review_next import what_is_next
 
 WEEKS = 8  # the default period: the last full week and the seven before it
 PERIOD_WEEKS = {"8w": 8, "quarter": 13, "year": 52}
@@ -519,6 +520,7 @@ class WeeklyReview:
     enforcement: list
     services: list
     overdue: list
+    next: object = None
 
 
 def weekly_review(user, today: dt.date | None = None, period: Period | None = None, raw=None) -> WeeklyReview:
@@ -541,4 +543,5 @@ def weekly_review(user, today: dt.date | None = None, period: Period | None = No
         enforcement=enforcement_since(user, since),
         services=services_since(user, since),
         overdue=overdue_follow_ups_by_organisation(user, today),
+        next=what_is_next(user, today),
     )

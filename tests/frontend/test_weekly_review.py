@@ -240,3 +240,34 @@ def test_xlsx_has_typed_dates_and_numbers(coordinator_client, city):
     scores = [row[3] for row in rows if len(row) > 3 and row[2] == city["suggested"].group.name]
     assert scores and all(isinstance(score, float | int) for score in scores)
     assert m.AccessLog.objects.filter(action="export", record_kind="weekly_review").exists()
+
+
+def test_what_is_next_lists_call_ins_follow_ups_due_and_unreached_top_groups(
+    coordinator_client, police, probation, police_coordinator
+):
+    from gvi.selectors.weekly_review_next import what_is_next
+
+    today = timezone.localdate()
+    soon = f.CallInFactory(organisation=police, scheduled_at=timezone.now() + dt.timedelta(days=3), venue="Folkets hus")
+    f.CallInFactory(organisation=police, scheduled_at=timezone.now() + dt.timedelta(days=30))  # too far
+    sunday = today + dt.timedelta(days=6 - today.weekday())
+    f.FollowUpFactory(owner_organisation=probation, due_date=sunday)
+    f.FollowUpFactory(owner_organisation=probation, due_date=sunday + dt.timedelta(days=1))  # next week
+    reached, unreached = f.GroupFactory(organisation=police, name="Nådda"), f.GroupFactory(organisation=police)
+    member = f.MembershipFactory(organisation=police, group=reached, review_due=today + dt.timedelta(days=5)).person
+    f.CustomNotificationFactory(organisation=probation, person=member)
+    f.SupervisionFactory(organisation=probation, person=member, end_date=today + dt.timedelta(days=10))
+    run = m.ScoringRun.objects.create(
+        programme_id=police.programme_id, as_of=timezone.now(), finished_at=timezone.now(), trigger="t"
+    )
+    m.GroupScore.objects.create(run=run, group=reached, score=9, rank=1, incident_count=1)
+    m.GroupScore.objects.create(run=run, group=unreached, score=8, rank=2, incident_count=1)
+
+    coming = what_is_next(police_coordinator, today)
+
+    assert [row["pk"] for row in coming.call_ins] == [soon.pk]
+    assert [(row["owner_organisation__name"], row["n"]) for row in coming.follow_ups_due] == [(probation.name, 1)]
+    assert [row["name"] for row in coming.unreached_top_groups] == [unreached.name]
+    assert coming.reviews_due == 1 and coming.supervisions_ending == 1
+    html = coordinator_client.get(reverse("frontend:weekly_review")).content.decode()
+    assert 'id="what-is-next"' in html and unreached.name in html and "Folkets hus" in html
