@@ -7,6 +7,8 @@ components, so a generated client has one `Sex` enum rather than one per list op
 
 import re
 
+from api.idempotency import HEADER as IDEMPOTENCY_HEADER
+
 GUIDE = """\
 Partners' systems (a probation case system, a municipality's social services system, an analyst's
 script) log their work in gvi through this API. This schema is the contract: generate a client
@@ -97,6 +99,8 @@ def stable_names_and_enum_descriptions(result, generator, request, public):
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
                 schema.pop("title", None)
+                if parameter["in"] == "header" and parameter["name"] == IDEMPOTENCY_HEADER:
+                    parameter["required"] = False  # said out loud: generators and readers need not guess
                 if "enum" in schema and parameter["in"] == "query":
                     name = named.get(frozenset(schema["enum"]))
                     if name:
