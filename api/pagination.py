@@ -44,7 +44,15 @@ class StableOrderingFilter(OrderingFilter):
                 "required": False,
                 "in": "query",
                 "description": str(self.ordering_description),
-                "schema": {"type": "string", "enum": ordering_values(view)},
+                "schema": {
+                    "type": "string",
+                    "enum": ordering_values(view),
+                    # Names for generated clients: ID and ID_DESC rather than VALUE_1 for "-id".
+                    "x-enum-varnames": [
+                        f"{value.lstrip('-').upper()}_DESC" if value.startswith("-") else value.upper()
+                        for value in ordering_values(view)
+                    ],
+                },
             }
         ]
 

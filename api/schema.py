@@ -8,6 +8,7 @@ generator derives from it never change with the caller's language.
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
 
 from api import examples
 from api.exceptions import ErrorSerializer
@@ -17,6 +18,8 @@ from api.idempotency import MAX_KEY_LENGTH
 # What the schema promises for a key: visible ASCII, which every HTTP client can send. The server
 # is more lenient (any printable characters, surrounding spaces stripped).
 KEY_PATTERN = r"^[!-~]+$"
+NO_NUL_PATTERN = r"^[^\u0000]*$"
+NOT_BLANK_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
@@ -99,6 +102,20 @@ class GviAutoSchema(AutoSchema):
         # a generated client.
         segment = self.path.removeprefix("/api/v1/").split("/")[0]
         return [TAG_OF_PATH.get(segment, segment)]
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A list of references that may not be empty (e.g. the persons to invite) says so.
+        if isinstance(field, serializers.ManyRelatedField) and not field.allow_empty and schema:
+            schema["minItems"] = 1
+        # Text input is trimmed and may hold no NUL character: a required text must keep a visible
+        # character after trimming. Said in the schema, so that what it calls valid is accepted.
+        if direction == "request" and type(field) is serializers.CharField and schema and "pattern" not in schema:
+            if field.allow_blank or not field.trim_whitespace:
+                schema["pattern"] = NO_NUL_PATTERN
+            else:
+                schema["pattern"] = NOT_BLANK_PATTERN
+        return schema
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
