@@ -18,7 +18,7 @@ def ordering_values(view) -> list[str]:
 class StableOrderingFilter(OrderingFilter):
     """The caller's ordering (?ordering=-delivered_on), with the id appended as a tie-breaker."""
 
-    ordering_description = _("Sort by one field; a leading '-' sorts descending. The id breaks ties.")
+    ordering_description = "Sort by one field; a leading '-' sorts descending. The id breaks ties."
 
     def get_ordering(self, request, queryset, view):
         ordering = list(self._requested_ordering(request, view) or self.get_default_ordering(view) or [])

@@ -196,6 +196,8 @@ def test_page_size_has_its_maximum(schema, client_for, probation_officer, probat
     assert api.get("/api/v1/persons/?page_size=200").status_code == 200
     for value in ["0", "201", "-1", "abc", "2.0"]:
         assert api.get(f"/api/v1/persons/?page_size={value}").status_code == 400, value
+    swedish = api.get("/api/v1/persons/?page_size=0", HTTP_ACCEPT_LANGUAGE="sv").json()
+    assert swedish["errors"] == {"page_size": ["Ange ett heltal från 1 till 200."]}
 
 
 def test_the_idempotency_key_states_its_form_and_whether_it_is_required(schema):
