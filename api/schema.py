@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from api import examples
 from api.exceptions import ErrorSerializer
+from api.filters import MAX_ID
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import MAX_KEY_LENGTH
 
@@ -59,7 +60,7 @@ WWW_AUTHENTICATE_HEADER = OpenApiParameter(
 
 ID_PARAMETER = OpenApiParameter(
     "id",
-    {"type": "integer", "minimum": 1},
+    {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID},
     location=OpenApiParameter.PATH,
     description="The record's id. A record you may not see is a 404.",
 )
