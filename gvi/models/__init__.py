@@ -63,5 +63,6 @@ from gvi.models.scoring import (
     ScoringConfig,
     ScoringRun,
 )
+from gvi.models.sharing import BasisKind, Consent, ConsentScope, SharingBasis
 
 __all__ = [name for name in dir() if not name.startswith("_")]
