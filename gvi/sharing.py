@@ -357,7 +357,6 @@ def disclosures_for(user, kind: str, objects) -> dict[int, Disclosure | None]:
         else:
             reach_q = concern_q(user.organisation.programme_id, "")
         reached[reach] = set(Person.objects.filter(reach_q, pk__in=ids).values_list("pk", flat=True)) if ids else set()
-    consents = _consents(user, kind, spec, persons)
     found: dict[int, Disclosure | None] = {}
     for index, owner in foreign.items():
         found[index] = None
@@ -372,8 +371,12 @@ def disclosures_for(user, kind: str, objects) -> dict[int, Disclosure | None]:
             # The first rule that also opens minors, if any, so a minor's record names the rule relied on.
             rule = next((r for r in matching if r.minors), matching[0])
             found[index] = Disclosure(owner, rule.code, bases[rule.code], any(r.minors for r in matching))
-        elif persons[index] in consents:
-            found[index] = Disclosure(owner, CONSENT_RULE, consents[persons[index]], False)
+    # Consent only for what no rule discloses: one query, and none when the rules cover everything.
+    unmatched = {index: persons[index] for index, disclosure in found.items() if disclosure is None}
+    consents = _consents(user, kind, unmatched) if unmatched else {}
+    for index, person_id in unmatched.items():
+        if person_id in consents:
+            found[index] = Disclosure(foreign[index], CONSENT_RULE, consents[person_id], False)
     return found
 
 
@@ -401,7 +404,7 @@ def _owner_kinds(spec, objects, foreign) -> dict:
     return kinds
 
 
-def _consents(user, kind, spec, persons) -> dict:
+def _consents(user, kind, persons) -> dict:
     """Person id → the text naming the consent relied on, for the consents `user`'s organisation holds."""
     scopes = consent_scopes_for(kind)
     ids = {pid for pid in persons.values() if pid is not None}

@@ -177,7 +177,7 @@ def test_the_policy_walk(world, monkeypatch):
     mismatches, checked = walk(users, built, programme)
     assert not mismatches, mismatches[:20]
     # The walk really covered the table: every role and organisation kind, every kind and action.
-    assert checked >= len(m.Role) * len(K) * len(policy.RECORD_KINDS) * len(Action) * 8
+    assert checked >= len(m.Role) * len(K) * len(policy.RECORD_KINDS) * 3 * 8
 
     # The organisation kinds whose rules differ most (civil society, social services), again:
     some = {key: user for key, user in users.items() if key[1] in (K.CIVIL_SOCIETY, K.MUNICIPALITY)}
@@ -187,7 +187,7 @@ def test_the_policy_walk(world, monkeypatch):
         everything = {role: {kind: dict.fromkeys(Action, scope) for kind in policy.RECORD_KINDS} for role in m.Role}
         with monkeypatch.context() as patch:
             patch.setattr(policy, "POLICY", everything)
-            mismatches, _checked = walk(some, built, programme)
+            mismatches, _checked = walk(some, built, programme, single=(Action.READ,))
         assert not mismatches, (scope, mismatches[:20])
 
     # A rule without a basis (no row, or an empty text) shares nothing.
@@ -195,14 +195,14 @@ def test_the_policy_walk(world, monkeypatch):
     m.SharingBasis.objects.filter(programme=programme, rule="child_protection").update(text="")
     bases = set(m.SharingBasis.objects.filter(programme=programme).exclude(text="").values_list("rule", flat=True))
     assert "works_with" not in bases and "child_protection" not in bases
-    mismatches, _checked = walk(some, built, programme, bases=bases)
+    mismatches, _checked = walk(some, built, programme, bases=bases, single=(Action.READ,))
     assert not mismatches, ("bases", mismatches[:20])
 
 
-def walk(users, records, programme, bases=None):
+def walk(users, records, programme, bases=None, single=(Action.READ, Action.CHANGE, Action.CREATE)):
     """Compare scoped_queryset, can and allows_state with `expected` in every cell: the queryset
-    for every action; a single record's `can` for reads, `allows_state` for reads and changes,
-    and `can` on an unsaved copy for creation."""
+    for every action; for the `single` actions, one record at a time: `can` for reads,
+    `allows_state` for reads and changes, and `can` on an unsaved copy for creation."""
     mismatches = []
     checked = 0
     for (role, reader_kind), user in users.items():
@@ -224,7 +224,7 @@ def walk(users, records, programme, bases=None):
                 )
                 if got != want:
                     mismatches.append((role, reader_kind, kind, action, "scoped_queryset", sorted(got), sorted(want)))
-                for obj, fact in built:
+                for obj, fact in built if action in single else ():
                     wanted = obj.pk in want
                     checked += 1
                     if action == Action.READ and policy.can(user, kind, action, obj) != wanted:
