@@ -176,6 +176,7 @@ REPORT_KINDS: dict[str, tuple[str, ...]] = {
     ),
     "quality_report": ("person", "membership"),
     "disclosure_report": ("access_log",),
+    "outcomes": ("incident",),
 }
 
 

@@ -33,7 +33,7 @@ def add_default_bases(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gvi', '0005_digest_delivery'),
+        ('gvi', '0006_area_in_focus'),
     ]
 
     operations = [
