@@ -191,3 +191,33 @@ def test_sharing_plan_prints_gains_and_losses_and_applies_the_defaults(listed, c
     assert not m.SharingBasis.objects.filter(programme=programme).exists()  # a preview writes nothing
     call_command("sharing_plan", "--programme", str(programme.pk), "--apply", stdout=io.StringIO())
     assert m.SharingBasis.objects.filter(programme=programme).count() == len(SHARING_RULES)
+
+
+def test_the_consent_page_records_and_withdraws_a_consent(client, listed, civil_society, police_coordinator):
+    client.force_login(police_coordinator)
+    page = reverse("frontend:person_consents", args=[listed.pk])
+    assert client.get(page).status_code == 200
+    bad = client.post(
+        reverse("frontend:person_consent_record", args=[listed.pk]),
+        {"organisation": civil_society.pk, "scope": "contact", "given_on": "2999-01-01", "source": "Blankett"},
+    )
+    assert bad.status_code == 400 and not m.Consent.objects.exists()
+    done = client.post(
+        reverse("frontend:person_consent_record", args=[listed.pk]),
+        {"organisation": civil_society.pk, "scope": "contact", "given_on": "2026-01-05", "source": "Blankett S-1"},
+    )
+    assert done.status_code == 302
+    consent = m.Consent.objects.get()
+    assert consent.organisation == civil_society and consent.is_active
+    assert client.get(page).context["may_withdraw"] == {consent.pk}
+    withdrawn = client.post(reverse("frontend:person_consent_withdraw", args=[listed.pk, consent.pk]), {"note": "Nej"})
+    assert withdrawn.status_code == 302
+    consent.refresh_from_db()
+    assert not consent.is_active and consent.withdrawal_note == "Nej"
+    again = client.post(reverse("frontend:person_consent_withdraw", args=[listed.pk, consent.pk]))
+    assert again.status_code == 400  # already withdrawn: a clear error, nothing changed
+
+
+def test_a_partner_cannot_open_the_consents_of_a_person_it_does_not_see(client, listed, civil_society_partner):
+    client.force_login(civil_society_partner)
+    assert client.get(reverse("frontend:person_consents", args=[listed.pk])).status_code == 404
