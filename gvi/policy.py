@@ -10,6 +10,9 @@ The table says, for a role, a record kind and an action, the organisation rule:
 - NONE: nothing.
 On top of it, the minors rule says which records about minors (under 18) a role sees:
 all of them, only its own organisation's, or none.
+For a record that another organisation owns, SHARED is only a ceiling: `gvi.sharing` adds the
+organisation-kind dimension (a sharing rule by the kinds of the reader's and the owner's
+organisation, with a legal basis the programme has set, or the person's consent).
 
 Two rules hold for every role, superusers included:
 - append-only kinds (the access log) are never created, changed or deleted through the app;
