@@ -187,7 +187,7 @@ def test_sharing_plan_prints_gains_and_losses_and_applies_the_defaults(listed, c
     call_command("sharing_plan", "--programme", str(programme.pk), stdout=out)
     text = out.getvalue()
     assert "would add the default basis of works_with" in text
-    assert f"{civil_society.name} (civil_society) partner_officer: supervision loses 1" in text
+    assert f"{civil_society.name} (civil_society) partner_officer: supervision loses 1 of" in text
     assert not m.SharingBasis.objects.filter(programme=programme).exists()  # a preview writes nothing
     call_command("sharing_plan", "--programme", str(programme.pk), "--apply", stdout=io.StringIO())
     assert m.SharingBasis.objects.filter(programme=programme).count() == len(SHARING_RULES)

@@ -2,9 +2,10 @@
 give programmes the default legal bases they lack (--apply).
 
 For every programme, organisation and role, and every record kind the role reads across the
-programme, it counts the other organisations' records the role saw under the role-only policy
-(before sharing rules) and the ones it sees under the sharing rules with the programme's bases,
-plus the defaults --apply would add. Without --apply nothing is written.
+programme, it counts the other organisations' records the role table alone would open (the
+policy before sharing rules, except that partner officers then read exit cases and concern
+reports of their own organisation only) and the ones the sharing rules open with the
+programme's bases, plus the defaults --apply would add. Without --apply nothing is written.
 """
 
 from django.conf import settings
@@ -23,7 +24,7 @@ class _Preview(Exception):
 
 
 def role_only_count(user, kind: str) -> int:
-    """Other organisations' records of `kind` the role read under the role-only policy."""
+    """Other organisations' records of `kind` the role table alone opens to the user (the minors rule applied)."""
     spec = policy.RECORD_KINDS[kind]
     model = spec.model_class
     qs = model._default_manager.filter(**{f"{spec.programme_path}_id": user.organisation.programme_id})
@@ -87,7 +88,7 @@ class Command(BaseCommand):
                 verb = "gains" if after > before else "loses"
                 self.stdout.write(
                     f"  {organisation.name} ({organisation.kind}) {role}: {kind} {verb} {abs(after - before)}"
-                    f" of other organisations' records ({before} -> {after})"
+                    f" of other organisations' records (role table alone {before}, with the sharing rules {after})"
                 )
             if not changes:
                 self.stdout.write("  no change in what any role sees")
