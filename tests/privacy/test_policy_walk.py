@@ -174,14 +174,18 @@ def test_the_policy_walk(world, monkeypatch):
     """One world (it takes a while to build) for every walk: the table as it is, then any table,
     then a programme missing some legal bases."""
     users, built, programme = world
-    mismatches, checked = walk(users, built, programme)
+    # Reads, one record at a time too, for every role and organisation kind.
+    mismatches, checked = walk(users, built, programme, single=(Action.READ,))
     assert not mismatches, mismatches[:20]
-    # The walk really covered the table: every role and organisation kind, every kind and action.
-    assert checked >= len(m.Role) * len(K) * len(policy.RECORD_KINDS) * 3 * 8
+    # The walk really covered the table: every role and organisation kind, every kind.
+    assert checked >= len(m.Role) * len(K) * len(policy.RECORD_KINDS) * 8
 
     # The organisation kinds whose rules differ most (civil society, social services), again:
     some = {key: user for key, user in users.items() if key[1] in (K.CIVIL_SOCIETY, K.MUNICIPALITY)}
-    # Every role given OWN, then SHARED, on every cell: combinations today's table does not use
+    # changes and creation one record at a time (each costs a few queries: the walk stays short);
+    mismatches, _checked = walk(some, built, programme, single=(Action.CHANGE, Action.CREATE))
+    assert not mismatches, ("writes", mismatches[:20])
+    # every role given OWN, then SHARED, on every cell: combinations today's table does not use
     # (the minors-own rule on a kind no organisation owns, say) must still be read the same way.
     for scope in (Scope.OWN, Scope.SHARED):
         everything = {role: {kind: dict.fromkeys(Action, scope) for kind in policy.RECORD_KINDS} for role in m.Role}
@@ -199,7 +203,7 @@ def test_the_policy_walk(world, monkeypatch):
     assert not mismatches, ("bases", mismatches[:20])
 
 
-def walk(users, records, programme, bases=None, single=(Action.READ, Action.CHANGE, Action.CREATE)):
+def walk(users, records, programme, bases=None, single=(Action.READ,)):
     """Compare scoped_queryset, can and allows_state with `expected` in every cell: the queryset
     for every action; for the `single` actions, one record at a time: `can` for reads,
     `allows_state` for reads and changes, and `can` on an unsaved copy for creation."""
