@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from frontend.pages import callins, flags, followups, groups, outcomes, persons, review
+from frontend.pages import callins, consents, flags, followups, groups, outcomes, persons, review
 
 app_name = "frontend"
 
@@ -57,6 +57,13 @@ urlpatterns += [
     path("review/people/<int:pk>/rights/", review.person_rights, name="person_rights"),
     path("review/people/<int:pk>/rights/notice/", review.record_notice, name="person_notice"),
     path("review/people/<int:pk>/rights/request/", review.log_request, name="person_request"),
+    path("people/<int:pk>/consents/", consents.person_consents, name="person_consents"),
+    path("people/<int:pk>/consents/record/", consents.record_consent, name="person_consent_record"),
+    path(
+        "people/<int:pk>/consents/<int:consent_pk>/withdraw/",
+        consents.withdraw_consent,
+        name="person_consent_withdraw",
+    ),
     path("review/requests/<int:pk>/decide/", review.decide_request, name="request_decide"),
     path("review/requests/<int:pk>/export/", review.access_export, name="request_export"),
 ]

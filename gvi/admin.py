@@ -209,10 +209,27 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, programme_fieldset)
 
 
+class SharingBasisInline(admin.TabularInline):
+    """The legal basis of each sharing rule (gvi.sharing), as the programme's lawyers wrote it."""
+
+    model = m.SharingBasis
+    fields = ("rule", "kind", "text")
+    extra = 0
+
+
 @admin.register(m.Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
     list_display = ("name", "city", "started_on", "min_inclusion_criteria", "membership_review_days")
     search_fields = ("name", "city")
+    inlines = [SharingBasisInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            # A new programme starts from the default bases; its lawyers replace them here.
+            from gvi.services.sharing import apply_default_bases
+
+            apply_default_bases(form.instance, user=request.user)
 
 
 @admin.register(m.PartnerOrganisation)
@@ -520,6 +537,17 @@ class DataSubjectRequestAdmin(ShownOnly, ScopedAdmin):
     search_fields = ("person__last_name",)
     autocomplete_fields = ("person",)
     readonly_fields = ("created_at", "created_by")  # it has no updated_* stamps
+
+
+@admin.register(m.Consent)
+class ConsentAdmin(ShownOnly, ScopedAdmin):
+    """Consents are recorded and withdrawn through gvi.services.sharing; the admin only shows them."""
+
+    record_kind = "consent"
+    list_display = ("person", "organisation", "scope", "given_on", "withdrawn_at")
+    list_filter = ("scope",)
+    list_select_related = ("person", "organisation")
+    search_fields = ("person__last_name",)
 
 
 class ReadOnlyAdmin(ShownOnly, admin.ModelAdmin):

@@ -53,7 +53,10 @@ def _log_export(*, user, kind: str, queryset: QuerySet, reason: str, channel: st
         objects = []
     else:
         # One EXPORT row per record, naming the person it is about (log_access reads obj.person_id).
-        objects = list(queryset.only("pk", person_path) if person_path else queryset.only("pk"))
+        # The owner too, for the disclosure log (gvi.audit.disclosures_read), without a query per row.
+        owner = RECORD_KINDS[kind].organisation_path
+        columns = ["pk", *([person_path] if person_path else []), *([owner] if owner else [])]
+        objects = list(queryset.only(*columns))
     log_access(
         user=user,
         action=AccessAction.EXPORT,
@@ -173,6 +176,7 @@ REPORT_KINDS: dict[str, tuple[str, ...]] = {
         "follow_up",
     ),
     "quality_report": ("person", "membership"),
+    "disclosure_report": ("access_log",),
     "outcomes": ("incident",),
 }
 

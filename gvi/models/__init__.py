@@ -63,6 +63,7 @@ from gvi.models.scoring import (
     ScoringConfig,
     ScoringRun,
 )
+from gvi.models.sharing import BasisKind, Consent, ConsentScope, SharingBasis
 from gvi.models.weekly import WeeklyAreaCount, WeeklyGroupCount, WeeklyTypeCount
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -36,6 +36,7 @@ class OrganisationKind(models.TextChoices):
     PROBATION = "probation", _("Probation service")
     MUNICIPALITY = "municipality", _("Municipality / social services")
     CIVIL_SOCIETY = "civil_society", _("Civil society")
+    EXIT = "exit", _("Exit organisation")
     OTHER = "other", _("Other")
 
 

@@ -54,6 +54,8 @@ def test_person_page_shows_provenance_marks_unverified_and_logs_the_read(coordin
 
 def test_a_partner_does_not_see_another_organisations_risk_assessments(client, city, civil_society_partner):
     person = city["persons"][1]  # an adult with a probation risk assessment
+    # Civil society sees the person only because it works with him (a referral of its own).
+    f.ServiceReferralFactory(organisation=civil_society_partner.organisation, person=person)
     client.force_login(civil_society_partner)
     response = client.get(reverse("frontend:person_detail", args=[person.pk]))
     assert response.status_code == 200
