@@ -19,14 +19,18 @@ from gvi.services import flags as services
 @require_http_methods(["GET", "POST"])
 def flag_detail(request, pk: int):
     flag = or_404(scores.flag_for(request.user, pk))
-    may_decide = flag.status == FlagStatus.SUGGESTED and can(request.user, "flag", Action.CHANGE, flag)
+    may_change = can(request.user, "flag", Action.CHANGE, flag)
+    may_decide = flag.status == FlagStatus.SUGGESTED and may_change
+    may_end = flag.status == FlagStatus.CONFIRMED and may_change
     # Coordinators (who decide) and auditors (who check) see how the score is computed.
     may_see_settings = can(request.user, "flag", Action.CHANGE) or can(request.user, "flag", Action.EXPORT)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        decide = (
-            services.confirm_flag if form.cleaned_data["decision"] == DecisionForm.CONFIRM else services.reject_flag
-        )
+        decide = {
+            DecisionForm.CONFIRM: services.confirm_flag,
+            DecisionForm.REJECT: services.reject_flag,
+            DecisionForm.END: services.end_flag,
+        }[form.cleaned_data["decision"]]
         try:
             flag = decide(user=request.user, flag=flag, reason=form.cleaned_data["reason"])
         except ValidationError as error:
@@ -34,6 +38,8 @@ def flag_detail(request, pk: int):
         else:
             if flag.status == FlagStatus.CONFIRMED:
                 messages.success(request, _("The flag on %(group)s is confirmed.") % {"group": flag.group})
+            elif flag.status == FlagStatus.ENDED:
+                messages.success(request, _("The flag on %(group)s has ended.") % {"group": flag.group})
             else:
                 messages.success(request, _("The suggestion to flag %(group)s is rejected.") % {"group": flag.group})
             return redirect("frontend:flag_detail", pk=flag.pk)
@@ -44,8 +50,10 @@ def flag_detail(request, pk: int):
             "flag": flag,
             "explanation": scores.flag_explanation(request.user, flag=flag),
             "settings": _labelled_settings(scores.scoring_settings(request.user)) if may_see_settings else None,
+            "changes": scores.flag_changes(request.user, flag=flag),
             "form": form,
             "may_decide": may_decide,
+            "may_end": may_end,
         },
     )
 
