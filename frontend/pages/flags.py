@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from frontend.forms import DecisionForm
 from frontend.pages.common import add_service_errors, or_404
-from gvi.models import Confidence, FlagStatus, IncidentType, InvolvementRole
+from gvi.models import Confidence, FlagStatus, IncidentType, InvolvementRole, OrganisationKind
 from gvi.policy import Action, can
 from gvi.selectors import scores
 from gvi.services import flags as services
@@ -73,4 +73,10 @@ def _labelled_settings(settings: dict | None) -> dict | None:
         "severity": sorted(labelled(settings["severity_weights"], IncidentType.choices), key=lambda row: -row[1]),
         "roles": labelled(settings["role_weights"], InvolvementRole.choices),
         "confidence": labelled(settings["confidence_multipliers"], Confidence.choices),
+        "enforcement_kinds": [
+            label for kind, label in OrganisationKind.choices if settings["enforcement_mandates"].get(kind)
+        ],
+        "help_kinds": [
+            label for kind, label in OrganisationKind.choices if not settings["enforcement_mandates"].get(kind)
+        ],
     }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
+from gvi.followup_rules import enforcement_mandates
 from gvi.models import (
     FlagStatus,
     GroupFlag,
@@ -211,4 +212,5 @@ def scoring_settings(user) -> dict | None:
         "confidence_multipliers": confidence_multipliers(config),
         "flag_margin": float(config.flag_margin),
         "flag_persistence_days": config.flag_persistence_days,
+        "enforcement_mandates": enforcement_mandates(user.programme_id),
     }

@@ -62,6 +62,7 @@ def test_the_flag_page_shows_how_the_score_is_computed(request, client, city, wh
     assert settings["severity_weights"]["shooting"] == 8
     assert len(settings["severity"]) == len(m.IncidentType.values)
     assert settings["severity"][0][1] == max(settings["severity_weights"].values())  # heaviest first
+    assert [str(label) for label in settings["enforcement_kinds"]] == ["Polisen", "Kriminalvården (frivården)"]
 
 
 def test_partners_see_the_flag_but_not_the_settings(client, city, probation_officer):
