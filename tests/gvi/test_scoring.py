@@ -441,3 +441,25 @@ def test_membership_periods_are_compared_with_the_incidents_local_date(world):
     f.InvolvementFactory(organisation=world["org"], incident=inc, person=newcomer, role=S)
     run = scoring.run_scoring(programme_id=world["org"].programme_id, trigger="test", as_of=AS_OF)
     assert scores_of(run)["W"].incident_count == 1
+
+
+def test_the_persistence_check_takes_two_queries_however_many_runs(flagging, django_assert_max_num_queries):
+    groups, add, run = flagging
+    add("Norr", 20)
+    run(0)
+    add("Söder", 30)
+    for hour in range(1, 60):  # many runs within the period: hourly runs and incident runs
+        run(days=0, seconds=3600 * hour)
+    latest = m.ScoringRun.objects.order_by("-as_of").first()
+    config = scoring.get_config(latest.programme_id)
+    with django_assert_max_num_queries(2):
+        held = scoring.challenger_persisted(
+            run=latest, challenger_id=groups["Söder"].pk, incumbent_id=groups["Norr"].pk, config=config
+        )
+    assert held is False  # led for 59 hours, not 7 days
+    run(8)
+    later = m.ScoringRun.objects.order_by("-as_of").first()
+    with django_assert_max_num_queries(2):
+        assert scoring.challenger_persisted(
+            run=later, challenger_id=groups["Söder"].pk, incumbent_id=groups["Norr"].pk, config=config
+        )
