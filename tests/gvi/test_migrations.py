@@ -1,4 +1,4 @@
-"""Existing databases migrate without losing a run or a flag (migration 0006)."""
+"""Existing databases migrate without losing a run or a flag (migration 0007)."""
 
 import datetime as dt
 
@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("gvi", "0005_digest_delivery")]
-AFTER = [("gvi", "0006_flag_persistence_in_days_and_end_reasons")]
+BEFORE = [("gvi", "0006_area_in_focus")]
+AFTER = [("gvi", "0007_flag_persistence_in_days_and_end_reasons")]
 MOMENT = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 

@@ -91,7 +91,7 @@ def default_kind_settings(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gvi', '0005_digest_delivery'),
+        ('gvi', '0006_area_in_focus'),
     ]
 
     operations = [
