@@ -41,14 +41,14 @@ class AttendanceForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    CONFIRM, REJECT = "confirm", "reject"
+    CONFIRM, REJECT, END = "confirm", "reject", "end"
     reason = forms.CharField(
         label=_("Reason for the decision"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Kept with the decision. Required for confirming and for rejecting."),
+        help_text=_("Kept with the decision. Required for confirming, rejecting and ending a flag."),
     )
     # Given by the button pressed: two submit buttons named "decision".
-    decision = forms.ChoiceField(choices=[(CONFIRM, _("Confirm")), (REJECT, _("Reject"))])
+    decision = forms.ChoiceField(choices=[(CONFIRM, _("Confirm")), (REJECT, _("Reject")), (END, _("End"))])
 
 
 class FollowUpStatusForm(forms.Form):

@@ -217,11 +217,19 @@ class SharingBasisInline(admin.TabularInline):
     extra = 0
 
 
+class OrganisationKindSettingInline(admin.TabularInline):
+    """Which kinds of partner plan focused enforcement when a flag is confirmed (the others offer
+    help to the group's members); a kind without a row follows the default."""
+
+    model = m.OrganisationKindSetting
+    extra = 0
+
+
 @admin.register(m.Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
     list_display = ("name", "city", "started_on", "min_inclusion_criteria", "membership_review_days")
     search_fields = ("name", "city")
-    inlines = [SharingBasisInline]
+    inlines = [SharingBasisInline, OrganisationKindSettingInline]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -508,8 +516,8 @@ class GroupFlagAdmin(ShownOnly, ScopedAdmin):
     (gvi.services.flags): the admin only shows them."""
 
     record_kind = "flag"
-    list_display = ("group", "status", "score", "suggested_at", "decided_by", "decided_at")
-    list_filter = ("status",)
+    list_display = ("group", "status", "score", "suggested_at", "decided_by", "decided_at", "end_reason")
+    list_filter = ("status", "end_reason")
     list_select_related = ("group", "decided_by")
     search_fields = ("group__name",)
     readonly_fields = ("suggested_at",)  # a flag has none of ScopedAdmin's stamps
@@ -593,7 +601,7 @@ class WeightInline(admin.TabularInline):
 
 @admin.register(m.ScoringConfig)
 class ScoringConfigAdmin(admin.ModelAdmin):
-    list_display = ("programme", "half_life_days", "window_days", "flag_margin", "flag_persistence_runs")
+    list_display = ("programme", "half_life_days", "window_days", "flag_margin", "flag_persistence_days")
     list_select_related = ("programme",)
     search_fields = ("programme__name",)
     inlines = [WeightInline]

@@ -30,9 +30,11 @@ explained down to its incidents. The sums are made by one set-based SQL statemen
 temporary table; nothing loads incidents into Python. docs/scoring.md says the same at length.
 
 The flag: the job only *suggests* the most violent group (GroupFlag status suggested). A new
-leader replaces the standing suggestion or confirmed flag only when it leads it by
-`flag_margin` in `flag_persistence_runs` consecutive runs (hysteresis). A coordinator confirms
-or rejects a suggestion (gvi.services.flags).
+leader replaces the standing suggestion or confirmed flag only when it has led it by
+`flag_margin` in every run of the last `flag_persistence_days` days (hysteresis in time: runs
+triggered by incidents can be seconds apart). After a coordinator rejects a suggestion or ends a
+flag, that flag stays the bar: the next leader needs the same margin and persistence over it.
+A coordinator confirms, rejects or ends a flag (gvi.services.flags).
 """
 
 import logging
@@ -40,12 +42,16 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, FloatField, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gvi.models import (
+    CLOSED_BY_COORDINATOR,
     Confidence,
+    FlagEndReason,
     FlagStatus,
     GroupAttribution,
     GroupFlag,
@@ -155,7 +161,7 @@ def config_summary(config: ScoringConfig) -> dict:
         "role_weights": {str(k): v for k, v in role_weights(config).items()},
         "confidence_multipliers": confidence_multipliers(config),
         "flag_margin": float(config.flag_margin),
-        "flag_persistence_runs": config.flag_persistence_runs,
+        "flag_persistence_days": config.flag_persistence_days,
     }
 
 
@@ -190,6 +196,9 @@ def run_scoring(*, programme_id: int, trigger: str = "schedule", as_of=None, req
     its ScoringConfig. `requested_after` coalesces bursts: when a run started after that moment
     has already committed, this one is skipped (it would see the same incidents) and None is
     returned. Otherwise returns the ScoringRun.
+
+    Scoring twice for the same `as_of` stores one run: the second call returns the first run
+    (a unique rule on programme and as_of backs the check made under the lock).
     """
     with transaction.atomic():
         config = get_config(programme_id)
@@ -201,12 +210,29 @@ def run_scoring(*, programme_id: int, trigger: str = "schedule", as_of=None, req
         ):
             return None
         as_of = as_of or timezone.now()
-        run = ScoringRun.objects.create(programme_id=programme_id, as_of=as_of, trigger=trigger[:32])
+        run = _new_run(programme_id=programme_id, as_of=as_of, trigger=trigger)
+        if run.finished_at is not None:
+            return run  # already scored for this moment
         _compute(run, config)
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
         update_flag_suggestion(run=run, config=config)
     return run
+
+
+def _new_run(*, programme_id: int, as_of, trigger: str) -> ScoringRun:
+    """The programme's run for `as_of`: a new, unfinished one, or the one already stored.
+
+    The lock taken by run_scoring makes a second run for the same moment wait and then find the
+    first; the savepoint turns a duplicate that gets past it anyway into that same answer."""
+    existing = ScoringRun.objects.filter(programme_id=programme_id, as_of=as_of).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return ScoringRun.objects.create(programme_id=programme_id, as_of=as_of, trigger=trigger[:32])
+    except IntegrityError:
+        return ScoringRun.objects.get(programme_id=programme_id, as_of=as_of)
 
 
 def _vendor_sql():
@@ -362,33 +388,47 @@ def _leads_by_margin(leader_score: float, other_score: float, margin: float) -> 
     return leader_score > 0 and leader_score >= other_score * (1 + margin) and leader_score > other_score
 
 
-def challenger_persisted(*, run: ScoringRun, challenger_id: int, incumbent_id: int, config: ScoringConfig) -> bool:
-    """Did `challenger_id` top the ranking and lead `incumbent_id` by the margin in each of the
-    last `flag_persistence_runs` runs (this one included)?"""
-    needed = max(config.flag_persistence_runs, 1)
+def challenger_persisted(
+    *,
+    run: ScoringRun,
+    challenger_id: int,
+    incumbent_id: int | None,
+    config: ScoringConfig,
+    floor: float = 0.0,
+) -> bool:
+    """Has `challenger_id` held the lead for at least `flag_persistence_days` days up to this run?
+
+    Holding the lead, in a run: topping the ranking with a score of at least the incumbent's ×
+    (1 + margin), above the incumbent's and above `floor` (a score the group must beat, e.g.
+    its rejected score grown by the margin). It must hold in every run of the last N days and in
+    the last run at or before the start of that period (so the lead began N days ago or earlier).
+    Time, not runs: a burst of incident-triggered runs seconds apart proves nothing. Two queries,
+    however many runs the period holds.
+    """
     margin = float(config.flag_margin)
-    run_ids = list(
-        ScoringRun.objects.filter(programme_id=run.programme_id, finished_at__isnull=False, as_of__lte=run.as_of)
-        .order_by("-as_of", "-id")
-        .values_list("id", flat=True)[:needed]
+    since = run.as_of - timedelta(days=config.flag_persistence_days)
+
+    def score_of(group_id, field):
+        return Subquery(GroupScore.objects.filter(run_id=OuterRef("pk"), group_id=group_id).values(field)[:1])
+
+    runs = ScoringRun.objects.filter(programme_id=run.programme_id, finished_at__isnull=False).annotate(
+        challenger_score=Coalesce(score_of(challenger_id, "score"), Value(0.0), output_field=FloatField()),
+        challenger_rank=Coalesce(score_of(challenger_id, "rank"), Value(0), output_field=IntegerField()),
+        incumbent_score=Coalesce(
+            score_of(incumbent_id, "score") if incumbent_id else Value(0.0), Value(0.0), output_field=FloatField()
+        ),
     )
-    if len(run_ids) < needed:
+    leads = (
+        Q(challenger_rank=1)
+        & Q(challenger_score__gt=0)
+        & Q(challenger_score__gt=F("incumbent_score"))
+        & Q(challenger_score__gte=F("incumbent_score") * (1 + margin))
+        & Q(challenger_score__gte=floor)
+    )
+    start = runs.filter(as_of__lte=since).order_by("-as_of", "-id").values("pk")[:1]
+    if not runs.filter(pk__in=Subquery(start)).filter(leads).exists():
         return False
-    scores = {
-        (row["run_id"], row["group_id"]): row["score"]
-        for row in GroupScore.objects.filter(run_id__in=run_ids, group_id__in=[challenger_id, incumbent_id]).values(
-            "run_id", "group_id", "score"
-        )
-    }
-    for run_id in run_ids:
-        top = _ranked(run_id, limit=1)
-        if not top or top[0].group_id != challenger_id:
-            return False
-        if not _leads_by_margin(
-            scores.get((run_id, challenger_id), 0.0), scores.get((run_id, incumbent_id), 0.0), margin
-        ):
-            return False
-    return True
+    return not runs.filter(as_of__gt=since, as_of__lte=run.as_of).exclude(leads).exists()
 
 
 def explanation_for(*, run: ScoringRun, config: ScoringConfig, leader: GroupScore, runner_up, reason: str) -> dict:
@@ -423,15 +463,25 @@ def explanation_for(*, run: ScoringRun, config: ScoringConfig, leader: GroupScor
     }
 
 
-def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
-    """Suggest the most violent group, with hysteresis. Returns the open suggestion, if any.
+def _end(flag: GroupFlag, *, reason: str) -> None:
+    """The job closes an open suggestion; why is kept with it (and so in its history)."""
+    flag.status = FlagStatus.SUPERSEDED
+    flag.end_reason = reason
+    flag.ended_at = timezone.now()
+    flag.save(update_fields=["status", "end_reason", "ended_at"])
 
-    - Nothing standing: the leader is suggested at once.
+
+def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
+    """Suggest the most violent group, with hysteresis in time. Returns the open suggestion, if any.
+
+    The bar is the standing flag: the open suggestion, else the confirmed flag, else the flag a
+    coordinator closed last (rejected or ended), so a rejection does not lower it.
+    - No flag ever: the leader (score > 0) is suggested at once.
     - The leader is the standing group: an open suggestion is refreshed with this run's numbers.
-    - Another group leads: it replaces the standing one (an open suggestion, else the confirmed
-      flag) only after leading it by `flag_margin` in `flag_persistence_runs` consecutive runs.
-    - A group whose last suggestion a coordinator rejected is suggested again only when its
-      score has grown by the margin since.
+    - Another group leads: it replaces the bar only after leading it by `flag_margin` in every
+      run of the last `flag_persistence_days` days (challenger_persisted).
+    - A group whose last flag a coordinator rejected or ended is suggested again only when its
+      score has exceeded that flag's score by the margin, for the same number of days.
     """
     ranked = _ranked(run.pk)
     if not ranked or ranked[0].score <= 0:
@@ -445,10 +495,9 @@ def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
     standing = open_flag or confirmed
 
     def suggest(reason: str) -> GroupFlag:
-        if open_flag is not None:
-            open_flag.status = FlagStatus.SUPERSEDED
-            open_flag.save(update_fields=["status"])
-        return GroupFlag.objects.create(
+        if open_flag is not None:  # closed first: one open suggestion per programme
+            _end(open_flag, reason=FlagEndReason.SUPERSEDED)
+        new = GroupFlag.objects.create(
             programme_id=run.programme_id,
             group_id=leader.group_id,
             run=run,
@@ -458,6 +507,10 @@ def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
             runner_up_score=runner_up.score if runner_up else None,
             explanation=explanation_for(run=run, config=config, leader=leader, runner_up=runner_up, reason=reason),
         )
+        if open_flag is not None:
+            # The link to what replaced it, once that exists (the reason is already in the history).
+            GroupFlag.objects.filter(pk=open_flag.pk).update(successor=new)
+        return new
 
     if standing is not None and standing.group_id == leader.group_id:
         if open_flag is not None:
@@ -475,26 +528,33 @@ def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
             open_flag.save(update_fields=["run", "score", "runner_up", "runner_up_score", "explanation"])
         return open_flag
 
-    rejected = (
+    # The leader's own last flag that a coordinator closed sets a floor it must grow past.
+    own_last = (
         GroupFlag.objects.filter(programme_id=run.programme_id, group_id=leader.group_id)
         .exclude(status=FlagStatus.SUPERSEDED)
         .order_by("-suggested_at", "-id")
         .first()
     )
-    if (
-        rejected is not None
-        and rejected.status == FlagStatus.REJECTED
-        and not _leads_by_margin(leader.score, rejected.score, margin)
-    ):
-        return open_flag
+    floor = 0.0
+    if own_last is not None and own_last.end_reason in CLOSED_BY_COORDINATOR:
+        if not _leads_by_margin(leader.score, own_last.score, margin):
+            return open_flag
+        floor = own_last.score * (1 + margin)
 
-    if standing is None:
+    bar = standing or (
+        GroupFlag.objects.filter(programme_id=run.programme_id, end_reason__in=CLOSED_BY_COORDINATOR)
+        .order_by(F("ended_at").desc(nulls_last=True), "-id")
+        .first()
+    )
+    if bar is None:
         return suggest("first_leader")
-    if not challenger_persisted(run=run, challenger_id=leader.group_id, incumbent_id=standing.group_id, config=config):
+    incumbent_id = None if bar.group_id == leader.group_id else bar.group_id
+    if not challenger_persisted(
+        run=run, challenger_id=leader.group_id, incumbent_id=incumbent_id, config=config, floor=floor
+    ):
         return open_flag
     if confirmed is not None and confirmed.group_id == leader.group_id:
         # The confirmed group leads again: the open suggestion of another group lapses.
-        open_flag.status = FlagStatus.SUPERSEDED
-        open_flag.save(update_fields=["status"])
+        _end(open_flag, reason=FlagEndReason.FLAGGED_GROUP_LEADS)
         return None
     return suggest("leader_persisted_with_margin")

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from frontend.forms import DecisionForm
 from frontend.pages.common import add_service_errors, or_404
-from gvi.models import Confidence, FlagStatus, IncidentType, InvolvementRole
+from gvi.models import Confidence, FlagStatus, IncidentType, InvolvementRole, OrganisationKind
 from gvi.policy import Action, can
 from gvi.selectors import scores
 from gvi.services import flags as services
@@ -19,14 +19,18 @@ from gvi.services import flags as services
 @require_http_methods(["GET", "POST"])
 def flag_detail(request, pk: int):
     flag = or_404(scores.flag_for(request.user, pk))
-    may_decide = flag.status == FlagStatus.SUGGESTED and can(request.user, "flag", Action.CHANGE, flag)
+    may_change = can(request.user, "flag", Action.CHANGE, flag)
+    may_decide = flag.status == FlagStatus.SUGGESTED and may_change
+    may_end = flag.status == FlagStatus.CONFIRMED and may_change
     # Coordinators (who decide) and auditors (who check) see how the score is computed.
     may_see_settings = can(request.user, "flag", Action.CHANGE) or can(request.user, "flag", Action.EXPORT)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        decide = (
-            services.confirm_flag if form.cleaned_data["decision"] == DecisionForm.CONFIRM else services.reject_flag
-        )
+        decide = {
+            DecisionForm.CONFIRM: services.confirm_flag,
+            DecisionForm.REJECT: services.reject_flag,
+            DecisionForm.END: services.end_flag,
+        }[form.cleaned_data["decision"]]
         try:
             flag = decide(user=request.user, flag=flag, reason=form.cleaned_data["reason"])
         except ValidationError as error:
@@ -34,6 +38,8 @@ def flag_detail(request, pk: int):
         else:
             if flag.status == FlagStatus.CONFIRMED:
                 messages.success(request, _("The flag on %(group)s is confirmed.") % {"group": flag.group})
+            elif flag.status == FlagStatus.ENDED:
+                messages.success(request, _("The flag on %(group)s has ended.") % {"group": flag.group})
             else:
                 messages.success(request, _("The suggestion to flag %(group)s is rejected.") % {"group": flag.group})
             return redirect("frontend:flag_detail", pk=flag.pk)
@@ -44,8 +50,10 @@ def flag_detail(request, pk: int):
             "flag": flag,
             "explanation": scores.flag_explanation(request.user, flag=flag),
             "settings": _labelled_settings(scores.scoring_settings(request.user)) if may_see_settings else None,
+            "changes": scores.flag_changes(request.user, flag=flag),
             "form": form,
             "may_decide": may_decide,
+            "may_end": may_end,
         },
     )
 
@@ -65,4 +73,10 @@ def _labelled_settings(settings: dict | None) -> dict | None:
         "severity": sorted(labelled(settings["severity_weights"], IncidentType.choices), key=lambda row: -row[1]),
         "roles": labelled(settings["role_weights"], InvolvementRole.choices),
         "confidence": labelled(settings["confidence_multipliers"], Confidence.choices),
+        "enforcement_kinds": [
+            label for kind, label in OrganisationKind.choices if settings["enforcement_mandates"].get(kind)
+        ],
+        "help_kinds": [
+            label for kind, label in OrganisationKind.choices if not settings["enforcement_mandates"].get(kind)
+        ],
     }

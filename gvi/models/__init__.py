@@ -41,7 +41,15 @@ from gvi.models.interventions import (
     ServiceKind,
     ServiceReferral,
 )
-from gvi.models.organisations import OrganisationKind, PartnerOrganisation, Programme, Role, User
+from gvi.models.organisations import (
+    DEFAULT_ENFORCEMENT_MANDATE,
+    OrganisationKind,
+    OrganisationKindSetting,
+    PartnerOrganisation,
+    Programme,
+    Role,
+    User,
+)
 from gvi.models.people import (
     InclusionCriterion,
     Membership,
@@ -55,6 +63,8 @@ from gvi.models.people import (
 )
 from gvi.models.rights import DataSubjectRequest, Notice, NoticeMethod, RequestKind, RequestStatus
 from gvi.models.scoring import (
+    CLOSED_BY_COORDINATOR,
+    FlagEndReason,
     FlagStatus,
     GroupFlag,
     GroupScore,

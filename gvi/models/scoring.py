@@ -37,10 +37,11 @@ class ScoringConfig(models.Model):
         default=Decimal("0.150"),
         help_text=_("A new group must lead the flagged group by this share to replace it."),
     )
-    flag_persistence_runs = models.PositiveSmallIntegerField(
-        _("flag persistence (runs)"),
-        default=2,
-        help_text=_("Consecutive runs a new leader must hold its margin before it is suggested."),
+    # Time, not a number of runs: runs triggered by incidents can be seconds apart.
+    flag_persistence_days = models.PositiveSmallIntegerField(
+        _("flag persistence (days)"),
+        default=7,
+        help_text=_("Days a new leader must hold its margin, in every run, before it is suggested."),
     )
 
     class Meta:
@@ -81,6 +82,8 @@ class ScoringRun(models.Model):
         verbose_name_plural = _("scoring runs")
         ordering = ["-as_of", "-id"]
         indexes = [models.Index(fields=["programme", "-as_of"])]
+        # Scoring twice for the same moment stores one run (gvi.scoring.run_scoring returns it).
+        constraints = [models.UniqueConstraint(fields=["programme", "as_of"], name="one_run_per_programme_and_as_of")]
 
     def __str__(self):
         return f"{self.programme} {self.as_of:%Y-%m-%d %H:%M}"
@@ -136,6 +139,20 @@ class FlagStatus(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
+class FlagEndReason(models.TextChoices):
+    """Why a flag or suggestion stopped standing: kept with it, and so in its history."""
+
+    SUPERSEDED = "superseded", _("Superseded by another group's suggestion")
+    FLAGGED_GROUP_LEADS = "flagged_group_leads", _("The flagged group leads again")
+    REJECTED = "rejected", _("Rejected by a coordinator")
+    REPLACED = "replaced", _("Replaced by another group's confirmed flag")
+    ENDED_BY_COORDINATOR = "ended_by_coordinator", _("Ended by a coordinator")
+
+
+# A coordinator closed these: the group returns only once its score has grown by the margin.
+CLOSED_BY_COORDINATOR = (FlagEndReason.REJECTED, FlagEndReason.ENDED_BY_COORDINATOR)
+
+
 class GroupFlag(models.Model):
     """The suggestion that a group is the most violent. It never acts by itself:
     a coordinator confirms or rejects it with a reason."""
@@ -165,6 +182,25 @@ class GroupFlag(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=24, choices=FlagEndReason.choices, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    end_note = models.TextField(_("note on the end"), blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("replaced by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     history = HistoricalRecords()
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from gvi.followup_rules import enforcement_mandates
 from gvi.models import (
     FlagStatus,
     GroupFlag,
@@ -169,10 +170,19 @@ def flag_for(user, flag_id: int) -> GroupFlag | None:
     """One flag the user may read, with what its page shows; None when it is not visible."""
     return (
         scoped_queryset(user, "flag", Action.READ)
-        .select_related("group", "runner_up", "decided_by", "run")
+        .select_related("group", "runner_up", "decided_by", "run", "ended_by", "successor__group")
         .filter(pk=flag_id)
         .first()
     )
+
+
+def flag_changes(user, *, flag: GroupFlag):
+    """The flag's change history (django-simple-history), oldest first: each status it went
+    through, why it ended, and who changed it (none: the scoring job). Empty when the user may
+    not read the flag."""
+    if not scoped_queryset(user, "flag", Action.READ).filter(pk=flag.pk).exists():
+        return GroupFlag.history.none()
+    return flag.history.select_related("history_user").order_by("history_date", "history_id")
 
 
 def current_flags(user) -> dict[str, GroupFlag | None]:
@@ -188,8 +198,10 @@ def current_flags(user) -> dict[str, GroupFlag | None]:
 
 def flag_history(user, *, group=None, limit: int = 50) -> QuerySet[GroupFlag]:
     """Every suggestion and decision (of one group, if given), newest first: what was suggested,
-    who decided, why."""
-    qs = scoped_queryset(user, "flag", Action.READ).select_related("group", "runner_up", "decided_by")
+    who decided, why, and why it ended."""
+    qs = scoped_queryset(user, "flag", Action.READ).select_related(
+        "group", "runner_up", "decided_by", "ended_by", "successor__group"
+    )
     if group is not None:
         qs = qs.filter(group=group)
     return qs[:limit]
@@ -213,5 +225,6 @@ def scoring_settings(user) -> dict | None:
         "role_weights": {str(k): v for k, v in role_weights(config).items()},
         "confidence_multipliers": confidence_multipliers(config),
         "flag_margin": float(config.flag_margin),
-        "flag_persistence_runs": config.flag_persistence_runs,
+        "flag_persistence_days": config.flag_persistence_days,
+        "enforcement_mandates": enforcement_mandates(user.programme_id),
     }

@@ -104,10 +104,12 @@ def test_confirming_a_flag_makes_the_enforcement_plan_tasks(
     with django_capture_on_commit_callbacks(execute=True):
         confirm_flag(user=police_coordinator, flag=flag, reason="Flest skjutningar i år")
     plans = m.FollowUp.objects.filter(rule="flag_enforcement_plan", cause_id=flag.pk)
-    assert {fu.owner_organisation_id for fu in plans} == {police.pk, probation.pk, social_services.pk}
+    assert {fu.owner_organisation_id for fu in plans} == {police.pk, probation.pk}  # the enforcement mandate
+    offers = m.FollowUp.objects.filter(rule="flag_help_offer", cause_id=flag.pk)
+    assert {fu.owner_organisation_id for fu in offers} == {social_services.pk}
     # The task may run again (a redelivery): nothing is duplicated.
     assert followup_tasks.apply_rules_for("flag", flag.pk) == 0
-    assert plans.count() == 3
+    assert plans.count() + offers.count() == 3
 
 
 def test_tasks_tolerate_vanished_rows(db):
