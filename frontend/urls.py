@@ -22,6 +22,7 @@ urlpatterns = [
         name="record_attendance",
     ),
     path("flags/<int:pk>/", flags.flag_detail, name="flag_detail"),
+    path("flags/<int:pk>/explanation.csv", flags.flag_explanation_csv, name="flag_explanation_csv"),
     path("follow-ups/", followups.board, name="follow_ups"),
     path("follow-ups/<int:pk>/status/", followups.change_status, name="follow_up_status"),
     path("login/", auth_views.LoginView.as_view(), name="login"),

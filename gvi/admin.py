@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from gvi import models as m
 from gvi.audit import log_access
 from gvi.policy import RECORD_KINDS, Action, allows_state, can, scoped_queryset
+from gvi.services.incidents import reopen_changed_attribution
 from tasks.scoring import INCIDENT_TRIGGER, score_programme
 
 
@@ -342,7 +343,9 @@ class GroupAttributionInline(ScopedInline):
     model = m.GroupAttribution
     record_kind = "group_attribution"
     autocomplete_fields = ("group",)
-    fields = ("group", "share", "source", "confidence", "organisation", "programme")
+    fields = ("group", "share", "source", "confidence", "organisation", "programme", "status", "confirmed_by")
+    # Confirmation goes through gvi.services.incidents (four eyes), never through the admin.
+    readonly_fields = ("status", "confirmed_by")
 
 
 @admin.register(m.Incident)
@@ -354,6 +357,12 @@ class IncidentAdmin(RescoresProgrammeAdmin):
     search_fields = ("source", "place", "area__name")
     date_hierarchy = "occurred_at"
     inlines = [InvolvementInline, GroupAttributionInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is m.GroupAttribution:
+            for row in formset.forms:
+                reopen_changed_attribution(row.instance, row.changed_data)
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(m.Involvement)
@@ -369,10 +378,17 @@ class InvolvementAdmin(RescoresProgrammeAdmin):
 @admin.register(m.GroupAttribution)
 class GroupAttributionAdmin(RescoresProgrammeAdmin):
     record_kind = "group_attribution"
-    list_display = ("incident", "group", "share", "confidence")
-    list_select_related = ("incident", "group")
+    list_display = ("incident", "group", "share", "confidence", "status", "created_by", "confirmed_by")
+    list_filter = ("status",)
+    list_select_related = ("incident", "group", "created_by", "confirmed_by")
     search_fields = ("group__name", "incident__source")
     autocomplete_fields = ("group", "incident")
+    # Confirmation goes through gvi.services.incidents (four eyes), never through the admin.
+    readonly_fields = (*ScopedAdmin.readonly_fields, "status", "confirmed_by", "confirmed_at", "decision_reason")
+
+    def save_model(self, request, obj, form, change):
+        reopen_changed_attribution(obj, form.changed_data if change else ())
+        super().save_model(request, obj, form, change)
 
 
 class SpeakerInline(ScopedInline):

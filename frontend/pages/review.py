@@ -85,19 +85,22 @@ def _csv_rows(context) -> list[list]:
     rows.append([])
     for status, flag in review.flags.items():
         rows.append([_("Flag"), flag.get_status_display(), flag.group.name, f"{flag.score:.2f}"])
-        for contribution in review.explanations[status].contributions:
-            incident = contribution.incident
+        explanation = review.explanations[status]
+        for contribution in explanation.contributions:
+            incident = contribution.incident  # None once deleted: the run's own figures remain
             rows.append(
                 [
                     _("Contribution"),
-                    incident.get_incident_type_display(),
-                    f"{incident.occurred_at:%Y-%m-%d}",
-                    incident.source,
+                    contribution.get_incident_type_display(),
+                    f"{contribution.occurred_at:%Y-%m-%d}" if contribution.occurred_at else "",
+                    incident.source if incident else "",
                     f"{contribution.contribution:.2f}",
                     # Each factor as a label and its figure, as the flag page explains it.
                     *(cell for factor in labelled_factors(contribution.detail) for cell in _factor_cells(factor)),
                 ]
             )
+        if explanation.rest_count:
+            rows.append([_("The rest"), explanation.rest_count, "", "", f"{explanation.rest_contribution:.2f}"])
     rows.append([])
     reach = review.reach
     rows += [

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,24 @@ class ScoringConfig(models.Model):
     )
     suspect_weight = models.DecimalField(_("suspect weight"), max_digits=5, decimal_places=3, default=Decimal("1.000"))
     victim_weight = models.DecimalField(_("victim weight"), max_digits=5, decimal_places=3, default=Decimal("0.300"))
-    witness_weight = models.DecimalField(_("witness weight"), max_digits=5, decimal_places=3, default=Decimal("0"))
+    # Casualties add to the incident type's severity weight: a shooting that killed two weighs more
+    # than one that hit nobody.
+    killed_weight = models.DecimalField(
+        _("weight per person killed"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Added to the severity weight for each person killed."),
+    )
+    injured_weight = models.DecimalField(
+        _("weight per person injured"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Added to the severity weight for each person injured."),
+    )
     confidence_multipliers = models.JSONField(
         _("confidence multipliers"),
         default=dict,
@@ -91,9 +109,14 @@ class GroupScore(models.Model):
 
     run = models.ForeignKey(ScoringRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="scores")
     group = models.ForeignKey("gvi.Group", verbose_name=_("group"), on_delete=models.CASCADE, related_name="scores")
+    # The violence score: suspects and confirmed analyst attributions. It alone ranks and flags.
     score = models.FloatField(_("score"))
     rank = models.PositiveIntegerField(_("rank"))
     incident_count = models.PositiveIntegerField(_("incidents"), default=0)
+    # Exposure: how much the group's members were hit as victims. Shown beside the score as a
+    # retaliation risk; it never decides the flag.
+    exposure = models.FloatField(_("exposure"), default=0.0)
+    exposure_incident_count = models.PositiveIntegerField(_("incidents with a victim"), default=0)
 
     class Meta:
         verbose_name = _("group score")
@@ -106,22 +129,57 @@ class GroupScore(models.Model):
         return f"{self.group}: {self.score:.2f}"
 
 
+class Measure(models.TextChoices):
+    VIOLENCE = "violence", _("Violence")
+    EXPOSURE = "exposure", _("Exposure")
+
+
 class ScoreContribution(models.Model):
-    """An incident's contribution to a group's score: the explanation a person can check."""
+    """An incident's contribution to a group's violence score or exposure in one run: the
+    explanation a person can check. Every contribution is kept, so they sum to the score.
+
+    What the run saw of the incident (type, time, casualties in `detail`, who attributed and who
+    confirmed) is stored here, not joined live: a later correction or deletion of the incident
+    leaves the old run's explanation as it was (`incident` then points to the corrected row, or
+    is empty).
+    """
 
     group_score = models.ForeignKey(
         GroupScore, verbose_name=_("group score"), on_delete=models.CASCADE, related_name="contributions"
     )
-    incident = models.ForeignKey("gvi.Incident", verbose_name=_("incident"), on_delete=models.CASCADE, related_name="+")
+    measure = models.CharField(_("measure"), max_length=16, choices=Measure.choices, default=Measure.VIOLENCE)
+    incident = models.ForeignKey(
+        "gvi.Incident", verbose_name=_("incident"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    incident_type = models.CharField(_("type"), max_length=24, choices=IncidentType.choices, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
     contribution = models.FloatField(_("contribution"))
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    attributed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attributed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("score contribution")
         verbose_name_plural = _("score contributions")
         ordering = ["-contribution"]
         constraints = [
-            models.UniqueConstraint(fields=["group_score", "incident"], name="one_contribution_per_incident")
+            models.UniqueConstraint(
+                fields=["group_score", "measure", "incident"], name="one_contribution_per_incident_and_measure"
+            )
         ]
 
     def __str__(self):

@@ -74,9 +74,9 @@ def test_a_burst_of_100_incidents_makes_one_run(scored_group):
 
 
 def test_log_incident_updates_the_scores_once_committed(
-    eager, police, police_analyst, django_capture_on_commit_callbacks
+    eager, police, police_analyst, police_coordinator, django_capture_on_commit_callbacks
 ):
-    from gvi.services.incidents import log_incident
+    from gvi.services.incidents import confirm_attribution, log_incident
 
     group = f.GroupFactory(organisation=police)
     with django_capture_on_commit_callbacks(execute=True):
@@ -90,6 +90,12 @@ def test_log_incident_updates_the_scores_once_committed(
         )
     run = m.ScoringRun.objects.get()
     assert run.trigger == "incident"
+    # Four eyes: the analyst's attribution counts only once another person confirms it.
+    assert run.scores.get(group=group).score == 0
+    attribution = m.GroupAttribution.objects.get(group=group)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_attribution(user=police_coordinator, attribution=attribution, reason="Stöds av spaning")
+    run = m.ScoringRun.objects.latest("id")
     assert run.scores.get(group=group).score == pytest.approx(8.0, rel=1e-3)
     assert m.GroupFlag.objects.get(status=m.FlagStatus.SUGGESTED).group == group
 
