@@ -2,10 +2,10 @@
 
 from functools import partial
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from gvi import models as m
 from gvi.audit import log_access
 from gvi.policy import RECORD_KINDS, Action, allows_state, can, scoped_queryset
-from gvi.services.incidents import reopen_changed_attribution
+from gvi.services.incidents import confirm_attribution, reject_attribution, reopen_changed_attribution
 from tasks.scoring import INCIDENT_TRIGGER, score_programme
 
 
@@ -389,6 +389,30 @@ class GroupAttributionAdmin(RescoresProgrammeAdmin):
     def save_model(self, request, obj, form, change):
         reopen_changed_attribution(obj, form.changed_data if change else ())
         super().save_model(request, obj, form, change)
+
+    actions = ["confirm_selected", "reject_selected"]
+
+    def _decide(self, request, queryset, decide, reason):
+        done, refused = 0, []
+        for attribution in queryset:
+            try:
+                decide(user=request.user, attribution=attribution, reason=str(reason))
+            except (PermissionDenied, ValidationError) as error:
+                refused.append(f"{attribution}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(count)d attributions decided.") % {"count": done})
+        for message in refused:
+            self.message_user(request, message, level=messages.ERROR)
+
+    @admin.action(description=_("Confirm the selected attributions (four eyes: not your own)"))
+    def confirm_selected(self, request, queryset):
+        self._decide(request, queryset, confirm_attribution, _("Confirmed in the admin."))
+
+    @admin.action(description=_("Reject the selected attributions (four eyes: not your own)"))
+    def reject_selected(self, request, queryset):
+        self._decide(request, queryset, reject_attribution, _("Rejected in the admin."))
 
 
 class SpeakerInline(ScopedInline):

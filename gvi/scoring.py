@@ -89,9 +89,6 @@ DEFAULT_CONFIDENCE_MULTIPLIERS = {
     Confidence.UNVERIFIED: 0.25,
 }
 TOP_CONTRIBUTIONS = 10  # incidents listed in a flag's JSON explanation (every one is stored as a row)
-# Memberships that were valid for a while: they count for incidents inside their period. Proposed
-# and rejected ones (and any status added later) were never valid and never count.
-VALID_MEMBERSHIP_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.ENDED, MembershipStatus.LAPSED)
 # Incidents that do not count: found unfounded, or disputed until the dispute is resolved.
 EXCLUDED_VERIFICATION = (VerificationStatus.UNFOUNDED, VerificationStatus.DISPUTED)
 
@@ -297,19 +294,22 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
         member_links AS (
             -- Each suspect or victim involvement once per group the person was a member of on the
             -- incident date, with the number of such groups (the split). A membership counts for
-            -- the days it was valid: active, or ended/lapsed after the incident; a lapsed one was
-            -- valid up to its review date (without one, up to its end date, else never). A pending
-            -- contest (restricted listing) stops it counting.
+            -- the days it was valid: an active one in its period; an ended one up to its end date;
+            -- a lapsed one up to its review date (else its end date). One without a known end, and
+            -- proposed, rejected or any other status, never. A pending contest (restricted
+            -- listing) stops it counting.
             SELECT v.incident_id, ms.group_id, v.role,
                    MAX({role_sql} * {involvement_conf_sql} * {membership_conf_sql}) AS link_weight,
                    COUNT(*) OVER (PARTITION BY v.id) AS n_groups
             FROM {t["involvement"]} v
             JOIN inc ON inc.incident_id = v.incident_id
             JOIN {t["membership"]} ms ON ms.person_id = v.person_id
-                 AND ms.status IN (%s, %s, %s) AND ms.is_contested = %s
+                 AND ms.is_contested = %s
                  AND ms.start_date <= inc.incident_date
                  AND (ms.end_date IS NULL OR ms.end_date >= inc.incident_date)
-                 AND (ms.status <> %s OR COALESCE(ms.review_due, ms.end_date) >= inc.incident_date)
+                 AND (ms.status = %s
+                      OR (ms.status = %s AND ms.end_date >= inc.incident_date)
+                      OR (ms.status = %s AND COALESCE(ms.review_due, ms.end_date) >= inc.incident_date))
             JOIN scored_groups sg ON sg.id = ms.group_id
             WHERE v.role IN (%s, %s)
             GROUP BY v.incident_id, v.id, v.role, ms.group_id
@@ -361,8 +361,9 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
         *role_params,
         *involvement_conf_params,
         *membership_conf_params,
-        *VALID_MEMBERSHIP_STATUSES,
         False,
+        MembershipStatus.ACTIVE,
+        MembershipStatus.ENDED,
         MembershipStatus.LAPSED,
         InvolvementRole.SUSPECT,
         InvolvementRole.VICTIM,

@@ -65,6 +65,10 @@ INCIDENT_RESPONSE_EXAMPLE = OpenApiExample(
                 "source": "K-123456-26",
                 "confidence": "probable",
                 "organisation": 1,
+                "status": "proposed",
+                "created_by": 12,
+                "confirmed_by": None,
+                "confirmed_at": None,
             }
         ],
         "source": "K-123456-26",
