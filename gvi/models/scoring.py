@@ -162,6 +162,7 @@ class ScoreContribution(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # a big table written in bulk; users are rarely deleted
     )
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -170,6 +171,7 @@ class ScoreContribution(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # a big table written in bulk; users are rarely deleted
     )
 
     class Meta:

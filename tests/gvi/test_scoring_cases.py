@@ -354,3 +354,22 @@ def test_contributions_sum_to_the_score_whatever_the_order_of_events(make, event
             results.append(_play(make, persons, events, sequence))
             transaction.set_rollback(True)
     assert results[0] == results[1]
+
+
+def test_the_admin_confirms_attributions_through_the_four_eyes_service(make, police_analyst, police, client):
+    admin_user = f.UserFactory(
+        username="admin", organisation=police, role=m.Role.ADMINISTRATOR, is_staff=True, is_superuser=True
+    )
+    inc = make.incident()
+    own = f.GroupAttributionFactory(
+        organisation=police, incident=inc, status=m.AttributionStatus.PROPOSED, created_by=admin_user
+    )
+    theirs = f.GroupAttributionFactory(
+        organisation=police, incident=inc, status=m.AttributionStatus.PROPOSED, created_by=police_analyst
+    )
+    client.force_login(admin_user)
+    client.post("/admin/gvi/groupattribution/", {"action": "confirm_selected", "_selected_action": [own.pk, theirs.pk]})
+    own.refresh_from_db()
+    theirs.refresh_from_db()
+    assert own.status == m.AttributionStatus.PROPOSED  # not one's own
+    assert (theirs.status, theirs.confirmed_by) == (m.AttributionStatus.CONFIRMED, admin_user)
