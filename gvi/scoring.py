@@ -92,7 +92,7 @@ TOP_CONTRIBUTIONS = 10  # incidents listed in a flag's JSON explanation (every o
 # Incidents that do not count: found unfounded, or disputed until the dispute is resolved.
 EXCLUDED_VERIFICATION = (VerificationStatus.UNFOUNDED, VerificationStatus.DISPUTED)
 
-# The factors stored with each contribution (ScoreContribution.detail, written by _compute) and
+# The factors stored with each contribution (ScoreContribution columns, written by _compute) and
 # in the flag explanation's top incidents, in the formula's order, with the names people read.
 # The one mapping: every page and export that explains a score labels the factors through it;
 # the stored data and the API keep the keys.
@@ -389,17 +389,17 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
         WHERE g.programme_id = %s AND g.status <> %s
     """
 
-    # Every contribution, with what the run saw of the incident. The detail keys are the factors
+    # Every contribution, with what the run saw of the incident. The factor columns are the keys
     # FACTOR_LABELS names: a new factor gets its label there. An analyst's share of 0 is kept too
     # (it adds nothing, but explains why the group's suspects do not count).
     def contributions_insert(measure: str, amount: str, share: str, by_analyst: str, where: str) -> str:
         return f"""
             INSERT INTO {t["contribution"]} (group_score_id, measure, incident_id, incident_type, occurred_at,
-                                             contribution, detail, attributed_by_id, confirmed_by_id)
+                                             contribution, type_weight, killed, injured, severity, decay, share,
+                                             confidence_multiplier, by_analyst, attributed_by_id, confirmed_by_id)
             SELECT gs.id, '{measure}', c.incident_id, c.incident_type, c.occurred_at, COALESCE(c.{amount}, 0.0),
-                   {v["json"]}('type_weight', c.type_weight, 'killed', c.killed, 'injured', c.injured,
-                               'severity', c.severity, 'decay', c.decay, 'share', c.{share},
-                               'confidence_multiplier', c.confidence_multiplier, 'by_analyst', {by_analyst}),
+                   c.type_weight, c.killed, c.injured, c.severity, c.decay, c.{share}, c.confidence_multiplier,
+                   {by_analyst} = 1,
                    {"c.attributed_by_id, c.confirmed_by_id" if by_analyst != "0" else "NULL, NULL"}
             FROM {_TMP} c
             JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = c.group_id
@@ -466,14 +466,12 @@ def explanation_for(*, run: ScoringRun, config: ScoringConfig, leader: GroupScor
     """A JSON explanation a person can check: the numbers, the settings, the largest incidents and
     one line for the rest. Every contribution is kept as a ScoreContribution row of the run."""
     contributions = list(
-        ScoreContribution.objects.filter(group_score=leader, measure=Measure.VIOLENCE)
-        .order_by("-contribution", "incident_id")
-        .values("incident_id", "incident_type", "contribution", "detail", "attributed_by_id", "confirmed_by_id")[
-            :TOP_CONTRIBUTIONS
-        ]
+        ScoreContribution.objects.filter(group_score=leader, measure=Measure.VIOLENCE).order_by(
+            "-contribution", "incident_id"
+        )[:TOP_CONTRIBUTIONS]
     )
-    shown = math.fsum(c["contribution"] for c in contributions)
-    shown_count = sum(1 for c in contributions if c["contribution"] > 0)
+    shown = math.fsum(c.contribution for c in contributions)
+    shown_count = sum(1 for c in contributions if c.contribution > 0)
     return {
         "reason": reason,
         "run_id": run.pk,
@@ -492,13 +490,13 @@ def explanation_for(*, run: ScoringRun, config: ScoringConfig, leader: GroupScor
             {
                 # Ids and figures only, as the run saw them: the incident itself (its report number)
                 # is read through the policy, and retention then reaches it in one place.
-                "incident_id": c["incident_id"],
-                "incident_type": c["incident_type"],
-                "contribution": c["contribution"],
-                **c["detail"],
+                "incident_id": c.incident_id,
+                "incident_type": c.incident_type,
+                "contribution": c.contribution,
+                **c.factor_values,
                 **(
-                    {"attributed_by_id": c["attributed_by_id"], "confirmed_by_id": c["confirmed_by_id"]}
-                    if c["detail"].get("by_analyst")
+                    {"attributed_by_id": c.attributed_by_id, "confirmed_by_id": c.confirmed_by_id}
+                    if c.by_analyst
                     else {}
                 ),
             }

@@ -74,7 +74,11 @@ def flag_explanation_csv(request, pk: int):
                         c.get_incident_type_display(),
                         f"{c.occurred_at:%Y-%m-%d}" if c.occurred_at else "",
                         repr(c.contribution),
-                        *(cell for factor in labelled_factors(c.detail) for cell in (str(factor.label), factor.value)),
+                        *(
+                            cell
+                            for factor in labelled_factors(c.factor_values)
+                            for cell in (str(factor.label), factor.value)
+                        ),
                     ]
                 )
             if abs(total - listed) > 1e-9 * max(abs(total), 1.0):

@@ -96,7 +96,11 @@ def _csv_rows(context) -> list[list]:
                     incident.source if incident else "",
                     f"{contribution.contribution:.2f}",
                     # Each factor as a label and its figure, as the flag page explains it.
-                    *(cell for factor in labelled_factors(contribution.detail) for cell in _factor_cells(factor)),
+                    *(
+                        cell
+                        for factor in labelled_factors(contribution.factor_values)
+                        for cell in _factor_cells(factor)
+                    ),
                 ]
             )
         if explanation.rest_count:

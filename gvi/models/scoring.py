@@ -145,16 +145,36 @@ class ScoreContribution(models.Model):
     """
 
     group_score = models.ForeignKey(
-        GroupScore, verbose_name=_("group score"), on_delete=models.CASCADE, related_name="contributions"
+        GroupScore,
+        verbose_name=_("group score"),
+        on_delete=models.CASCADE,
+        related_name="contributions",
+        db_index=False,  # the unique constraint below starts with it: one index less to write per row
     )
     measure = models.CharField(_("measure"), max_length=16, choices=Measure.choices, default=Measure.VIOLENCE)
     incident = models.ForeignKey(
-        "gvi.Incident", verbose_name=_("incident"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "gvi.Incident",
+        verbose_name=_("incident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # incidents are anonymised, not deleted; a rare deletion may scan
     )
     incident_type = models.CharField(_("type"), max_length=24, choices=IncidentType.choices, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
     contribution = models.FloatField(_("contribution"))
-    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # The factors, as typed columns (cheap to write a million of); `detail` holds them only for
+    # runs from before they existed. Read them through `factor_values`.
+    type_weight = models.FloatField(_("weight of the incident type"), null=True, blank=True)
+    killed = models.PositiveSmallIntegerField(_("killed"), null=True, blank=True)
+    injured = models.PositiveSmallIntegerField(_("injured"), null=True, blank=True)
+    severity = models.FloatField(_("severity weight"), null=True, blank=True)
+    decay = models.FloatField(_("time decay"), null=True, blank=True)
+    share = models.FloatField(_("share"), null=True, blank=True)
+    confidence_multiplier = models.FloatField(_("confidence multiplier"), null=True, blank=True)
+    by_analyst = models.BooleanField(_("attributed by an analyst"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), null=True, blank=True)
     attributed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("attributed by"),
@@ -178,14 +198,24 @@ class ScoreContribution(models.Model):
         verbose_name = _("score contribution")
         verbose_name_plural = _("score contributions")
         ordering = ["-contribution"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["group_score", "measure", "incident"], name="one_contribution_per_incident_and_measure"
-            )
-        ]
+        # One index only: a run writes every contribution, and each index is paid per row. The
+        # run's SQL makes one row per incident, group and measure (no unique constraint needed).
+        indexes = [models.Index(fields=["group_score", "measure", "-contribution"], name="contribution_by_score")]
 
     def __str__(self):
         return f"{self.incident_id}: {self.contribution:.2f}"
+
+    FACTORS = ("type_weight", "killed", "injured", "severity", "decay", "share", "confidence_multiplier")
+
+    @property
+    def factor_values(self) -> dict:
+        """The factors of this contribution by key (gvi.scoring.FACTOR_LABELS names them)."""
+        if self.detail:
+            return self.detail
+        values = {key: getattr(self, key) for key in self.FACTORS if getattr(self, key) is not None}
+        if self.by_analyst is not None:
+            values["by_analyst"] = int(self.by_analyst)
+        return values
 
 
 class FlagStatus(models.TextChoices):

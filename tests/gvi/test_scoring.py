@@ -112,10 +112,10 @@ def test_scores_match_hand_computation(world):
 
     y = {c.incident_id: c for c in got["Y"].contributions.filter(measure=m.Measure.VIOLENCE)}
     assert y[homicide.pk].contribution == pytest.approx(3.0)
-    assert y[homicide.pk].detail["share"] == pytest.approx(0.4)
-    assert y[homicide.pk].detail["by_analyst"] == 1
-    assert y[shooting.pk].detail["decay"] == pytest.approx(0.5)
-    assert y[shooting.pk].detail["share"] == pytest.approx(0.5)
+    assert y[homicide.pk].factor_values["share"] == pytest.approx(0.4)
+    assert y[homicide.pk].factor_values["by_analyst"] == 1
+    assert y[shooting.pk].factor_values["decay"] == pytest.approx(0.5)
+    assert y[shooting.pk].factor_values["share"] == pytest.approx(0.5)
     assert run.finished_at is not None
 
 

@@ -131,7 +131,7 @@ def test_casualties_add_the_programmes_weights_to_the_severity(make):
     got = make.run()
     assert got["Dödlig"].score == pytest.approx(8 + 2 * 5 + 1 * 2)  # the defaults: 5 per death, 2 per injury
     assert got["Miss"].score == pytest.approx(8)
-    detail = got["Dödlig"].contributions.get().detail
+    detail = got["Dödlig"].contributions.get().factor_values
     assert (detail["type_weight"], detail["killed"], detail["injured"], detail["severity"]) == (8, 2, 1, 20)
 
     config = scoring.get_config(make.org.programme_id)
@@ -163,7 +163,7 @@ def test_an_old_explanation_survives_corrections_and_deletions(make, client, pol
     assert len(kept) == 12 and total_of(old) == pytest.approx(old.score, rel=1e-12)
     assert {c.incident_type for c in kept.values()} == {"shooting"}
     assert kept[incidents[1].occurred_at].incident_id is None
-    assert kept[incidents[0].occurred_at].detail["killed"] == 0
+    assert kept[incidents[0].occurred_at].factor_values["killed"] == 0
     page = client.get(reverse("frontend:flag_detail", args=[flag.pk])).content.decode()
     assert "The incident has been deleted since this run." in page
 
@@ -194,7 +194,7 @@ def test_an_attribution_counts_only_after_a_second_person_confirms_it(
     got = make.run()["Norr"]
     assert got.score == 0
     zero = got.contributions.get()  # kept to explain why the suspect does not count
-    assert (zero.attributed_by, zero.confirmed_by, zero.detail["by_analyst"]) == (
+    assert (zero.attributed_by, zero.confirmed_by, zero.factor_values["by_analyst"]) == (
         police_analyst,
         police_coordinator,
         1,
@@ -238,7 +238,7 @@ def test_involvement_and_membership_confidence_enter_the_share_and_disputes_wait
     disputed = make.incident(involvements=[(person, S, C.CONFIRMED)], verification_status="disputed")
     got = make.run()["Norr"]
     assert got.score == pytest.approx(8 * 0.25 * 0.5)
-    assert got.contributions.get().detail["share"] == pytest.approx(0.125)
+    assert got.contributions.get().factor_values["share"] == pytest.approx(0.125)
     m.Incident.objects.filter(pk=disputed.pk).update(verification_status="verified")  # the dispute is resolved
     assert make.run()["Norr"].score == pytest.approx(8 * 0.125 + 8 * 0.5)
 

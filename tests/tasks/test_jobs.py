@@ -179,7 +179,7 @@ def test_selectors_show_scores_trend_explanation_and_flags(scored_group, police_
     assert top.group == scored_group and top.rank == 1
     assert [point["rank"] for point in selectors.score_trend(police_coordinator, group=scored_group)] == [1, 1]
     (contribution,) = selectors.score_explanation(police_coordinator, group_score=top)
-    assert contribution.detail["by_analyst"] == 1
+    assert contribution.factor_values["by_analyst"] == 1
     flags = selectors.current_flags(police_coordinator)
     assert flags["suggested"].group == scored_group and flags["confirmed"] is None
     assert selectors.scoring_settings(police_coordinator)["severity_weights"]["shooting"] == 8
