@@ -173,7 +173,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='scorecontribution',
             name='incident',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='gvi.incident', verbose_name='incident'),
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='gvi.incident', verbose_name='incident'),
         ),
         migrations.AddIndex(
             model_name='scorecontribution',

@@ -159,7 +159,11 @@ class ScoreContribution(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        db_index=False,  # incidents are anonymised, not deleted; a rare deletion may scan
+        # Neither an index nor a database constraint: a run writes a million of these, and each
+        # would cost a lookup per row. Django still empties the reference when an incident is
+        # deleted (SET_NULL); incidents are anonymised, not deleted, so that rare delete may scan.
+        db_index=False,
+        db_constraint=False,
     )
     incident_type = models.CharField(_("type"), max_length=24, choices=IncidentType.choices, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
