@@ -173,6 +173,7 @@ REPORT_KINDS: dict[str, tuple[str, ...]] = {
     ),
     "quality_report": ("person", "membership"),
     "flag_explanation": ("group", "incident", "flag"),
+    "outcomes": ("incident",),
 }
 
 

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("gvi", "0005_digest_delivery")]
-AFTER = [("gvi", "0006_score_exposure_casualties_four_eyes")]
+BEFORE = [("gvi", "0006_area_in_focus")]
+AFTER = [("gvi", "0007_score_exposure_casualties_four_eyes")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -23,7 +23,7 @@ def keep_what_old_runs_saw(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gvi', '0005_digest_delivery'),
+        ('gvi', '0006_area_in_focus'),
     ]
 
     operations = [
