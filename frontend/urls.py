@@ -24,6 +24,7 @@ urlpatterns = [
         name="record_attendance",
     ),
     path("flags/<int:pk>/", flags.flag_detail, name="flag_detail"),
+    path("flags/<int:pk>/explanation.csv", flags.flag_explanation_csv, name="flag_explanation_csv"),
     path("evaluation/outcomes/", outcomes.outcomes_page, name="outcomes"),
     path("evaluation/outcomes.csv", outcomes.outcomes_csv, name="outcomes_csv"),
     path("follow-ups/", followups.board, name="follow_ups"),

@@ -2,10 +2,10 @@
 
 from functools import partial
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from gvi import models as m
 from gvi.audit import log_access
 from gvi.policy import RECORD_KINDS, Action, allows_state, can, scoped_queryset
+from gvi.services.incidents import confirm_attribution, reject_attribution, reopen_changed_attribution
 from tasks.scoring import INCIDENT_TRIGGER, score_programme
 
 
@@ -367,7 +368,9 @@ class GroupAttributionInline(ScopedInline):
     model = m.GroupAttribution
     record_kind = "group_attribution"
     autocomplete_fields = ("group",)
-    fields = ("group", "share", "source", "confidence", "organisation", "programme")
+    fields = ("group", "share", "source", "confidence", "organisation", "programme", "status", "confirmed_by")
+    # Confirmation goes through gvi.services.incidents (four eyes), never through the admin.
+    readonly_fields = ("status", "confirmed_by")
 
 
 @admin.register(m.Incident)
@@ -379,6 +382,12 @@ class IncidentAdmin(RescoresProgrammeAdmin):
     search_fields = ("source", "place", "area__name")
     date_hierarchy = "occurred_at"
     inlines = [InvolvementInline, GroupAttributionInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is m.GroupAttribution:
+            for row in formset.forms:
+                reopen_changed_attribution(row.instance, row.changed_data)
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(m.Involvement)
@@ -394,10 +403,41 @@ class InvolvementAdmin(RescoresProgrammeAdmin):
 @admin.register(m.GroupAttribution)
 class GroupAttributionAdmin(RescoresProgrammeAdmin):
     record_kind = "group_attribution"
-    list_display = ("incident", "group", "share", "confidence")
-    list_select_related = ("incident", "group")
+    list_display = ("incident", "group", "share", "confidence", "status", "created_by", "confirmed_by")
+    list_filter = ("status",)
+    list_select_related = ("incident", "group", "created_by", "confirmed_by")
     search_fields = ("group__name", "incident__source")
     autocomplete_fields = ("group", "incident")
+    # Confirmation goes through gvi.services.incidents (four eyes), never through the admin.
+    readonly_fields = (*ScopedAdmin.readonly_fields, "status", "confirmed_by", "confirmed_at", "decision_reason")
+
+    def save_model(self, request, obj, form, change):
+        reopen_changed_attribution(obj, form.changed_data if change else ())
+        super().save_model(request, obj, form, change)
+
+    actions = ["confirm_selected", "reject_selected"]
+
+    def _decide(self, request, queryset, decide, reason):
+        done, refused = 0, []
+        for attribution in queryset:
+            try:
+                decide(user=request.user, attribution=attribution, reason=str(reason))
+            except (PermissionDenied, ValidationError) as error:
+                refused.append(f"{attribution}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(count)d attributions decided.") % {"count": done})
+        for message in refused:
+            self.message_user(request, message, level=messages.ERROR)
+
+    @admin.action(description=_("Confirm the selected attributions (four eyes: not your own)"))
+    def confirm_selected(self, request, queryset):
+        self._decide(request, queryset, confirm_attribution, _("Confirmed in the admin."))
+
+    @admin.action(description=_("Reject the selected attributions (four eyes: not your own)"))
+    def reject_selected(self, request, queryset):
+        self._decide(request, queryset, reject_attribution, _("Rejected in the admin."))
 
 
 class SpeakerInline(ScopedInline):

@@ -177,6 +177,7 @@ REPORT_KINDS: dict[str, tuple[str, ...]] = {
     ),
     "quality_report": ("person", "membership"),
     "disclosure_report": ("access_log",),
+    "flag_explanation": ("group", "incident", "flag"),
     "outcomes": ("incident",),
 }
 

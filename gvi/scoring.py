@@ -1,33 +1,37 @@
-"""The violence score and the flag suggestion, computed in the database.
+"""The violence score, the exposure beside it, and the flag suggestion, computed in the database.
 
-A group's violence score on a day (`as_of`) is
+A group's **violence score** on a moment `as_of` is
 
     score(g) = Σ over incidents i in the window of
-               severity(type of i) × decay(i) × share(i, g) × confidence(i)
+               severity(i) × decay(i) × share(i, g) × confidence(i)
 
-- severity: the programme's weight for the incident type (IncidentTypeWeight).
+and its **exposure** is the same sum with the victim share instead. Only the violence score
+ranks groups and decides the flag; exposure (how much the members are hit as victims, a
+retaliation risk) is shown beside it.
+
+- severity: the programme's weight for the incident type (IncidentTypeWeight) plus
+  killed × killed_weight + injured × injured_weight (ScoringConfig).
 - decay: 0.5 ** (age in days / half-life), age = as_of − occurred_at. Incidents older than
-  `window_days`, in the future, or marked *unfounded* do not count.
+  `window_days`, in the future, or *unfounded* or *disputed* do not count.
 - confidence: the multiplier for the incident's confidence level (ScoringConfig.confidence_multipliers,
   defaults in DEFAULT_CONFIDENCE_MULTIPLIERS).
-- share(i, g), the attribution share, in [0, 1]:
-  * If an analyst attributed i to g directly (GroupAttribution), that share is used: the
-    analyst's judgement replaces what memberships say, for that group only.
-  * Otherwise the membership route: every involvement of i (a person with a role) reaches the
-    groups the person holds an ACTIVE membership of on the incident date (the programme's
-    groups that are not dissolved). The role weight (ScoringConfig suspect/victim/witness weight)
-    is split equally between those groups. share(i, g) is the LARGEST such value over the
-    involvements that reach g: three suspects of one group make the incident count once for that
-    group, not three times.
-  Example: a shooting with suspect A (member of X only) and suspect B (member of X and Y) and
-  victim C (member of Z): share(X) = max(1, 1/2) = 1, share(Y) = 1/2, share(Z) = 0.3 (victim
-  weight). Two suspects of two different groups give each group a full share: both brought
-  the violence. Proposed, rejected, lapsed or ended memberships never count.
+- share(i, g), the violence share, in [0, 1]:
+  * If an analyst attributed i to g (GroupAttribution) and a second person confirmed it, that
+    share is used: the analyst's judgement replaces what memberships say, for that group only.
+  * Otherwise the suspects: each suspect involvement reaches the groups the person was a member
+    of on the incident date (a membership that was valid then: active, or ended or lapsed after
+    that day; never proposed, rejected or contested while the contest is pending). Each link
+    weighs suspect_weight × mult(involvement confidence) × mult(membership confidence), split
+    equally between the groups the involvement reaches. share(i, g) is the LARGEST such value
+    over the suspects that reach g: three suspects of one group count the incident once.
+- The exposure share is the same over victim involvements, with victim_weight. Witnesses count
+  in neither measure.
 
-Each run stores a ScoringRun, a GroupScore per group (score, rank, number of contributing
-incidents) and the top contributions per group (ScoreContribution), so any score can be
-explained down to its incidents. The sums are made by one set-based SQL statement into a
-temporary table; nothing loads incidents into Python. docs/scoring.md says the same at length.
+Each run stores a ScoringRun, a GroupScore per group (score, rank, exposure, counts) and EVERY
+contribution (ScoreContribution, one per incident, group and measure) with what the run saw of
+the incident, so a score is the sum of its stored contributions and an old explanation survives
+a later correction. The sums are made by set-based SQL into a temporary table; nothing loads
+incidents into Python. docs/scoring.md says the same at length, with a worked example.
 
 The flag: the job only *suggests* the most violent group (GroupFlag status suggested). A new
 leader replaces the standing suggestion or confirmed flag only when it has led it by
@@ -50,6 +54,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gvi.models import (
     CLOSED_BY_COORDINATOR,
+    AttributionStatus,
     Confidence,
     FlagEndReason,
     FlagStatus,
@@ -62,6 +67,7 @@ from gvi.models import (
     IncidentTypeWeight,
     Involvement,
     InvolvementRole,
+    Measure,
     Membership,
     MembershipStatus,
     ScoreContribution,
@@ -88,13 +94,18 @@ DEFAULT_CONFIDENCE_MULTIPLIERS = {
     Confidence.POSSIBLE: 0.5,
     Confidence.UNVERIFIED: 0.25,
 }
-TOP_CONTRIBUTIONS = 10  # incidents kept per group and run to explain its score
+TOP_CONTRIBUTIONS = 10  # incidents listed in a flag's JSON explanation (every one is stored as a row)
+# Incidents that do not count: found unfounded, or disputed until the dispute is resolved.
+EXCLUDED_VERIFICATION = (VerificationStatus.UNFOUNDED, VerificationStatus.DISPUTED)
 
-# The factors stored with each contribution (ScoreContribution.detail, written by _compute) and
+# The factors stored with each contribution (ScoreContribution columns, written by _compute) and
 # in the flag explanation's top incidents, in the formula's order, with the names people read.
 # The one mapping: every page and export that explains a score labels the factors through it;
 # the stored data and the API keep the keys.
 FACTOR_LABELS = {
+    "type_weight": _("Weight of the incident type"),
+    "killed": _("Killed"),
+    "injured": _("Injured"),
     "severity": _("Severity weight"),
     "decay": _("Time decay"),
     "share": _("Attribution share"),
@@ -145,11 +156,16 @@ def confidence_multipliers(config: ScoringConfig) -> dict[str, float]:
 
 
 def role_weights(config: ScoringConfig) -> dict[str, float]:
+    """Suspects feed the violence score, victims the exposure; witnesses count in neither."""
     return {
         InvolvementRole.SUSPECT: float(config.suspect_weight),
         InvolvementRole.VICTIM: float(config.victim_weight),
-        InvolvementRole.WITNESS: float(config.witness_weight),
     }
+
+
+def casualty_weights(config: ScoringConfig) -> dict[str, float]:
+    """What each person killed or injured adds to the incident's severity weight."""
+    return {"killed": float(config.killed_weight), "injured": float(config.injured_weight)}
 
 
 def config_summary(config: ScoringConfig) -> dict:
@@ -159,6 +175,7 @@ def config_summary(config: ScoringConfig) -> dict:
         "window_days": config.window_days,
         "severity_weights": severity_weights(config),
         "role_weights": {str(k): v for k, v in role_weights(config).items()},
+        "casualty_weights": casualty_weights(config),
         "confidence_multipliers": confidence_multipliers(config),
         "flag_margin": float(config.flag_margin),
         "flag_persistence_days": config.flag_persistence_days,
@@ -258,7 +275,7 @@ def _case(column: str, mapping: dict[str, float]) -> tuple[str, list]:
 
 
 def _compute(run: ScoringRun, config: ScoringConfig) -> None:
-    """Fill the run's GroupScores and ScoreContributions with set-based SQL."""
+    """Fill the run's GroupScores and every ScoreContribution with set-based SQL."""
     v = _vendor_sql()
     t = {
         "incident": Incident._meta.db_table,
@@ -269,9 +286,13 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
         "score": GroupScore._meta.db_table,
         "contribution": ScoreContribution._meta.db_table,
     }
-    severity_sql, severity_params = _case("i.incident_type", severity_weights(config))
-    confidence_sql, confidence_params = _case("i.confidence", confidence_multipliers(config))
+    multipliers = confidence_multipliers(config)
+    type_sql, type_params = _case("i.incident_type", severity_weights(config))
+    confidence_sql, confidence_params = _case("i.confidence", multipliers)
     role_sql, role_params = _case("v.role", role_weights(config))
+    involvement_conf_sql, involvement_conf_params = _case("v.confidence", multipliers)
+    membership_conf_sql, membership_conf_params = _case("ms.confidence", multipliers)
+    casualty = casualty_weights(config)
     # The incident's LOCAL date (Europe/Stockholm), the calendar that membership periods are kept in.
     date_sql, date_params = connection.ops.datetime_cast_date_sql(
         "i.occurred_at", (), timezone.get_current_timezone_name()
@@ -284,95 +305,145 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
     contributions_sql = f"""
         CREATE TEMP TABLE {_TMP} AS
         WITH inc AS (
-            SELECT i.id AS incident_id,
+            SELECT i.id AS incident_id, i.incident_type, i.occurred_at, i.killed, i.injured,
                    {date_sql} AS incident_date,
-                   {severity_sql} AS severity,
+                   {type_sql} AS type_weight,
                    EXP(%s * (%s - {v["epoch_days"]})) AS decay,
                    {confidence_sql} AS confidence_multiplier
             FROM {t["incident"]} i
             WHERE i.programme_id = %s AND i.occurred_at > %s AND i.occurred_at <= %s
-              AND i.verification_status <> %s
+              AND i.verification_status NOT IN (%s, %s)
         ),
         scored_groups AS (
             SELECT g.id FROM {t["group"]} g WHERE g.programme_id = %s AND g.status <> %s
         ),
         member_links AS (
-            -- Each involvement once per group it reaches, with the number of such groups (the split).
-            -- The incident's factors travel along, so no second join with inc is needed at the end.
-            SELECT v.incident_id, ms.group_id, inc.severity, inc.decay, inc.confidence_multiplier,
-                   MAX({role_sql}) AS role_weight, COUNT(*) OVER (PARTITION BY v.id) AS n_groups
+            -- Each suspect or victim involvement once per group the person was a member of on the
+            -- incident date, with the number of such groups (the split). A membership counts for
+            -- the days it was valid: an active one in its period; an ended one up to its end date;
+            -- a lapsed one up to its review date (else its end date). One without a known end, and
+            -- proposed, rejected or any other status, never. A pending contest (restricted
+            -- listing) stops it counting.
+            SELECT v.incident_id, ms.group_id, v.role,
+                   MAX({role_sql} * {involvement_conf_sql} * {membership_conf_sql}) AS link_weight,
+                   COUNT(*) OVER (PARTITION BY v.id) AS n_groups
             FROM {t["involvement"]} v
             JOIN inc ON inc.incident_id = v.incident_id
-            JOIN {t["membership"]} ms ON ms.person_id = v.person_id AND ms.status = %s
+            JOIN {t["membership"]} ms ON ms.person_id = v.person_id
+                 AND ms.is_contested = %s
                  AND ms.start_date <= inc.incident_date
                  AND (ms.end_date IS NULL OR ms.end_date >= inc.incident_date)
+                 AND (ms.status = %s
+                      OR (ms.status = %s AND ms.end_date >= inc.incident_date)
+                      OR (ms.status = %s AND COALESCE(ms.review_due, ms.end_date) >= inc.incident_date))
             JOIN scored_groups sg ON sg.id = ms.group_id
-            GROUP BY v.incident_id, v.id, ms.group_id, inc.severity, inc.decay, inc.confidence_multiplier
+            WHERE v.role IN (%s, %s)
+            GROUP BY v.incident_id, v.id, v.role, ms.group_id
+        ),
+        routes AS (
+            SELECT incident_id, group_id,
+                   CASE WHEN role = %s THEN link_weight / n_groups END AS suspect_share,
+                   CASE WHEN role = %s THEN link_weight / n_groups END AS victim_share,
+                   NULL AS analyst_share, NULL AS attributed_by_id, NULL AS confirmed_by_id
+            FROM member_links
+            UNION ALL
+            -- Only attributions a second person confirmed (four eyes).
+            SELECT a.incident_id, a.group_id, NULL, NULL, CAST(a.share AS DOUBLE PRECISION),
+                   a.created_by_id, a.confirmed_by_id
+            FROM {t["attribution"]} a
+            JOIN inc ON inc.incident_id = a.incident_id
+            JOIN scored_groups sg ON sg.id = a.group_id
+            WHERE a.status = %s
         ),
         shares AS (
-            SELECT incident_id, group_id, severity, decay, confidence_multiplier,
-                   MAX(analyst_share) AS analyst_share, MAX(member_share) AS member_share
-            FROM (SELECT incident_id, group_id, severity, decay, confidence_multiplier,
-                         NULL AS analyst_share, role_weight / n_groups AS member_share
-                  FROM member_links
-                  UNION ALL
-                  SELECT a.incident_id, a.group_id, inc.severity, inc.decay, inc.confidence_multiplier,
-                         CAST(a.share AS DOUBLE PRECISION), NULL
-                  FROM {t["attribution"]} a
-                  JOIN inc ON inc.incident_id = a.incident_id
-                  JOIN scored_groups sg ON sg.id = a.group_id) routes
-            GROUP BY incident_id, group_id, severity, decay, confidence_multiplier
+            SELECT incident_id, group_id, MAX(suspect_share) AS suspect_share,
+                   MAX(victim_share) AS victim_share, MAX(analyst_share) AS analyst_share,
+                   MAX(attributed_by_id) AS attributed_by_id, MAX(confirmed_by_id) AS confirmed_by_id
+            FROM routes GROUP BY incident_id, group_id
         )
-        SELECT s.incident_id, s.group_id, s.severity, s.decay, s.confidence_multiplier,
-               COALESCE(s.analyst_share, s.member_share) AS share,
-               CASE WHEN s.analyst_share IS NULL THEN 0 ELSE 1 END AS by_analyst,
-               s.severity * s.decay * COALESCE(s.analyst_share, s.member_share) * s.confidence_multiplier
-                   AS contribution
-        FROM shares s
+        SELECT x.*,
+               x.severity * x.decay * x.violence_share * x.confidence_multiplier AS violence,
+               x.severity * x.decay * x.exposure_share * x.confidence_multiplier AS exposure
+        FROM (SELECT s.incident_id, s.group_id, inc.incident_type, inc.occurred_at, inc.type_weight,
+                     inc.killed, inc.injured, inc.type_weight + inc.killed * %s + inc.injured * %s AS severity,
+                     inc.decay, inc.confidence_multiplier,
+                     COALESCE(s.analyst_share, s.suspect_share) AS violence_share,
+                     CASE WHEN s.analyst_share IS NULL THEN 0 ELSE 1 END AS by_analyst,
+                     s.attributed_by_id, s.confirmed_by_id, s.victim_share AS exposure_share
+              FROM shares s JOIN inc ON inc.incident_id = s.incident_id) x
     """
     params = [
         *date_params,
-        *severity_params,
+        *type_params,
         decay_rate,
         as_of_days,
         *confidence_params,
         run.programme_id,
         window_start,
         as_of,
-        VerificationStatus.UNFOUNDED,
+        *EXCLUDED_VERIFICATION,
         run.programme_id,
         GroupStatus.DISSOLVED,
         *role_params,
+        *involvement_conf_params,
+        *membership_conf_params,
+        False,
         MembershipStatus.ACTIVE,
+        MembershipStatus.ENDED,
+        MembershipStatus.LAPSED,
+        InvolvementRole.SUSPECT,
+        InvolvementRole.VICTIM,
+        InvolvementRole.SUSPECT,
+        InvolvementRole.VICTIM,
+        AttributionStatus.CONFIRMED,
+        casualty["killed"],
+        casualty["injured"],
     ]
+    # The score is the sum of exactly the rows stored as contributions below (violence > 0).
     scores_sql = f"""
-        INSERT INTO {t["score"]} (run_id, group_id, score, {connection.ops.quote_name("rank")}, incident_count)
+        INSERT INTO {t["score"]} (run_id, group_id, score, {connection.ops.quote_name("rank")}, incident_count,
+                                  exposure, exposure_incident_count)
         SELECT %s, g.id, COALESCE(c.score, 0.0), RANK() OVER (ORDER BY COALESCE(c.score, 0.0) DESC),
-               COALESCE(c.n, 0)
+               COALESCE(c.n, 0), COALESCE(c.exposure, 0.0), COALESCE(c.exposure_n, 0)
         FROM {t["group"]} g
-        LEFT JOIN (SELECT group_id, SUM(contribution) AS score, COUNT(*) AS n
-                   FROM {_TMP} WHERE contribution > 0 GROUP BY group_id) c ON c.group_id = g.id
+        LEFT JOIN (SELECT group_id,
+                          SUM(CASE WHEN violence > 0 THEN violence ELSE 0.0 END) AS score,
+                          SUM(CASE WHEN violence > 0 THEN 1 ELSE 0 END) AS n,
+                          SUM(CASE WHEN exposure > 0 THEN exposure ELSE 0.0 END) AS exposure,
+                          SUM(CASE WHEN exposure > 0 THEN 1 ELSE 0 END) AS exposure_n
+                   FROM {_TMP} GROUP BY group_id) c ON c.group_id = g.id
         WHERE g.programme_id = %s AND g.status <> %s
     """
-    # The detail keys are the factors FACTOR_LABELS names: a new factor gets its label there.
-    top_sql = f"""
-        INSERT INTO {t["contribution"]} (group_score_id, incident_id, contribution, detail)
-        SELECT gs.id, r.incident_id, r.contribution,
-               {v["json"]}('severity', r.severity, 'decay', r.decay, 'share', r.share,
-                           'confidence_multiplier', r.confidence_multiplier, 'by_analyst', r.by_analyst)
-        FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.group_id ORDER BY c.contribution DESC, c.incident_id)
-                         AS pos_no
-              FROM {_TMP} c WHERE c.contribution > 0) r
-        JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = r.group_id
-        WHERE r.pos_no <= %s
-    """
+
+    # Every contribution, with what the run saw of the incident. The factor columns are the keys
+    # FACTOR_LABELS names: a new factor gets its label there. An analyst's share of 0 is kept too
+    # (it adds nothing, but explains why the group's suspects do not count).
+    def contributions_insert(measure: str, amount: str, share: str, by_analyst: str, where: str) -> str:
+        return f"""
+            INSERT INTO {t["contribution"]} (group_score_id, measure, incident_id, incident_type, occurred_at,
+                                             contribution, type_weight, killed, injured, severity, decay, share,
+                                             confidence_multiplier, by_analyst, attributed_by_id, confirmed_by_id)
+            SELECT gs.id, '{measure}', c.incident_id, c.incident_type, c.occurred_at, COALESCE(c.{amount}, 0.0),
+                   c.type_weight, c.killed, c.injured, c.severity, c.decay, c.{share}, c.confidence_multiplier,
+                   {by_analyst} = 1,
+                   {"c.attributed_by_id, c.confirmed_by_id" if by_analyst != "0" else "NULL, NULL"}
+            FROM {_TMP} c
+            JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = c.group_id
+            WHERE {where}
+        """
+
+    violence_sql = contributions_insert(
+        Measure.VIOLENCE, "violence", "violence_share", "c.by_analyst", "c.violence > 0 OR c.by_analyst = 1"
+    )
+    exposure_sql = contributions_insert(Measure.EXPOSURE, "exposure", "exposure_share", "0", "c.exposure > 0")
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_TMP}")
         cursor.execute(contributions_sql, params)
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {_TMP}")
         cursor.execute(scores_sql, [run.pk, run.programme_id, GroupStatus.DISSOLVED])
-        cursor.execute(top_sql, [run.pk, TOP_CONTRIBUTIONS])
+        cursor.execute(violence_sql, [run.pk])
+        cursor.execute(exposure_sql, [run.pk])
         cursor.execute(f"DROP TABLE {_TMP}")
 
 
@@ -432,12 +503,15 @@ def challenger_persisted(
 
 
 def explanation_for(*, run: ScoringRun, config: ScoringConfig, leader: GroupScore, runner_up, reason: str) -> dict:
-    """A JSON explanation a person can check: the numbers, the settings, the top incidents."""
-    contributions = (
-        ScoreContribution.objects.filter(group_score=leader)
-        .select_related("incident")
-        .order_by("-contribution", "incident_id")
+    """A JSON explanation a person can check: the numbers, the settings, the largest incidents and
+    one line for the rest. Every contribution is kept as a ScoreContribution row of the run."""
+    contributions = list(
+        ScoreContribution.objects.filter(group_score=leader, measure=Measure.VIOLENCE).order_by(
+            "-contribution", "incident_id"
+        )[:TOP_CONTRIBUTIONS]
     )
+    shown = math.fsum(c.contribution for c in contributions)
+    shown_count = sum(1 for c in contributions if c.contribution > 0)
     return {
         "reason": reason,
         "run_id": run.pk,
@@ -445,21 +519,31 @@ def explanation_for(*, run: ScoringRun, config: ScoringConfig, leader: GroupScor
         "group_id": leader.group_id,
         "score": leader.score,
         "incident_count": leader.incident_count,
+        "exposure": leader.exposure,
+        "exposure_incident_count": leader.exposure_incident_count,
         "runner_up_group_id": runner_up.group_id if runner_up else None,
         "runner_up_score": runner_up.score if runner_up else None,
         "settings": config_summary(config),
-        "formula": "severity × decay × share × confidence_multiplier",
+        "formula": "(type_weight + killed × killed_weight + injured × injured_weight) × decay × share"
+        " × confidence_multiplier",
         "top_incidents": [
             {
+                # Ids and figures only, as the run saw them: the incident itself (its report number)
+                # is read through the policy, and retention then reaches it in one place.
                 "incident_id": c.incident_id,
-                # Ids and figures only: the incident itself (its report number, its time) is read
-                # through the policy, and retention then reaches it in one place.
-                "incident_type": c.incident.incident_type,
+                "incident_type": c.incident_type,
                 "contribution": c.contribution,
-                **c.detail,
+                **c.factor_values,
+                **(
+                    {"attributed_by_id": c.attributed_by_id, "confirmed_by_id": c.confirmed_by_id}
+                    if c.by_analyst
+                    else {}
+                ),
             }
             for c in contributions
         ],
+        # Every other contribution in one line, so the explanation adds up to the score.
+        "rest": {"incident_count": max(leader.incident_count - shown_count, 0), "contribution": leader.score - shown},
     }
 
 

@@ -141,6 +141,8 @@ class GroupAttributionFactory(SourcedFactory):
     incident = factory.SubFactory(IncidentFactory, organisation=factory.SelfAttribute("..organisation"))
     group = factory.SubFactory(GroupFactory, organisation=factory.SelfAttribute("..organisation"))
     share = 1
+    # Counting, as most tests need; the four-eyes path is gvi.services.incidents.confirm_attribution.
+    status = m.AttributionStatus.CONFIRMED
 
 
 class CallInFactory(factory.django.DjangoModelFactory):

@@ -76,7 +76,20 @@ class InvolvementOutput(serializers.ModelSerializer):
 class AttributionOutput(serializers.ModelSerializer):
     class Meta:
         model = m.GroupAttribution
-        fields = ["id", "group", "share", "source", "confidence", "organisation"]
+        # Four eyes: an attribution counts in scoring only once `status` is confirmed by a second
+        # person (`created_by` attributed, `confirmed_by` confirmed).
+        fields = [
+            "id",
+            "group",
+            "share",
+            "source",
+            "confidence",
+            "organisation",
+            "status",
+            "created_by",
+            "confirmed_by",
+            "confirmed_at",
+        ]
         read_only_fields = fields
 
 

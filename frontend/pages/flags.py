@@ -5,12 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from frontend.forms import DecisionForm
 from frontend.pages.common import add_service_errors, or_404
-from gvi.models import Confidence, FlagStatus, IncidentType, InvolvementRole, OrganisationKind
+from gvi.exports import report_csv_response, require_report_export
+from gvi.models import Confidence, FlagStatus, IncidentType, InvolvementRole, Measure, OrganisationKind
 from gvi.policy import Action, can
+from gvi.scoring import labelled_factors
 from gvi.selectors import scores
 from gvi.services import flags as services
 
@@ -55,6 +57,47 @@ def flag_detail(request, pk: int):
             "may_decide": may_decide,
             "may_end": may_end,
         },
+    )
+
+
+@login_required
+@require_GET
+def flag_explanation_csv(request, pk: int):
+    """Every contribution to the flagged group's score and exposure in the flag's run, with the
+    factors of each; the rows the user may not read are one line "the rest", so the file adds up."""
+    require_report_export(request.user, "flag_explanation")
+    flag = or_404(scores.flag_for(request.user, pk))
+    explanation = scores.flag_explanation(request.user, flag=flag, limit=0)
+    group_score = explanation.group_score
+    rows = [[_("Measure"), _("Incident"), _("Type"), _("Date"), _("Contribution"), _("Factors")]]
+    if group_score is not None:
+        for measure, total in ((Measure.VIOLENCE, group_score.score), (Measure.EXPOSURE, group_score.exposure)):
+            listed = 0.0
+            for c in scores.score_explanation(request.user, group_score=group_score, measure=measure).iterator():
+                listed += c.contribution
+                rows.append(
+                    [
+                        measure.label,
+                        c.incident_id or "",
+                        c.get_incident_type_display(),
+                        f"{c.occurred_at:%Y-%m-%d}" if c.occurred_at else "",
+                        repr(c.contribution),
+                        *(
+                            cell
+                            for factor in labelled_factors(c.factor_values)
+                            for cell in (str(factor.label), factor.value)
+                        ),
+                    ]
+                )
+            if abs(total - listed) > 1e-9 * max(abs(total), 1.0):
+                rows.append([measure.label, "", _("The rest"), "", repr(total - listed)])
+            rows.append([measure.label, "", _("Total"), "", repr(total)])
+    return report_csv_response(
+        user=request.user,
+        report="flag_explanation",
+        rows=rows,
+        filename=f"flagga-{flag.pk}-forklaring.csv",
+        path=request.get_full_path(),
     )
 
 

@@ -202,19 +202,26 @@ def _report_rows(context) -> list[list]:
     rows.append([])
     for status, flag in review.flags.items():
         rows.append([_("Flag"), flag.get_status_display(), flag.group.name, _hundredths(flag.score)])
-        for contribution in review.explanations[status].contributions:
-            incident = contribution.incident
+        explanation = review.explanations[status]
+        for contribution in explanation.contributions:
+            incident = contribution.incident  # None once deleted: the run's own figures remain
             rows.append(
                 [
                     _("Contribution"),
-                    incident.get_incident_type_display(),
-                    timezone.localdate(incident.occurred_at),
-                    incident.source,
+                    contribution.get_incident_type_display(),
+                    timezone.localdate(contribution.occurred_at) if contribution.occurred_at else "",
+                    incident.source if incident else "",
                     _hundredths(contribution.contribution),
                     # Each factor as a label and its figure, as the flag page explains it.
-                    *(cell for factor in labelled_factors(contribution.detail) for cell in _factor_cells(factor)),
+                    *(
+                        cell
+                        for factor in labelled_factors(contribution.factor_values)
+                        for cell in _factor_cells(factor)
+                    ),
                 ]
             )
+        if explanation.rest_count:
+            rows.append([_("The rest"), explanation.rest_count, "", "", _hundredths(explanation.rest_contribution)])
     rows.append([])
     reach = review.reach
     rows += [

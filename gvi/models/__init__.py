@@ -13,6 +13,7 @@ from gvi.models.groups import (
     RelationKind,
 )
 from gvi.models.incidents import (
+    AttributionStatus,
     GroupAttribution,
     Incident,
     IncidentType,
@@ -69,6 +70,7 @@ from gvi.models.scoring import (
     GroupFlag,
     GroupScore,
     IncidentTypeWeight,
+    Measure,
     ScoreContribution,
     ScoringConfig,
     ScoringRun,

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,24 @@ class ScoringConfig(models.Model):
     )
     suspect_weight = models.DecimalField(_("suspect weight"), max_digits=5, decimal_places=3, default=Decimal("1.000"))
     victim_weight = models.DecimalField(_("victim weight"), max_digits=5, decimal_places=3, default=Decimal("0.300"))
-    witness_weight = models.DecimalField(_("witness weight"), max_digits=5, decimal_places=3, default=Decimal("0"))
+    # Casualties add to the incident type's severity weight: a shooting that killed two weighs more
+    # than one that hit nobody.
+    killed_weight = models.DecimalField(
+        _("weight per person killed"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Added to the severity weight for each person killed."),
+    )
+    injured_weight = models.DecimalField(
+        _("weight per person injured"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Added to the severity weight for each person injured."),
+    )
     confidence_multipliers = models.JSONField(
         _("confidence multipliers"),
         default=dict,
@@ -94,9 +112,14 @@ class GroupScore(models.Model):
 
     run = models.ForeignKey(ScoringRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="scores")
     group = models.ForeignKey("gvi.Group", verbose_name=_("group"), on_delete=models.CASCADE, related_name="scores")
+    # The violence score: suspects and confirmed analyst attributions. It alone ranks and flags.
     score = models.FloatField(_("score"))
     rank = models.PositiveIntegerField(_("rank"))
     incident_count = models.PositiveIntegerField(_("incidents"), default=0)
+    # Exposure: how much the group's members were hit as victims. Shown beside the score as a
+    # retaliation risk; it never decides the flag.
+    exposure = models.FloatField(_("exposure"), default=0.0)
+    exposure_incident_count = models.PositiveIntegerField(_("incidents with a victim"), default=0)
 
     class Meta:
         verbose_name = _("group score")
@@ -109,26 +132,97 @@ class GroupScore(models.Model):
         return f"{self.group}: {self.score:.2f}"
 
 
+class Measure(models.TextChoices):
+    VIOLENCE = "violence", _("Violence")
+    EXPOSURE = "exposure", _("Exposure")
+
+
 class ScoreContribution(models.Model):
-    """An incident's contribution to a group's score: the explanation a person can check."""
+    """An incident's contribution to a group's violence score or exposure in one run: the
+    explanation a person can check. Every contribution is kept, so they sum to the score.
+
+    What the run saw of the incident (type, time, casualties in `detail`, who attributed and who
+    confirmed) is stored here, not joined live: a later correction or deletion of the incident
+    leaves the old run's explanation as it was (`incident` then points to the corrected row, or
+    is empty).
+    """
 
     group_score = models.ForeignKey(
-        GroupScore, verbose_name=_("group score"), on_delete=models.CASCADE, related_name="contributions"
+        GroupScore,
+        verbose_name=_("group score"),
+        on_delete=models.CASCADE,
+        related_name="contributions",
+        db_index=False,  # the unique constraint below starts with it: one index less to write per row
     )
-    incident = models.ForeignKey("gvi.Incident", verbose_name=_("incident"), on_delete=models.CASCADE, related_name="+")
+    measure = models.CharField(_("measure"), max_length=16, choices=Measure.choices, default=Measure.VIOLENCE)
+    incident = models.ForeignKey(
+        "gvi.Incident",
+        verbose_name=_("incident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        # Neither an index nor a database constraint: a run writes a million of these, and each
+        # would cost a lookup per row. Django still empties the reference when an incident is
+        # deleted (SET_NULL); incidents are anonymised, not deleted, so that rare delete may scan.
+        db_index=False,
+        db_constraint=False,
+    )
+    incident_type = models.CharField(_("type"), max_length=24, choices=IncidentType.choices, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
     contribution = models.FloatField(_("contribution"))
-    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # The factors, as typed columns (cheap to write a million of); `detail` holds them only for
+    # runs from before they existed. Read them through `factor_values`.
+    type_weight = models.FloatField(_("weight of the incident type"), null=True, blank=True)
+    killed = models.PositiveSmallIntegerField(_("killed"), null=True, blank=True)
+    injured = models.PositiveSmallIntegerField(_("injured"), null=True, blank=True)
+    severity = models.FloatField(_("severity weight"), null=True, blank=True)
+    decay = models.FloatField(_("time decay"), null=True, blank=True)
+    share = models.FloatField(_("share"), null=True, blank=True)
+    confidence_multiplier = models.FloatField(_("confidence multiplier"), null=True, blank=True)
+    by_analyst = models.BooleanField(_("attributed by an analyst"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), null=True, blank=True)
+    attributed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attributed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # a big table written in bulk; users are rarely deleted
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # a big table written in bulk; users are rarely deleted
+    )
 
     class Meta:
         verbose_name = _("score contribution")
         verbose_name_plural = _("score contributions")
         ordering = ["-contribution"]
-        constraints = [
-            models.UniqueConstraint(fields=["group_score", "incident"], name="one_contribution_per_incident")
-        ]
+        # One index only: a run writes every contribution, and each index is paid per row. The
+        # run's SQL makes one row per incident, group and measure (no unique constraint needed).
+        indexes = [models.Index(fields=["group_score", "measure", "-contribution"], name="contribution_by_score")]
 
     def __str__(self):
         return f"{self.incident_id}: {self.contribution:.2f}"
+
+    FACTORS = ("type_weight", "killed", "injured", "severity", "decay", "share", "confidence_multiplier")
+
+    @property
+    def factor_values(self) -> dict:
+        """The factors of this contribution by key (gvi.scoring.FACTOR_LABELS names them)."""
+        if self.detail:
+            return self.detail
+        values = {key: getattr(self, key) for key in self.FACTORS if getattr(self, key) is not None}
+        if self.by_analyst is not None:
+            values["by_analyst"] = int(self.by_analyst)
+        return values
 
 
 class FlagStatus(models.TextChoices):

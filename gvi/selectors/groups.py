@@ -53,6 +53,8 @@ class GroupPage:
     runs: list
     trend: list
     flags: list
+    # The latest run's exposure (members hit as victims), shown beside the score; never ranks.
+    exposure: float | None = None
 
 
 def group_detail(user, group_id: int, *, incident_days: int = 365) -> GroupPage | None:
@@ -112,4 +114,5 @@ def group_detail(user, group_id: int, *, incident_days: int = 365) -> GroupPage 
         runs=trends.runs,
         trend=trends.by_group[group.pk],
         flags=flags,
+        exposure=trends.latest_exposure(group.pk),
     )

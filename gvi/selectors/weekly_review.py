@@ -538,7 +538,7 @@ def weekly_review(user, today: dt.date | None = None, period: Period | None = No
         period=period,
         trends=incident_trends(user, period=period, raw=raw),
         flags=flags,
-        explanations={status: scores.flag_explanation(user, flag=flag) for status, flag in flags.items()},
+        explanations={status: scores.flag_explanation(user, flag=flag, limit=5) for status, flag in flags.items()},
         reach=reach(user),
         enforcement=enforcement_since(user, since),
         services=services_since(user, since),

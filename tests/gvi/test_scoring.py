@@ -1,6 +1,7 @@
 """The violence score on hand-made incident sets with answers computed by hand, and the flag."""
 
 import datetime as dt
+import math
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ def world(police):
 
     def member(person, group, **kwargs):
         kwargs.setdefault("start_date", dt.date(2024, 1, 1))
+        kwargs.setdefault("confidence", m.Confidence.CONFIRMED)  # a full share unless a test says otherwise
         return f.MembershipFactory(organisation=police, person=p[person], group=g[group], **kwargs)
 
     member("A", "X")
@@ -36,7 +38,7 @@ def world(police):
     member("D", "W")
     member("E", "Y")
     member("F", "X", status=m.MembershipStatus.PROPOSED)
-    member("F", "Z", status=m.MembershipStatus.LAPSED)
+    member("F", "Z", status=m.MembershipStatus.LAPSED, review_due=dt.date(2025, 3, 1))
     member("G", "X", end_date=dt.date(2025, 1, 31))
     return {"groups": g, "persons": p, "org": police}
 
@@ -45,8 +47,14 @@ def incident(world, kind, occurred_at, confidence, involvements=(), attributions
     inc = f.IncidentFactory(
         organisation=world["org"], incident_type=kind, occurred_at=occurred_at, confidence=confidence, **kwargs
     )
-    for person, role in involvements:
-        f.InvolvementFactory(organisation=world["org"], incident=inc, person=world["persons"][person], role=role)
+    for person, role, *involvement_confidence in involvements:
+        f.InvolvementFactory(
+            organisation=world["org"],
+            incident=inc,
+            person=world["persons"][person],
+            role=role,
+            confidence=(involvement_confidence or [C.CONFIRMED])[0],
+        )
     for group, share in attributions:
         f.GroupAttributionFactory(
             organisation=world["org"], incident=inc, group=world["groups"][group], share=Decimal(share)
@@ -75,14 +83,15 @@ def test_defaults_are_created_with_the_config(programme):
 def test_scores_match_hand_computation(world):
     # Shooting (8), confirmed (1.0), one half-life old (decay 0.5):
     #   X: suspects A (X only, weight 1) and B (X and Y: 1/2 each) -> share max(1, 1/2) = 1 -> 8*.5*1*1 = 4.0
-    #   Y: suspect B -> share 1/2 -> 2.0;  Z: victim C -> share 0.3 -> 1.2;  W: witness D -> 0
+    #   Y: suspect B -> share 1/2 -> 2.0;  W: witness D -> 0
+    #   Z: victim C -> no violence; exposure share 0.3 -> 1.2
     shooting = incident(world, "shooting", days_before(90), C.CONFIRMED, [("A", S), ("B", S), ("C", V), ("D", W)])
     # Homicide (10), probable (0.75), today (decay 1): analyst gives Y 0.4, which replaces suspect E's full share.
     homicide = incident(world, "homicide", days_before(0), C.PROBABLE, [("E", S)], [("Y", "0.4")])
     # Armed threat (2), unverified (.25), two half-lives (decay .25): suspect A -> X: 2*.25*1*.25 = 0.125
     incident(world, "armed_threat", days_before(180), C.UNVERIFIED, [("A", S)])
-    # Nothing from these: proposed or lapsed membership, a membership ended before the day, an
-    # unfounded incident, one outside the window, one in the future.
+    # Nothing from these: a proposed membership, one lapsed (review date passed) and one ended
+    # before the day, an unfounded incident, one outside the window, one in the future.
     incident(world, "homicide", days_before(1), C.CONFIRMED, [("F", S)])
     incident(world, "homicide", days_before(30), C.CONFIRMED, [("G", S)])
     incident(world, "homicide", days_before(1), C.CONFIRMED, [("A", S)], verification_status="unfounded")
@@ -95,17 +104,18 @@ def test_scores_match_hand_computation(world):
     assert set(got) == {"X", "Y", "Z", "W"}  # the dissolved group is not scored
     assert got["Y"].score == pytest.approx(2.0 + 3.0)
     assert got["X"].score == pytest.approx(4.0 + 0.125)
-    assert got["Z"].score == pytest.approx(1.2)
+    assert got["Z"].score == 0 and got["Z"].exposure == pytest.approx(1.2)
     assert got["W"].score == 0
-    assert [got[n].rank for n in "YXZW"] == [1, 2, 3, 4]
-    assert [got[n].incident_count for n in "YXZW"] == [2, 2, 1, 0]
+    assert [got[n].rank for n in "YXZW"] == [1, 2, 3, 3]
+    assert [got[n].incident_count for n in "YXZW"] == [2, 2, 0, 0]
+    assert got["Z"].exposure_incident_count == 1
 
-    y = {c.incident_id: c for c in got["Y"].contributions.all()}
+    y = {c.incident_id: c for c in got["Y"].contributions.filter(measure=m.Measure.VIOLENCE)}
     assert y[homicide.pk].contribution == pytest.approx(3.0)
-    assert y[homicide.pk].detail["share"] == pytest.approx(0.4)
-    assert y[homicide.pk].detail["by_analyst"] == 1
-    assert y[shooting.pk].detail["decay"] == pytest.approx(0.5)
-    assert y[shooting.pk].detail["share"] == pytest.approx(0.5)
+    assert y[homicide.pk].factor_values["share"] == pytest.approx(0.4)
+    assert y[homicide.pk].factor_values["by_analyst"] == 1
+    assert y[shooting.pk].factor_values["decay"] == pytest.approx(0.5)
+    assert y[shooting.pk].factor_values["share"] == pytest.approx(0.5)
     assert run.finished_at is not None
 
 
@@ -124,19 +134,20 @@ def test_configuration_changes_the_score(world):
     config.weights.filter(incident_type="shooting").update(weight=4)
     incident(world, "shooting", days_before(30), C.CONFIRMED, [("C", V)])
     run = scoring.run_scoring(programme_id=world["org"].programme_id, as_of=AS_OF)
-    assert scores_of(run)["Z"].score == pytest.approx(4 * 0.5 * 0.5 * 0.8)
+    # 0.8 for the confirmed incident, involvement and membership alike.
+    assert scores_of(run)["Z"].exposure == pytest.approx(4 * 0.5 * 0.5 * 0.8**3)
     assert scoring.confidence_multipliers(config)["probable"] == 0.75  # a bad value falls back
 
 
-def test_top_contributions_are_kept_per_group(world):
+def test_every_contribution_is_kept_and_they_sum_to_the_score(world):
     for day in range(12):
         incident(world, "armed_threat", days_before(day), C.CONFIRMED, [("A", S)])
     run = scoring.run_scoring(programme_id=world["org"].programme_id, as_of=AS_OF)
     x = scores_of(run)["X"]
     kept = list(x.contributions.all())
-    assert x.incident_count == 12 and len(kept) == scoring.TOP_CONTRIBUTIONS
+    assert x.incident_count == 12 and len(kept) == 12
     assert [c.contribution for c in kept] == sorted((c.contribution for c in kept), reverse=True)
-    assert x.score > sum(c.contribution for c in kept)  # the two oldest are summed but not listed
+    assert math.fsum(c.contribution for c in kept) == pytest.approx(x.score, rel=1e-12)
 
 
 def test_a_run_twice_for_the_same_moment_is_stored_once(world):
