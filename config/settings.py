@@ -131,10 +131,18 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server, worker and beat share the demo database.
+    # The web server, worker and beat share the demo database (tests/test_sqlite_concurrency.py).
+    # WAL: readers never wait for the writer. IMMEDIATE: a transaction takes the write lock when it
+    # begins, waiting up to `timeout` seconds for another writer; under the default (deferred) a
+    # transaction that read before writing fails at once with "database is locked" when another
+    # wrote in between, since SQLite cannot wait for it there.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The covering indexes (INCLUDE) are for PostgreSQL; SQLite uses their key columns, which is fine.
