@@ -3,12 +3,18 @@
 `errors` holds field-level messages (400) in the caller's language; it is empty otherwise.
 """
 
+import logging
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.cache import UNREACHABLE
+
+logger = logging.getLogger("gvi.api")
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -26,10 +32,20 @@ def _django_validation_detail(exc: DjangoValidationError):
     return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
 
 
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The service is briefly unavailable. Try again in a moment.")
+    default_code = "service_unavailable"
+
+
 def exception_handler(exc, context):
-    """DRF's handler, with Django's ValidationError (raised by services) as a 400, in one shape."""
+    """DRF's handler, with Django's ValidationError (raised by services) as a 400, and a cache that
+    cannot be reached even through its fallback as a 503, in one shape."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=_django_validation_detail(exc))
+    elif isinstance(exc, UNREACHABLE):
+        logger.error("The API could not reach its cache: %s", exc)
+        exc = ServiceUnavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -51,7 +67,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="A stable machine-readable code: invalid, not_authenticated, authentication_failed, "
         "permission_denied, not_found, method_not_allowed, unsupported_media_type, throttled, "
-        "idempotency_key_reused, parse_error."
+        "idempotency_key_reused, parse_error, service_unavailable."
     )
     detail = serializers.CharField(help_text="A human-readable message in the caller's language (Accept-Language).")
     errors = serializers.DictField(

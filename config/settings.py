@@ -150,10 +150,20 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Cache (throttling, idempotency locks) ---------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# While Redis cannot be reached the cache falls back to a database table (config/cache.py), so the
+# API keeps authenticating and throttling. The table is made by a migration (api 0002).
+CACHE_FALLBACK_TABLE = "gvi_cache_fallback"
+CACHES = {"fallback": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_FALLBACK_TABLE}}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES["default"] = {
+        "BACKEND": "config.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "FALLBACK": "fallback",
+        # A Redis that vanishes without closing the connection costs a request a second, not a hang.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 # --- Authentication --------------------------------------------------------------------
 AUTH_USER_MODEL = "gvi.User"
