@@ -25,7 +25,8 @@ def redis_down(settings):
         default = {"BACKEND": "config.cache.RedisCache", "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}
         if fallback:
             default["FALLBACK"] = "fallback"
-        settings.CACHES = {**settings.CACHES, "default": default}
+        fallback = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gvi_cache_fallback"}
+        settings.CACHES = {"default": default, "fallback": fallback}
 
     down()
     return down
