@@ -3,6 +3,8 @@
 `errors` holds field-level messages (400) in the caller's language; it is empty otherwise.
 """
 
+import logging
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -10,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.cache import UNREACHABLE
+
+logger = logging.getLogger("gvi.api")
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -27,10 +33,20 @@ def _django_validation_detail(exc: DjangoValidationError):
     return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
 
 
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The service is briefly unavailable. Try again in a moment.")
+    default_code = "service_unavailable"
+
+
 def exception_handler(exc, context):
-    """DRF's handler, with Django's ValidationError (raised by services) as a 400, in one shape."""
+    """DRF's handler, with Django's ValidationError (raised by services) as a 400, and a cache that
+    cannot be reached even through its fallback as a 503, in one shape."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=_django_validation_detail(exc))
+    elif isinstance(exc, UNREACHABLE):
+        logger.error("The API could not reach its cache: %s", exc)
+        exc = ServiceUnavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -59,6 +75,7 @@ class ErrorCode(models.TextChoices):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", "415: the body is not sent as application/json."
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", "422: the Idempotency-Key was used with another request."
     THROTTLED = "throttled", "429: too many requests; retry after the Retry-After header's seconds."
+    SERVICE_UNAVAILABLE = "service_unavailable", "503: the API's cache is unreachable (Redis and its fallback)."
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -101,7 +101,8 @@ def own_cache_per_test_process(settings):
     cache = settings.CACHES["default"]
     if worker and cache["BACKEND"].endswith("RedisCache"):
         base = cache["LOCATION"].rsplit("/", 1)[0]
-        settings.CACHES = {"default": {**cache, "LOCATION": f"{base}/{4 + int(worker.removeprefix('gw'))}"}}
+        database = 4 + int(worker.removeprefix("gw"))
+        settings.CACHES = {**settings.CACHES, "default": {**cache, "LOCATION": f"{base}/{database}"}}
 
 
 @pytest.fixture(autouse=True)
