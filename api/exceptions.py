@@ -3,7 +3,8 @@
 `errors` holds field-level messages (400) in the caller's language; it is empty otherwise.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
@@ -17,6 +18,15 @@ class IdempotencyKeyReused(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large: send at most %(size)d kB.")
+    default_code = "request_too_large"
+
+    def __init__(self):
+        super().__init__(self.default_detail % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024})
+
+
 def _django_validation_detail(exc: DjangoValidationError):
     if hasattr(exc, "error_dict"):
         return {
@@ -27,9 +37,12 @@ def _django_validation_detail(exc: DjangoValidationError):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, with Django's ValidationError (raised by services) as a 400, in one shape."""
+    """DRF's handler, with Django's ValidationError (raised by services) as a 400 and a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (raised by Django as the body is read) as a 413, in one shape."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=_django_validation_detail(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -51,7 +64,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="A stable machine-readable code: invalid, not_authenticated, authentication_failed, "
         "permission_denied, not_found, method_not_allowed, unsupported_media_type, throttled, "
-        "idempotency_key_reused, parse_error."
+        "idempotency_key_reused, parse_error, request_too_large."
     )
     detail = serializers.CharField(help_text="A human-readable message in the caller's language (Accept-Language).")
     errors = serializers.DictField(
