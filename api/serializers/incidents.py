@@ -2,14 +2,11 @@
 
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.serializers.common import SOURCED_OUTPUT_FIELDS, ScopedPrimaryKeyRelatedField, SourcedInput
+from api.serializers.common import SOURCED_OUTPUT_FIELDS, ScopedPrimaryKeyRelatedField, SourcedInput, model_date
 from gvi import models as m
 from gvi.selectors import api as selectors
-
-EARLIEST_YEAR = 1970
 
 
 class InvolvementInput(serializers.Serializer):
@@ -35,7 +32,7 @@ class AttributionInput(serializers.Serializer):
 
 class IncidentInput(SourcedInput):
     incident_type = serializers.ChoiceField(choices=m.IncidentType.choices)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = model_date(m.Incident, "occurred_at")
     verification_status = serializers.ChoiceField(choices=m.VerificationStatus.choices, required=False)
     area = ScopedPrimaryKeyRelatedField(selectors.areas, required=False, allow_null=True)
     place = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -48,12 +45,6 @@ class IncidentInput(SourcedInput):
     attributions = AttributionInput(
         many=True, required=False, help_text="Groups the incident is attributed to (analysts and coordinators)."
     )
-
-    def validate_occurred_at(self, value):
-        # Far-past times are typing errors (and before 1900 the zone database gives local mean time).
-        if value.year < EARLIEST_YEAR:
-            raise serializers.ValidationError(_("Give a time in or after %(year)d.") % {"year": EARLIEST_YEAR})
-        return value
 
 
 class InvolvementOutput(serializers.ModelSerializer):
