@@ -8,6 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.db.models.functions import TruncDate, TruncWeek
@@ -114,7 +115,12 @@ def group_week_counts(user, since: dt.datetime) -> list[tuple[int, dt.date, int]
         .values_list("group_id", "incident_id", "week")
         .union(suspects.annotate(week=week).values_list("person__memberships__group_id", "incident_id", "week"))
     )
-    sql, params = links.query.sql_with_params()
+    try:
+        sql, params = links.query.sql_with_params()
+    except EmptyResultSet:
+        # The policy shows this user no links at all (an administrator, a user without an
+        # organisation): Django raises rather than build SQL that matches nothing.
+        return []
     with connection.cursor() as cursor:
         # UNION (not ALL) drops an incident reached by both links; each incident has one week.
         cursor.execute(f"SELECT group_id, week, COUNT(*) FROM ({sql}) links GROUP BY group_id, week", params)

@@ -127,3 +127,31 @@ def test_another_programme_sees_none_of_it(client, city, other_programme_officer
     html = response.content.decode()
     assert city["suggested"].group.name not in html
     assert response.context["review"].trends.total.total == 0
+
+
+# --- Users the policy shows nothing (issue 14, item 9) ------------------------------------------
+
+
+@pytest.fixture
+def administrator(police):
+    return f.UserFactory(username="admin.polis", organisation=police, role=m.Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def without_organisation(db):
+    return f.UserFactory(username="utan.organisation", organisation=None, role=m.Role.COORDINATOR)
+
+
+@pytest.mark.parametrize("who", ["administrator", "without_organisation"])
+def test_the_review_answers_a_user_who_may_see_no_incidents(client, request, police, police_coordinator, who):
+    """The policy empties their querysets; the SQL built from them must not fail (it was a 500)."""
+    group = f.GroupFactory(organisation=police)
+    incident = f.IncidentFactory(organisation=police, occurred_at=timezone.now() - dt.timedelta(days=1))
+    f.GroupAttributionFactory(organisation=police, incident=incident, group=group)
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    response = client.get(reverse("frontend:weekly_review"))
+    assert response.status_code == 200
+    review = response.context["review"]
+    assert review.trends.total.total == 0 and review.trends.by_group == []
+    assert review.reach["members"] == 0
