@@ -91,8 +91,14 @@ def group_links(user, incidents, groups=None):
     `incidents` to those incidents (None when the caller filters the incidents itself).
     """
     attributions = scoped_queryset(user, "group_attribution")
-    # One filter() call, so the membership join is shared by the conditions and the values.
-    suspect_filter = {"role": InvolvementRole.SUSPECT, "person__memberships__status": MembershipStatus.ACTIVE}
+    # One filter() call, so the membership join is shared by the conditions and the values. Only
+    # memberships the user may see link: an incident counted for a group through a membership the
+    # user may not see (a minor's, another organisation's) would reveal that membership.
+    suspect_filter = {
+        "role": InvolvementRole.SUSPECT,
+        "person__memberships__status": MembershipStatus.ACTIVE,
+        "person__memberships__in": scoped_queryset(user, "membership"),
+    }
     if incidents is not None:
         attributions = attributions.filter(incident__in=incidents)
         suspect_filter["incident__in"] = incidents
