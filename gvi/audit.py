@@ -4,6 +4,9 @@ Changes are recorded by django-simple-history; this module records who *looked*.
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from gvi.models import AccessAction, AccessLog
 
@@ -48,3 +51,28 @@ def log_access(
     if not rows:
         rows.append(AccessLog(**common))
     return AccessLog.objects.bulk_create(rows)
+
+
+@contextmanager
+def flush_may_empty_the_access_log(using: str = DEFAULT_DB_ALIAS):
+    """Let `manage.py flush` inside this block empty the access log too.
+
+    On PostgreSQL the database refuses TRUNCATE of the access log (migration 0007) unless the
+    transaction sets `gvi.allow_access_log_truncate`; flush empties every table with TRUNCATE.
+    Only for databases that are thrown away: the test suite's and the benchmark's reseed.
+    """
+    ops = connections[using].ops
+    original = ops.sql_flush
+
+    def sql_flush(style, tables, **kwargs):
+        statements = original(style, tables, **kwargs)
+        if statements and connections[using].vendor == "postgresql":
+            # flush runs its statements in one transaction: SET LOCAL lasts until it ends.
+            return ["SET LOCAL gvi.allow_access_log_truncate = 'on'", *statements]
+        return statements
+
+    ops.sql_flush = sql_flush
+    try:
+        yield
+    finally:
+        del ops.sql_flush  # the class's method again
