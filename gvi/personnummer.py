@@ -6,7 +6,9 @@ digit over the ten digits YYMMDDNNN. The normal form is twelve digits, YYYYMMDDN
 
 Digits of other scripts (Arabic-Indic, Persian, full-width ...) and other dashes are read as the
 ASCII digits and hyphen they stand for, so that one number has one normal form and one keyed hash
-however it was typed; anything else is refused.
+however it was typed; anything else is refused. (python-stdnum's `se.personnummer` checks the
+same date and check digit; it would add a dependency for no rule this module lacks, and its
+messages are not translated, so the parsing stays here.)
 
 Stored only encrypted (`gvi.crypto`) and found only by keyed hash; never logged or shown whole.
 """
