@@ -57,7 +57,7 @@ def log_access(
 def flush_may_empty_the_access_log(using: str = DEFAULT_DB_ALIAS):
     """Let `manage.py flush` inside this block empty the access log too.
 
-    On PostgreSQL the database refuses TRUNCATE of the access log (migration 0007) unless the
+    On PostgreSQL the database refuses TRUNCATE of the access log (migration 0008) unless the
     transaction sets `gvi.allow_access_log_truncate`; flush empties every table with TRUNCATE.
     Only for databases that are thrown away: the test suite's and the benchmark's reseed.
     """

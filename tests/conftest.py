@@ -90,7 +90,7 @@ def browser():
 @pytest.fixture(autouse=True, scope="session")
 def _flush_may_empty_the_access_log():
     """Transactional tests empty the database with TRUNCATE between tests; on PostgreSQL the
-    access log refuses it (migration 0007) except where the flush says so."""
+    access log refuses it (migration 0008) except where the flush says so."""
     from gvi.audit import flush_may_empty_the_access_log
 
     with flush_may_empty_the_access_log():

@@ -43,6 +43,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("gvi", "0006_date_bounds")]
+    dependencies = [("gvi", "0007_date_bounds")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gvi', '0005_digest_delivery'),
+        ('gvi', '0006_area_in_focus'),
     ]
 
     operations = [
