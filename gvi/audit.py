@@ -61,18 +61,20 @@ def flush_may_empty_the_access_log(using: str = DEFAULT_DB_ALIAS):
     transaction sets `gvi.allow_access_log_truncate`; flush empties every table with TRUNCATE.
     Only for databases that are thrown away: the test suite's and the benchmark's reseed.
     """
-    ops = connections[using].ops
-    original = ops.sql_flush
+    # Patched on the backend's class: every connection to the database (one per thread, or per
+    # greenlet under the browser tests) flushes the same way while the block lasts.
+    operations = type(connections[using].ops)
+    original = operations.sql_flush
 
-    def sql_flush(style, tables, **kwargs):
-        statements = original(style, tables, **kwargs)
-        if statements and connections[using].vendor == "postgresql":
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        if statements and self.connection.vendor == "postgresql":
             # flush runs its statements in one transaction: SET LOCAL lasts until it ends.
             return ["SET LOCAL gvi.allow_access_log_truncate = 'on'", *statements]
         return statements
 
-    ops.sql_flush = sql_flush
+    operations.sql_flush = sql_flush
     try:
         yield
     finally:
-        del ops.sql_flush  # the class's method again
+        operations.sql_flush = original
