@@ -4,6 +4,9 @@ Changes are recorded by django-simple-history; this module records who *looked*.
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from gvi.models import AccessAction, AccessLog
 
@@ -81,3 +84,30 @@ def disclosures_read(user, record_kind: str, objects) -> dict[int, dict]:
             "legal_basis": disclosure.basis if disclosure else "",
         }
     return fields
+
+
+@contextmanager
+def flush_may_empty_the_access_log(using: str = DEFAULT_DB_ALIAS):
+    """Let `manage.py flush` inside this block empty the access log too.
+
+    On PostgreSQL the database refuses TRUNCATE of the access log (migration 0013) unless the
+    transaction sets `gvi.allow_access_log_truncate`; flush empties every table with TRUNCATE.
+    Only for databases that are thrown away: the test suite's and the benchmark's reseed.
+    """
+    # Patched on the backend's class: every connection to the database (one per thread, or per
+    # greenlet under the browser tests) flushes the same way while the block lasts.
+    operations = type(connections[using].ops)
+    original = operations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        if statements and self.connection.vendor == "postgresql":
+            # flush runs its statements in one transaction: SET LOCAL lasts until it ends.
+            return ["SET LOCAL gvi.allow_access_log_truncate = 'on'", *statements]
+        return statements
+
+    operations.sql_flush = sql_flush
+    try:
+        yield
+    finally:
+        operations.sql_flush = original

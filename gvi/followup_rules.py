@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from gvi import dates
 from gvi.models import (
     DEFAULT_ENFORCEMENT_MANDATE,
     CallIn,
@@ -151,7 +152,7 @@ def call_in_attendees(call_in: CallIn) -> list[Planned]:
     if call_in.status == CallInStatus.CANCELLED:
         return []
     owner = services_organisation_id(call_in.programme_id, call_in.organisation_id)
-    due = timezone.localdate(call_in.scheduled_at) + timedelta(days=ATTENDEE_SERVICES_DAYS)
+    due = dates.shift(timezone.localdate(call_in.scheduled_at), ATTENDEE_SERVICES_DAYS)
     return [
         Planned(
             rule=RULE_CALL_IN_ATTENDED,
@@ -170,7 +171,7 @@ def call_in_no_shows(call_in: CallIn) -> list[Planned]:
     organisation that invited them."""
     if call_in.status == CallInStatus.CANCELLED:
         return []
-    due = timezone.localdate(call_in.scheduled_at) + timedelta(days=NO_SHOW_NOTIFICATION_DAYS)
+    due = dates.shift(timezone.localdate(call_in.scheduled_at), NO_SHOW_NOTIFICATION_DAYS)
     return [
         Planned(
             rule=RULE_CALL_IN_NO_SHOW,
@@ -196,7 +197,7 @@ def after_custom_notification(notification: CustomNotification) -> list[Planned]
             cause=notification,
             owner_organisation_id=services_organisation_id(notification.programme_id, notification.organisation_id),
             title=_("Services follow-up after the custom notification"),
-            due_date=notification.delivered_on + timedelta(days=days),
+            due_date=dates.shift(notification.delivered_on, days),
             person_id=notification.person_id,
             group_id=notification.group_id,
         )
@@ -241,7 +242,7 @@ def enforcement_plan_for_flag(flag: GroupFlag) -> list[Planned]:
             cause=flag,
             owner_organisation_id=organisation_id,
             title=title,
-            due_date=_flag_decided_on(flag) + timedelta(days=ENFORCEMENT_PLAN_DAYS),
+            due_date=dates.shift(_flag_decided_on(flag), ENFORCEMENT_PLAN_DAYS),
             group_id=flag.group_id,
         )
         for organisation_id in _partners_of_flag(flag, mandate=True)
@@ -260,7 +261,7 @@ def help_offer_for_flag(flag: GroupFlag) -> list[Planned]:
             cause=flag,
             owner_organisation_id=organisation_id,
             title=title,
-            due_date=_flag_decided_on(flag) + timedelta(days=ENFORCEMENT_PLAN_DAYS),
+            due_date=dates.shift(_flag_decided_on(flag), ENFORCEMENT_PLAN_DAYS),
             group_id=flag.group_id,
         )
         for organisation_id in _partners_of_flag(flag, mandate=False)
@@ -273,7 +274,7 @@ def supervision_ending(supervision: Supervision, today: date) -> list[Planned]:
         days=SUPERVISION_ENDING_WITHIN_DAYS
     ):
         return []
-    due = max(today, supervision.end_date - timedelta(days=SUPERVISION_PLAN_DAYS_BEFORE_END))
+    due = max(today, dates.shift(supervision.end_date, -SUPERVISION_PLAN_DAYS_BEFORE_END))
     return [
         Planned(
             rule=RULE_SUPERVISION_ENDING,
@@ -315,7 +316,7 @@ def concern_report(report: ConcernReport, today: date) -> list[Planned]:
             cause=report,
             owner_organisation_id=owner,
             title=_("Follow up the concern report about a minor"),
-            due_date=report.reported_on + timedelta(days=CONCERN_REPORT_DAYS),
+            due_date=dates.shift(report.reported_on, CONCERN_REPORT_DAYS),
             person_id=report.person_id,
         )
     ]

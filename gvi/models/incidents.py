@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gvi import dates
 from gvi.models.base import SourcedModel
 
 
@@ -31,7 +32,7 @@ class Incident(SourcedModel):
     """A violent event. `source` holds the police report number (diarienummer) or similar."""
 
     incident_type = models.CharField(_("type"), max_length=24, choices=IncidentType.choices)
-    occurred_at = models.DateTimeField(_("occurred at"))
+    occurred_at = models.DateTimeField(_("occurred at"), validators=[dates.happened])
     area = models.ForeignKey(
         "gvi.Area", verbose_name=_("area"), on_delete=models.PROTECT, null=True, blank=True, related_name="incidents"
     )

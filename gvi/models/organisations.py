@@ -4,13 +4,15 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gvi import dates
+
 
 class Programme(models.Model):
     """One GVI programme (satsning) in one city or region."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     city = models.CharField(_("city or region"), max_length=200)
-    started_on = models.DateField(_("started on"), null=True, blank=True)
+    started_on = models.DateField(_("started on"), null=True, blank=True, validators=[dates.planned])
     # Membership review rules (four eyes, criteria, review periods) are per programme.
     min_inclusion_criteria = models.PositiveSmallIntegerField(
         _("minimum inclusion criteria"),

@@ -7,6 +7,7 @@ number of incidents, groups or persons; every queryset is built by `gvi.policy`.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncWeek
@@ -172,8 +173,14 @@ def group_links(user, incidents, groups=None):
     `incidents` to those incidents (None when the caller filters the incidents itself).
     """
     attributions = scoped_queryset(user, "group_attribution")
-    # One filter() call, so the membership join is shared by the conditions and the values.
-    suspect_filter = {"role": InvolvementRole.SUSPECT, "person__memberships__status": MembershipStatus.ACTIVE}
+    # One filter() call, so the membership join is shared by the conditions and the values. Only
+    # memberships the user may see link: an incident counted for a group through a membership the
+    # user may not see (a minor's, another organisation's) would reveal that membership.
+    suspect_filter = {
+        "role": InvolvementRole.SUSPECT,
+        "person__memberships__status": MembershipStatus.ACTIVE,
+        "person__memberships__in": scoped_queryset(user, "membership"),
+    }
     if incidents is not None:
         attributions = attributions.filter(incident__in=incidents)
         suspect_filter["incident__in"] = incidents
@@ -197,7 +204,12 @@ def group_week_counts(user, since: dt.datetime) -> list[tuple[int, dt.date, int]
         .values_list("group_id", "incident_id", "week")
         .union(suspects.annotate(week=week).values_list("person__memberships__group_id", "incident_id", "week"))
     )
-    sql, params = links.query.sql_with_params()
+    try:
+        sql, params = links.query.sql_with_params()
+    except EmptyResultSet:
+        # The policy shows this user no links at all (an administrator, a user without an
+        # organisation): Django raises rather than build SQL that matches nothing.
+        return []
     with connection.cursor() as cursor:
         # UNION (not ALL) drops an incident reached by both links; each incident has one week.
         cursor.execute(f"SELECT group_id, week, COUNT(*) FROM ({sql}) links GROUP BY group_id, week", params)

@@ -271,3 +271,31 @@ def test_what_is_next_lists_call_ins_follow_ups_due_and_unreached_top_groups(
     assert coming.reviews_due == 1 and coming.supervisions_ending == 1
     html = coordinator_client.get(reverse("frontend:weekly_review")).content.decode()
     assert 'id="what-is-next"' in html and unreached.name in html and "Folkets hus" in html
+
+
+# --- Users the policy shows nothing (issue 14, item 9) ------------------------------------------
+
+
+@pytest.fixture
+def administrator(police):
+    return f.UserFactory(username="admin.polis", organisation=police, role=m.Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def without_organisation(db):
+    return f.UserFactory(username="utan.organisation", organisation=None, role=m.Role.COORDINATOR)
+
+
+@pytest.mark.parametrize("who", ["administrator", "without_organisation"])
+def test_the_review_answers_a_user_who_may_see_no_incidents(client, request, police, police_coordinator, who):
+    """The policy empties their querysets; the SQL built from them must not fail (it was a 500)."""
+    group = f.GroupFactory(organisation=police)
+    incident = f.IncidentFactory(organisation=police, occurred_at=timezone.now() - dt.timedelta(days=1))
+    f.GroupAttributionFactory(organisation=police, incident=incident, group=group)
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    response = client.get(reverse("frontend:weekly_review"))
+    assert response.status_code == 200
+    review = response.context["review"]
+    assert review.trends.total.total == 0 and review.trends.by_group == []
+    assert review.reach["members"] == 0
