@@ -4,10 +4,12 @@ import logging
 
 from celery import shared_task
 
+from tasks.followups import RETRYING
+
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(**RETRYING)
 def verify_weekly_counts(self) -> dict[str, int]:
     """Recount every week and correct the rows that drifted (writes around the services: the admin,
     retention, lapsed or contested memberships). Idempotent: a second run finds nothing."""

@@ -163,6 +163,7 @@ def test_every_error_code_is_really_returned(client, client_for, probation_offic
         api.delete(url).json()["code"],
         api.get(url, HTTP_ACCEPT="text/html").json()["code"],
         api.generic("POST", url, "person=1", content_type="text/plain").json()["code"],
+        api.generic("POST", url, "[" + "0," * 2_000_000 + "0]", content_type="application/json").json()["code"],
     }
     assert api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1").status_code == 201
     seen.add(api.post(url, {**body, "source": "y"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1").json()["code"])

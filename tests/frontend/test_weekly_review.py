@@ -211,7 +211,8 @@ def test_csv_is_for_swedish_excel_with_local_dates(coordinator_client, city):
     contribution = m.ScoreContribution.objects.filter(group_score__run=flag.run, group_score__group=flag.group).first()
     # 00:30 on 2 November in Stockholm is still 1 November in UTC.
     local = timezone.make_aware(dt.datetime(2026, 11, 2, 0, 30))
-    m.Incident.objects.filter(pk=contribution.incident_id).update(occurred_at=local)
+    # The run keeps the incident's time as it saw it: that is the time the export shows.
+    m.ScoreContribution.objects.filter(pk=contribution.pk).update(occurred_at=local)
     response = coordinator_client.get(reverse("frontend:weekly_review_csv"))
     assert response.content.startswith("\ufeff".encode())  # the BOM: å, ä, ö read as UTF-8
     text = response.content.decode("utf-8-sig")

@@ -30,6 +30,13 @@ SYSTEM_SET = {
     "gvi.RetentionRun.finished_at",
     "gvi.User.last_login",
     "gvi.User.date_joined",
+    "gvi.GroupAttribution.confirmed_at",
+    "gvi.ScoreContribution.occurred_at",  # the incident's time, copied as the run saw it
+    "gvi.GroupFlag.ended_at",
+    "gvi.Consent.withdrawn_at",
+    "gvi.WeeklyAreaCount.week",
+    "gvi.WeeklyGroupCount.week",
+    "gvi.WeeklyTypeCount.week",
 }
 
 TODAY = dt.date(2026, 6, 1)

@@ -58,7 +58,13 @@ def make(police):
                 )
             return inc
 
+        runs = 0
+
         def run(self, as_of=AS_OF):
+            # One run is stored per moment (a second call for the same as-of returns the first), so
+            # each rescoring after a change is a microsecond later: the decay cannot tell.
+            self.runs += 1
+            as_of = as_of + dt.timedelta(microseconds=self.runs)
             run = scoring.run_scoring(programme_id=police.programme_id, trigger="test", as_of=as_of)
             return {gs.group.name: gs for gs in run.scores.select_related("group")}
 
