@@ -82,3 +82,24 @@ class FollowUpFilterForm(forms.Form):
         self.fields["organisation"].choices = [("", _("All organisations"))] + [
             (org.pk, org.name) for org in organisations
         ]
+
+
+class PeriodForm(forms.Form):
+    """A chosen period of whole days (both included), for the evaluation pages."""
+
+    MAX_DAYS = 366 * 10
+
+    since = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until:
+            if since > until:
+                raise forms.ValidationError(_("The period must start before it ends."))
+            if (until - since).days > self.MAX_DAYS:
+                raise forms.ValidationError(_("Choose a period of at most ten years."))
+            if until > timezone.localdate():
+                self.add_error("until", _("The period cannot end in the future."))
+        return cleaned

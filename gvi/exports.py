@@ -173,6 +173,16 @@ REPORT_KINDS: dict[str, tuple[str, ...]] = {
     ),
     "quality_report": ("person", "membership"),
     "outcomes": ("incident",),
+    "fidelity": (
+        "group",
+        "flag",
+        "invitation",
+        "custom_notification",
+        "enforcement_action",
+        "service_referral",
+        "exit_case",
+        "follow_up",
+    ),
 }
 
 
