@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gvi.models import FollowUpStatus, GroupStatus, InvitationStatus
+from gvi.models import FollowUpStatus, GroupStatus, InvitationStatus, ResearchExport, TimeGranularity
 
 
 class CallInForm(forms.Form):
@@ -103,3 +103,32 @@ class PeriodForm(forms.Form):
             if until > timezone.localdate():
                 self.add_error("until", _("The period cannot end in the future."))
         return cleaned
+
+
+class ResearchExportRequestForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=20,
+        help_text=_("Who will use the data, for which study, under which ethics approval."),
+    )
+    granularity = forms.ChoiceField(label=_("Dates coarsened to"), choices=TimeGranularity.choices)
+
+
+class ResearchExportDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.RadioSelect
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    linked_to = forms.ModelChoiceField(
+        label=_("Ids linkable to"),
+        queryset=None,
+        required=False,
+        empty_label=_("No other export (the default)"),
+        help_text=_("Only if the evaluators must join this export with an earlier one."),
+    )
+
+    def __init__(self, *args, linkable=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = [export.pk for export in linkable]
+        self.fields["linked_to"].queryset = ResearchExport.objects.filter(pk__in=ids)
