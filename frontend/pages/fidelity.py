@@ -3,12 +3,14 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from frontend.forms import PeriodForm
-from gvi.exports import may_export_report, report_csv_response
+from frontend.pdf import html_to_pdf
+from gvi.exports import may_export_report, report_csv_response, report_response, require_report_export
 from gvi.selectors.fidelity import default_period, programme_fidelity
 
 
@@ -25,21 +27,46 @@ def _period(request) -> tuple[PeriodForm, tuple]:
 @require_GET
 def fidelity_page(request):
     form, (since, until) = _period(request)
-    fidelity = programme_fidelity(request.user, since=since, until=until)
-    return render(
-        request,
-        "frontend/fidelity/fidelity.html",
-        {
-            "form": form,
-            "fidelity": fidelity,
-            "query": request.GET.urlencode(),
-            "may_export": may_export_report(request.user, "fidelity"),
-            "columns": [label for _key, label in MONTH_COLUMNS],
-            "month_rows": [
-                (row["month"], [row.get(key, 0) for key, _label in MONTH_COLUMNS]) for row in fidelity.months
-            ],
-        },
+    return render(request, "frontend/fidelity/fidelity.html", _context(request, form, since, until))
+
+
+@login_required
+@require_GET
+def fidelity_pdf(request):
+    """The page as a PDF for the partners' meeting: the same sections, no navigation."""
+    require_report_export(request.user, "fidelity")
+    form, (since, until) = _period(request)
+    if form.is_bound and not form.is_valid():
+        return _wrong_period(form)
+    html = render_to_string(
+        "frontend/fidelity/fidelity_pdf.html", _context(request, form, since, until), request=request
     )
+    return report_response(
+        user=request.user,
+        report="fidelity",
+        content=html_to_pdf(html),
+        content_type="application/pdf",
+        filename="programtrohet.pdf",
+        path=request.get_full_path(),
+    )
+
+
+def _wrong_period(form) -> HttpResponseBadRequest:
+    # A file of another period than the one asked for would mislead: say what is wrong.
+    errors = "; ".join(message for messages in form.errors.values() for message in messages)
+    return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
+
+
+def _context(request, form, since, until) -> dict:
+    fidelity = programme_fidelity(request.user, since=since, until=until)
+    return {
+        "form": form,
+        "fidelity": fidelity,
+        "query": request.GET.urlencode(),
+        "may_export": may_export_report(request.user, "fidelity"),
+        "columns": [label for _key, label in MONTH_COLUMNS],
+        "month_rows": [(row["month"], [row.get(key, 0) for key, _label in MONTH_COLUMNS]) for row in fidelity.months],
+    }
 
 
 MONTH_COLUMNS = (
@@ -60,9 +87,7 @@ def fidelity_csv(request):
     """The period's figures, section after section, for the evaluator's own analysis."""
     form, (since, until) = _period(request)
     if form.is_bound and not form.is_valid():
-        # A file of another period than the one asked for would mislead: say what is wrong.
-        errors = "; ".join(message for messages in form.errors.values() for message in messages)
-        return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
+        return _wrong_period(form)
     fidelity = programme_fidelity(request.user, since=since, until=until)
     rows = [[_("Programme fidelity"), since.isoformat(), until.isoformat()], []]
     reach = fidelity.reach

@@ -39,3 +39,16 @@ def test_the_csv_is_an_export_for_those_who_may_export(client, groups, police_co
     ).exists()
     client.force_login(probation_officer)
     assert client.get(reverse("frontend:fidelity_csv")).status_code == 403
+
+
+def test_the_pdf_of_the_chosen_period(client, groups, police_coordinator, probation_officer, tmp_path):
+    from tests.frontend.test_outcomes_page import first_page_is_not_blank
+
+    client.force_login(police_coordinator)
+    response = client.get(reverse("frontend:fidelity_pdf"), {"since": "2026-01-01", "until": "2026-06-30"})
+    assert response.status_code == 200 and first_page_is_not_blank(response.content, tmp_path)
+    assert (
+        client.get(reverse("frontend:fidelity_pdf"), {"since": "2026-06-30", "until": "2026-01-01"}).status_code == 400
+    )
+    client.force_login(probation_officer)
+    assert client.get(reverse("frontend:fidelity_pdf")).status_code == 403
