@@ -5,6 +5,7 @@
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
@@ -44,14 +45,29 @@ def exception_handler(exc, context):
     return response
 
 
+class ErrorCode(models.TextChoices):
+    """Every `code` the API answers with; the label describes it in the schema (English only)."""
+
+    INVALID = "invalid", "400: the input is invalid; `errors` says which field and why."
+    PARSE_ERROR = "parse_error", "400: the body is not valid JSON."
+    NOT_AUTHENTICATED = "not_authenticated", "401: no credentials were sent."
+    AUTHENTICATION_FAILED = "authentication_failed", "401: the API key is unknown, revoked or expired."
+    PERMISSION_DENIED = "permission_denied", "403: the caller's role or organisation may not do this."
+    NOT_FOUND = "not_found", "404: no such record (or one the caller may not see), path or cursor."
+    METHOD_NOT_ALLOWED = "method_not_allowed", "405: the path does not take this HTTP method."
+    NOT_ACCEPTABLE = "not_acceptable", "406: the Accept header asks for a format other than JSON."
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", "415: the body is not sent as application/json."
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", "422: the Idempotency-Key was used with another request."
+    THROTTLED = "throttled", "429: too many requests; retry after the Retry-After header's seconds."
+
+
 class ErrorSerializer(serializers.Serializer):
     """The body of every error response (documents the shape in the schema)."""
 
     status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
-    code = serializers.CharField(
-        help_text="A stable machine-readable code: invalid, not_authenticated, authentication_failed, "
-        "permission_denied, not_found, method_not_allowed, unsupported_media_type, throttled, "
-        "idempotency_key_reused, parse_error."
+    code = serializers.ChoiceField(
+        choices=ErrorCode.choices,
+        help_text="A stable machine-readable code: branch on it rather than on `detail`.",
     )
     detail = serializers.CharField(help_text="A human-readable message in the caller's language (Accept-Language).")
     errors = serializers.DictField(

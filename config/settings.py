@@ -304,8 +304,18 @@ REST_FRAMEWORK = {
 API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "gvi partner API",
-    "DESCRIPTION": "Partners in a group violence intervention programme log their work here. See docs/api.md.",
+    # The guide for partners (api/schema_hooks.py adds it, and a description per tag) lives in the
+    # schema itself: Swagger UI shows it at /api/docs/.
+    "DESCRIPTION": "Partners in a group violence intervention programme log their work here.",
     "VERSION": "1.0.0",
+    # Relative: the server that serves the schema is the server to call.
+    "SERVERS": [{"url": "/", "description": "The gvi server that serves this schema."}],
+    # PATCH bodies here are not partial updates: each sets a required status.
+    "COMPONENT_SPLIT_PATCH": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema_hooks.stable_names_and_enum_descriptions",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Swagger UI from drf-spectacular-sidecar's static files: no CDN.
@@ -336,7 +346,8 @@ SPECTACULAR_SETTINGS = {
             "VerificationStatus",
             "InvolvementRole",
         ]
-    },
+    }
+    | {"ErrorCode": "api.exceptions.ErrorCode"},
 }
 
 # --- Programme rules -------------------------------------------------------------------

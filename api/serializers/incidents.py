@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.common import SOURCED_OUTPUT_FIELDS, ScopedPrimaryKeyRelatedField, SourcedInput
@@ -21,9 +22,18 @@ class InvolvementInput(serializers.Serializer):
     )
 
 
+# A share from 0 to 1 with up to three decimals, as the schema states it (a generated client sends
+# a string; a number is accepted too).
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^(0?\.[0-9]{1,3}|0(\.[0-9]{0,3})?|1(\.0{0,3})?)$"}
+)
+class ShareField(serializers.DecimalField):
+    pass
+
+
 class AttributionInput(serializers.Serializer):
     group = ScopedPrimaryKeyRelatedField(selectors.groups)
-    share = serializers.DecimalField(
+    share = ShareField(
         max_digits=4,
         decimal_places=3,
         min_value=Decimal(0),
@@ -35,7 +45,7 @@ class AttributionInput(serializers.Serializer):
 
 class IncidentInput(SourcedInput):
     incident_type = serializers.ChoiceField(choices=m.IncidentType.choices)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = serializers.DateTimeField(help_text="When it happened: in or after 1970, and not in the future.")
     verification_status = serializers.ChoiceField(choices=m.VerificationStatus.choices, required=False)
     area = ScopedPrimaryKeyRelatedField(selectors.areas, required=False, allow_null=True)
     place = serializers.CharField(required=False, allow_blank=True, max_length=200)

@@ -32,6 +32,13 @@ class CustomNotificationInput(SourcedInput):
 
 
 class CustomNotificationOutput(serializers.ModelSerializer):
+    # Stored as JSON: typed here so that the schema (and a generated client) knows its items.
+    services_offered = serializers.ListField(
+        child=serializers.ChoiceField(choices=m.ServiceKind.choices),
+        read_only=True,
+        help_text="The service kinds offered; each became a service referral linked to the notification.",
+    )
+
     class Meta:
         model = m.CustomNotification
         fields = [
