@@ -108,7 +108,19 @@ INCIDENT = {
         {"id": 5001, "person": 42, "role": "suspect", **_PROVENANCE},
         {"id": 5002, "person": 51, "role": "victim", **_PROVENANCE},
     ],
-    "attributions": [{"id": 700, "group": 7, "share": "1.000", **_PROVENANCE}],
+    "attributions": [
+        {
+            "id": 700,
+            "group": 7,
+            "share": "1.000",
+            **_PROVENANCE,
+            # An analyst's attribution counts once a second person confirms it (four eyes).
+            "status": "proposed",
+            "created_by": 12,
+            "confirmed_by": None,
+            "confirmed_at": None,
+        }
+    ],
     **SOURCED,
 }
 FOLLOW_UP = {

@@ -3,7 +3,10 @@
 `errors` holds field-level messages (400) in the caller's language; it is empty otherwise.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS
+import logging
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,11 +14,24 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.cache import UNREACHABLE
+
+logger = logging.getLogger("gvi.api")
+
 
 class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = _("This Idempotency-Key was already used with a different request.")
     default_code = "idempotency_key_reused"
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large: send at most %(size)d kB.")
+    default_code = "request_too_large"
+
+    def __init__(self):
+        super().__init__(self.default_detail % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024})
 
 
 def _django_validation_detail(exc: DjangoValidationError):
@@ -27,10 +43,23 @@ def _django_validation_detail(exc: DjangoValidationError):
     return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
 
 
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The service is briefly unavailable. Try again in a moment.")
+    default_code = "service_unavailable"
+
+
 def exception_handler(exc, context):
-    """DRF's handler, with Django's ValidationError (raised by services) as a 400, in one shape."""
+    """DRF's handler, in one shape: Django's ValidationError (raised by services) as a 400, a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE (raised by Django as the body is read) as a 413, and a cache
+    that cannot be reached even through its fallback as a 503."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=_django_validation_detail(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, UNREACHABLE):
+        logger.error("The API could not reach its cache: %s", exc)
+        exc = ServiceUnavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -56,9 +85,11 @@ class ErrorCode(models.TextChoices):
     NOT_FOUND = "not_found", "404: no such record (or one the caller may not see), path or cursor."
     METHOD_NOT_ALLOWED = "method_not_allowed", "405: the path does not take this HTTP method."
     NOT_ACCEPTABLE = "not_acceptable", "406: the Accept header asks for a format other than JSON."
+    REQUEST_TOO_LARGE = "request_too_large", "413: the body is larger than the API accepts."
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", "415: the body is not sent as application/json."
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", "422: the Idempotency-Key was used with another request."
     THROTTLED = "throttled", "429: too many requests; retry after the Retry-After header's seconds."
+    SERVICE_UNAVAILABLE = "service_unavailable", "503: the API's cache is unreachable (Redis and its fallback)."
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -7,11 +7,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gvi.models import FollowUpStatus, GroupStatus, InvitationStatus, ResearchExport, TimeGranularity
+from gvi import dates
+from gvi.models import CallIn, FollowUpStatus, GroupStatus, InvitationStatus, ResearchExport, TimeGranularity
 
 
 class CallInForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # Bounded as the call-in's scheduled_at is (gvi.dates), so the error shows on this field.
+    date = forms.DateField(
+        label=_("Date"),
+        validators=dates.bounds_of(CallIn, "scheduled_at"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     time = forms.TimeField(label=_("Time"), initial=dt.time(18, 0), widget=forms.TimeInput(attrs={"type": "time"}))
     venue = forms.CharField(label=_("Venue"), max_length=200)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -41,14 +47,14 @@ class AttendanceForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    CONFIRM, REJECT = "confirm", "reject"
+    CONFIRM, REJECT, END = "confirm", "reject", "end"
     reason = forms.CharField(
         label=_("Reason for the decision"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Kept with the decision. Required for confirming and for rejecting."),
+        help_text=_("Kept with the decision. Required for confirming, rejecting and ending a flag."),
     )
     # Given by the button pressed: two submit buttons named "decision".
-    decision = forms.ChoiceField(choices=[(CONFIRM, _("Confirm")), (REJECT, _("Reject"))])
+    decision = forms.ChoiceField(choices=[(CONFIRM, _("Confirm")), (REJECT, _("Reject")), (END, _("End"))])
 
 
 class FollowUpStatusForm(forms.Form):

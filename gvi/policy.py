@@ -10,6 +10,9 @@ The table says, for a role, a record kind and an action, the organisation rule:
 - NONE: nothing.
 On top of it, the minors rule says which records about minors (under 18) a role sees:
 all of them, only its own organisation's, or none.
+For a record that another organisation owns, SHARED is only a ceiling: `gvi.sharing` adds the
+organisation-kind dimension (a sharing rule by the kinds of the reader's and the owner's
+organisation, with a legal basis the programme has set, or the person's consent).
 
 Two rules hold for every role, superusers included:
 - append-only kinds (the access log) are never created, changed or deleted through the app;
@@ -27,6 +30,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from gvi import sharing
 from gvi.models import Role
 from gvi.models.people import years_before
 
@@ -81,6 +85,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
     "flag": RecordKind("gvi.GroupFlag", organisation_path=None),
     "notice": RecordKind("gvi.Notice", person_path="person"),
     "data_subject_request": RecordKind("gvi.DataSubjectRequest", organisation_path=None, person_path="person"),
+    "consent": RecordKind("gvi.Consent", person_path="person"),
     "access_log": RecordKind(
         "gvi.AccessLog", programme_path="organisation__programme", organisation_path="organisation"
     ),
@@ -119,6 +124,7 @@ POLICY: dict[str, dict[str, dict[Action, Scope]]] = {
         "flag": _row(S, N, S, N, S),
         "notice": _row(S, S, S, N, S),
         "data_subject_request": _row(S, S, S, N, S),
+        "consent": _row(S, S, S, N, S),
     },
     Role.PARTNER_OFFICER: {
         "area": _row(S),
@@ -135,12 +141,14 @@ POLICY: dict[str, dict[str, dict[Action, Scope]]] = {
         "custom_notification": _row(S, OW, OW),
         "enforcement_action": _row(S, OW, OW),
         "service_referral": _row(S, OW, OW),
-        "exit_case": _row(OW, OW, OW),
-        "concern_report": _row(OW, OW, OW),
+        # Another organisation's exit cases and concern reports only through a sharing rule.
+        "exit_case": _row(S, OW, OW),
+        "concern_report": _row(S, OW, OW),
         "risk_assessment": _row(OW, OW, OW),
         "follow_up": _row(OW, OW, OW),
         "flag": _row(S),
         "notice": _row(S, OW),
+        "consent": _row(OW, OW, OW),
     },
     Role.ANALYST: {
         "area": _row(S, S, S),
@@ -226,6 +234,8 @@ def _filter(user, kind: str, action: Action) -> Q | None:
     own = Q(**{f"{spec.organisation_path}_id": user.organisation_id}) if spec.organisation_path else Q()
     if scope == Scope.OWN:
         condition &= own
+    elif spec.organisation_path:
+        condition &= own | sharing.disclosed_q(user, kind, spec)  # another's: a rule with a basis, or consent
     if spec.person_path is not None:
         rule = minors_rule_for(user)
         minor = _minor_q(spec.person_path)
@@ -235,7 +245,7 @@ def _filter(user, kind: str, action: Action) -> Q | None:
         if rule == MINORS_NONE:
             condition &= ~minor
         elif rule == MINORS_OWN and spec.organisation_path:
-            condition &= ~minor | own
+            condition &= ~minor | own | sharing.minors_disclosed_q(user, kind, spec)
         # (A kind no organisation owns counts as everyone's own, as in _matches_unsaved; `~minor | Q()`
         # would instead read as ~minor, since Django drops an empty Q from an OR.)
     return condition
@@ -286,12 +296,15 @@ def _matches_unsaved(user, kind: str, action: Action, obj) -> bool:
     is_own = spec.organisation_path is None or _id_at(obj, spec.organisation_path) == user.organisation_id
     if scope == Scope.OWN and not is_own:
         return False
+    disclosure = None if is_own else sharing.disclosed_state(user, kind, obj)
+    if not is_own and disclosure is None:
+        return False  # another organisation's record that no sharing rule or consent discloses
     if spec.person_path is not None:
         # None for a record still without its person (a form with that field missing).
         person = obj if spec.person_path == "" else getattr(obj, spec.person_path, None)
         if person is not None and person.is_minor():
             rule = minors_rule_for(user)
-            if rule == MINORS_NONE or (rule == MINORS_OWN and not is_own):
+            if rule == MINORS_NONE or (rule == MINORS_OWN and not is_own and not disclosure.opens_minors):
                 return False
     return True
 

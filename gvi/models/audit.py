@@ -58,6 +58,18 @@ class AccessLog(models.Model):
     channel = models.CharField(_("channel"), max_length=16, blank=True, help_text=_("ui, api, admin or export"))
     api_key_prefix = models.CharField(_("API key"), max_length=16, blank=True)
     path = models.CharField(_("path"), max_length=300, blank=True)
+    # A disclosure: the record read is owned by another organisation than the reader's. The rule
+    # and the text of its legal basis are copied as they stood at the read (a basis may change).
+    owner_organisation = models.ForeignKey(
+        "gvi.PartnerOrganisation",
+        verbose_name=_("owner organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sharing_rule = models.CharField(_("sharing rule"), max_length=64, blank=True)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -29,6 +29,19 @@ class PersonPage:
     risk_assessments: list
     follow_ups: list
 
+    def parts(self) -> dict[str, list]:
+        """The records shown beside the person, by record kind (for the access log)."""
+        return {
+            "membership": self.memberships,
+            "supervision": self.supervisions,
+            "involvement": self.involvements,
+            "invitation": self.invitations,
+            "custom_notification": self.notifications,
+            "service_referral": self.services,
+            "risk_assessment": self.risk_assessments,
+            "follow_up": self.follow_ups,
+        }
+
 
 def person_detail(user, person_id: int) -> PersonPage | None:
     """A person's record as far as the user may see it; None when the person is not visible."""

@@ -10,6 +10,7 @@ from django.test import Client
 
 from api.exceptions import ErrorCode
 from tests import factories as f
+from tests.api.test_cache_outage import closed_port
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +168,11 @@ def test_every_error_code_is_really_returned(client, client_for, probation_offic
     seen.add(api.post(url, {**body, "source": "y"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1").json()["code"])
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "1/min"}}
     seen.add(api.get(url).json()["code"])
+    caches = settings.CACHES
+    unreachable = {"BACKEND": "config.cache.RedisCache", "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}
+    settings.CACHES = {**caches, "default": unreachable}  # and no fallback
+    seen.add(api.get(url).json()["code"])
+    settings.CACHES = caches
     assert seen == set(ErrorCode.values)
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gvi', '0006_area_in_focus'),
+        ('gvi', '0013_access_log_no_truncate'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gvi', '0007_programme_notification_after_call_in_days'),
+        ('gvi', '0014_programme_notification_after_call_in_days'),
     ]
 
     operations = [
