@@ -405,6 +405,9 @@ GVI_RETENTION_INCIDENT_YEARS = env.int("GVI_RETENTION_INCIDENT_YEARS", default=5
 # except each programme's latest run and any run a flag refers to. 400 days keeps a year of
 # trends and history with margin.
 GVI_RETENTION_SCORING_RUN_DAYS = env.int("GVI_RETENTION_SCORING_RUN_DAYS", default=400)
+# Research exports: every combination of age band, sex, area and group in a package is shared by at
+# least this many persons, or it is generalised or suppressed (docs/evaluation.md).
+GVI_RESEARCH_EXPORT_K = env.int("GVI_RESEARCH_EXPORT_K", default=5)
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from frontend.pages import callins, consents, flags, followups, groups, outcomes, persons, review
+from frontend.pages import (
+    callins,
+    consents,
+    fidelity,
+    flags,
+    followups,
+    groups,
+    outcomes,
+    persons,
+    research_exports,
+    review,
+)
 
 app_name = "frontend"
 
@@ -27,6 +38,18 @@ urlpatterns = [
     path("flags/<int:pk>/explanation.csv", flags.flag_explanation_csv, name="flag_explanation_csv"),
     path("evaluation/outcomes/", outcomes.outcomes_page, name="outcomes"),
     path("evaluation/outcomes.csv", outcomes.outcomes_csv, name="outcomes_csv"),
+    path("evaluation/outcomes.pdf", outcomes.outcomes_pdf, name="outcomes_pdf"),
+    path("evaluation/fidelity/", fidelity.fidelity_page, name="fidelity"),
+    path("evaluation/fidelity.csv", fidelity.fidelity_csv, name="fidelity_csv"),
+    path("evaluation/fidelity.pdf", fidelity.fidelity_pdf, name="fidelity_pdf"),
+    path("evaluation/research-exports/", research_exports.research_exports, name="research_exports"),
+    path("evaluation/research-exports/request/", research_exports.request_export, name="research_export_request"),
+    path("evaluation/research-exports/<int:pk>/decide/", research_exports.decide_export, name="research_export_decide"),
+    path(
+        "evaluation/research-exports/<int:pk>/package.zip",
+        research_exports.download_export,
+        name="research_export_download",
+    ),
     path("follow-ups/", followups.board, name="follow_ups"),
     path("follow-ups/<int:pk>/status/", followups.change_status, name="follow_up_status"),
     path("login/", auth_views.LoginView.as_view(), name="login"),

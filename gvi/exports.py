@@ -179,6 +179,29 @@ REPORT_KINDS: dict[str, tuple[str, ...]] = {
     "disclosure_report": ("access_log",),
     "flag_explanation": ("group", "incident", "flag"),
     "outcomes": ("incident",),
+    "research_export": (
+        "person",
+        "group",
+        "membership",
+        "incident",
+        "involvement",
+        "call_in",
+        "invitation",
+        "custom_notification",
+        "enforcement_action",
+        "service_referral",
+        "follow_up",
+    ),
+    "fidelity": (
+        "group",
+        "flag",
+        "invitation",
+        "custom_notification",
+        "enforcement_action",
+        "service_referral",
+        "exit_case",
+        "follow_up",
+    ),
 }
 
 

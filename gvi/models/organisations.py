@@ -1,6 +1,7 @@
 """Programmes, partner organisations and the people who use the system."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,13 @@ class Programme(models.Model):
     membership_review_days = models.PositiveIntegerField(_("membership review period (days)"), default=365)
     minor_membership_review_days = models.PositiveIntegerField(
         _("membership review period for minors (days)"), default=180
+    )
+    # Fidelity (docs/evaluation.md): a group missing at a call-in should hear the message soon after.
+    notification_after_call_in_days = models.PositiveSmallIntegerField(
+        _("days to notify a group missing at a call-in"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("A group with no member at a held call-in should get a custom notification within this many days."),
     )
 
     class Meta:
