@@ -37,6 +37,7 @@ SYSTEM_SET = {
     "gvi.WeeklyAreaCount.week",
     "gvi.WeeklyGroupCount.week",
     "gvi.WeeklyTypeCount.week",
+    "gvi.ResearchExport.decided_at",
 }
 
 TODAY = dt.date(2026, 6, 1)
