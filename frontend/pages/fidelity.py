@@ -1,5 +1,7 @@
 """Programme fidelity (programtrohet): is the programme run as designed? (docs/evaluation.md)"""
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
@@ -10,7 +12,13 @@ from django.views.decorators.http import require_GET
 
 from frontend.forms import PeriodForm
 from frontend.pdf import html_to_pdf
-from gvi.exports import may_export_report, report_csv_response, report_response, require_report_export
+from gvi.exports import (
+    may_export_report,
+    report_csv_response,
+    report_response,
+    report_xlsx_response,
+    require_report_export,
+)
 from gvi.selectors.fidelity import default_period, programme_fidelity
 
 
@@ -81,15 +89,10 @@ MONTH_COLUMNS = (
 )
 
 
-@login_required
-@require_GET
-def fidelity_csv(request):
+def _rows(fidelity) -> list[list]:
     """The period's figures, section after section, for the evaluator's own analysis."""
-    form, (since, until) = _period(request)
-    if form.is_bound and not form.is_valid():
-        return _wrong_period(form)
-    fidelity = programme_fidelity(request.user, since=since, until=until)
-    rows = [[_("Programme fidelity"), since.isoformat(), until.isoformat()], []]
+    since, until = fidelity.since, fidelity.until
+    rows = [[_("Programme fidelity"), since, until], []]
     reach = fidelity.reach
     rows += [
         [_("Reach"), _("Reached"), _("Total")],
@@ -106,11 +109,7 @@ def fidelity_csv(request):
         [_("Flag confirmed"), _("Group"), *fidelity.organisations],
     ]
     rows += [
-        [
-            flag.confirmed_on.isoformat(),
-            flag.group,
-            *(flag.days_by_organisation.get(o, "") for o in fidelity.organisations),
-        ]
+        [flag.confirmed_on, flag.group, *(flag.days_by_organisation.get(o, "") for o in fidelity.organisations)]
         for flag in fidelity.flags
     ]
     rows += [[], [_("Organisation"), _("Rule"), _("Due"), _("Done on time"), _("Done late"), _("Not done")]]
@@ -118,9 +117,47 @@ def fidelity_csv(request):
         [r.organisation, r.rule or _("By hand"), r.due, r.on_time, r.late, r.not_done] for r in fidelity.follow_ups
     ]
     rows += [[], [_("Month"), *(str(label) for _key, label in MONTH_COLUMNS)]]
-    rows += [
-        [row["month"].strftime("%Y-%m"), *(row.get(key, 0) for key, _label in MONTH_COLUMNS)] for row in fidelity.months
-    ]
+    rows += [[row["month"], *(row.get(key, 0) for key, _label in MONTH_COLUMNS)] for row in fidelity.months]
+    return rows
+
+
+def _csv_cell(value):
+    # Dates as the page shows them; months (their first day) as 2026-02.
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@login_required
+@require_GET
+def fidelity_csv(request):
+    """The period's figures as CSV for Swedish Excel (a byte order mark, semicolons)."""
+    form, (since, until) = _period(request)
+    if form.is_bound and not form.is_valid():
+        return _wrong_period(form)
+    rows = _rows(programme_fidelity(request.user, since=since, until=until))
     return report_csv_response(
-        user=request.user, report="fidelity", rows=rows, filename="programtrohet.csv", path=request.get_full_path()
+        user=request.user,
+        report="fidelity",
+        rows=[[_csv_cell(value) for value in row] for row in rows],
+        filename="programtrohet.csv",
+        path=request.get_full_path(),
+        for_excel=True,
+    )
+
+
+@login_required
+@require_GET
+def fidelity_xlsx(request):
+    """The same rows as a spreadsheet: dates as dates, figures as numbers."""
+    form, (since, until) = _period(request)
+    if form.is_bound and not form.is_valid():
+        return _wrong_period(form)
+    return report_xlsx_response(
+        user=request.user,
+        report="fidelity",
+        title=_("Programme fidelity"),
+        rows=_rows(programme_fidelity(request.user, since=since, until=until)),
+        filename="programtrohet.xlsx",
+        path=request.get_full_path(),
     )

@@ -10,7 +10,13 @@ from django.views.decorators.http import require_GET
 
 from frontend.charts import bar_chart
 from frontend.pdf import html_to_pdf
-from gvi.exports import may_export_report, report_csv_response, report_response, require_report_export
+from gvi.exports import (
+    may_export_report,
+    report_csv_response,
+    report_response,
+    report_xlsx_response,
+    require_report_export,
+)
 from gvi.models import IncidentType
 from gvi.policy import Action, can
 from gvi.selectors.outcomes import programme_outcomes
@@ -70,12 +76,8 @@ def _context(user) -> dict:
     }
 
 
-@login_required
-@require_GET
-def outcomes_csv(request):
+def _rows(result, month_cell) -> list[list]:
     """Incidents per month and type, for an evaluator's own analysis (figures, no persons)."""
-    _require_incidents(request.user)
-    result = programme_outcomes(request.user)
     type_labels = dict(IncidentType.choices)
     header = [
         _("Month"),
@@ -90,7 +92,7 @@ def outcomes_csv(request):
         period = _("Left out") if month == result.left_out_month else _("After") if result.after(month) else _("Before")
         rows.append(
             [
-                month.strftime("%Y-%m"),
+                month_cell(month),
                 period,
                 *(counts[i] for counts in result.by_type.values()),
                 result.total[i],
@@ -98,6 +100,35 @@ def outcomes_csv(request):
                 result.comparison[i],
             ]
         )
+    return rows
+
+
+@login_required
+@require_GET
+def outcomes_csv(request):
+    """The figures as CSV for Swedish Excel (a byte order mark, semicolons), months as 2026-02."""
+    _require_incidents(request.user)
+    rows = _rows(programme_outcomes(request.user), lambda month: month.strftime("%Y-%m"))
     return report_csv_response(
-        user=request.user, report="outcomes", rows=rows, filename="utfall.csv", path=request.get_full_path()
+        user=request.user,
+        report="outcomes",
+        rows=rows,
+        filename="utfall.csv",
+        path=request.get_full_path(),
+        for_excel=True,
+    )
+
+
+@login_required
+@require_GET
+def outcomes_xlsx(request):
+    """The same rows as a spreadsheet: each month as a date (its first day), counts as numbers."""
+    _require_incidents(request.user)
+    return report_xlsx_response(
+        user=request.user,
+        report="outcomes",
+        title=_("Outcomes"),
+        rows=_rows(programme_outcomes(request.user), lambda month: month),
+        filename="utfall.xlsx",
+        path=request.get_full_path(),
     )

@@ -1,6 +1,7 @@
 """The programme fidelity page and its CSV: the chosen period, a wrong one refused, the export rule."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -32,8 +33,13 @@ def test_the_page_shows_the_chosen_period_and_refuses_a_wrong_one(client, groups
 def test_the_csv_is_an_export_for_those_who_may_export(client, groups, police_coordinator, probation_officer):
     client.force_login(police_coordinator)
     response = client.get(reverse("frontend:fidelity_csv"), {"since": "2026-01-01", "until": "2026-06-30"})
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Programtrohet", "2026-01-01", "2026-06-30"]
+    sheet = client.get(reverse("frontend:fidelity_xlsx"), {"since": "2026-01-01", "until": "2026-06-30"})
+    from openpyxl import load_workbook
+
+    first = next(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert first[0] == "Programtrohet" and first[1].date() == dt.date(2026, 1, 1)
     assert m.AccessLog.objects.filter(
         user=police_coordinator, action=m.AccessAction.EXPORT, record_kind="fidelity"
     ).exists()

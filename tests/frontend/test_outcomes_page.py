@@ -55,7 +55,8 @@ def test_the_csv_holds_local_months_and_is_logged_as_an_export(client, history, 
     client.force_login(police_coordinator)
     response = client.get(reverse("frontend:outcomes_csv"))
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())  # Swedish Excel reads å, ä, ö as UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:2] == ["Månad", "Period"]
     assert len(rows) == 1 + 48
     assert {row[1] for row in rows[1:]} == {"Före", "Efter"}
@@ -124,4 +125,17 @@ def test_the_pdf_holds_the_estimate_on_its_first_page(client, history, police_co
     response = client.get(reverse("frontend:outcomes_pdf"))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert first_page_is_not_blank(response.content, tmp_path)
+    assert m.AccessLog.objects.filter(action=m.AccessAction.EXPORT, record_kind="outcomes").count() == 1
+
+
+def test_the_spreadsheet_has_months_as_dates_and_counts_as_numbers(client, history, police_coordinator):
+    from openpyxl import load_workbook
+
+    client.force_login(police_coordinator)
+    response = client.get(reverse("frontend:outcomes_xlsx"))
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Månad", "Period") and len(rows) == 1 + 48
+    assert all(isinstance(row[0], dt.datetime) and row[0].day == 1 for row in rows[1:])
+    assert all(isinstance(count, int) for row in rows[1:] for count in row[2:])
     assert m.AccessLog.objects.filter(action=m.AccessAction.EXPORT, record_kind="outcomes").count() == 1
