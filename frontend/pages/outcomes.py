@@ -3,6 +3,7 @@ estimated change (docs/evaluation.md)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ def _require_incidents(user) -> None:
 @require_GET
 def outcomes_page(request):
     _require_incidents(request.user)
-    return render(request, "frontend/outcomes/outcomes.html", _context(request.user))
+    return render(request, "frontend/outcomes/outcomes.html", _context(request))
 
 
 @login_required
@@ -40,7 +41,7 @@ def outcomes_pdf(request):
     """The page as a PDF for the partners' meeting: the same sections, no navigation."""
     _require_incidents(request.user)
     require_report_export(request.user, "outcomes")
-    html = render_to_string("frontend/outcomes/outcomes_pdf.html", _context(request.user), request=request)
+    html = render_to_string("frontend/outcomes/outcomes_pdf.html", _context(request), request=request)
     return report_response(
         user=request.user,
         report="outcomes",
@@ -51,8 +52,20 @@ def outcomes_pdf(request):
     )
 
 
-def _context(user) -> dict:
-    result = programme_outcomes(user)
+def _outcomes(request):
+    """The programme's outcomes, or one area's when the query names one the user may see."""
+    area_id = request.GET.get("area") or None
+    if area_id is not None and not area_id.isdigit():
+        raise Http404
+    result = programme_outcomes(request.user, area_id=int(area_id) if area_id else None)
+    if area_id and result.area is None:
+        raise Http404
+    return result
+
+
+def _context(request) -> dict:
+    user = request.user
+    result = _outcomes(request)
     labels = [f"{month:%y-%m}" if month.month in (1, 7) else "" for month in result.months]
     chart = bar_chart(result.total, labels, width=720, height=200, gap=1, label_space=18, top=16)
     for bar, month in zip(chart.bars, result.months, strict=True):
@@ -108,7 +121,7 @@ def _rows(result, month_cell) -> list[list]:
 def outcomes_csv(request):
     """The figures as CSV for Swedish Excel (a byte order mark, semicolons), months as 2026-02."""
     _require_incidents(request.user)
-    rows = _rows(programme_outcomes(request.user), lambda month: month.strftime("%Y-%m"))
+    rows = _rows(_outcomes(request), lambda month: month.strftime("%Y-%m"))
     return report_csv_response(
         user=request.user,
         report="outcomes",
@@ -128,7 +141,7 @@ def outcomes_xlsx(request):
         user=request.user,
         report="outcomes",
         title=_("Outcomes"),
-        rows=_rows(programme_outcomes(request.user), lambda month: month),
+        rows=_rows(_outcomes(request), lambda month: month),
         filename="utfall.xlsx",
         path=request.get_full_path(),
     )

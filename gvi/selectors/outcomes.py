@@ -8,7 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -75,6 +75,7 @@ class Outcomes:
     time_series: outcomes.Estimate | None = None
     difference_in_differences: outcomes.Estimate | None = None
     left_out_month: dt.date | None = None  # the month the programme started in, when mid-month
+    area: tuple[int, str, bool] | None = None  # (id, name, in focus) when one area is studied
 
     def after(self, month: dt.date) -> bool:
         return self.start_month is not None and month >= self.start_month
@@ -99,10 +100,13 @@ def _outcome_incidents(user):
     )
 
 
-def programme_outcomes(user, *, today: dt.date | None = None) -> Outcomes:
+def programme_outcomes(user, *, today: dt.date | None = None, area_id: int | None = None) -> Outcomes:
     """Incidents of the outcome types per whole month, up to the last whole month before
     `today`, with the interrupted time series and (where areas outside the focus exist) the
-    difference in differences. Four queries."""
+    difference in differences. Five queries.
+
+    With `area_id` (an area the user may see), the counts and the time series are that area's;
+    a focus area is then compared with the areas outside the focus, an area outside it with none."""
     today = today or timezone.localdate()
     programme = Programme.objects.filter(pk=user.programme_id).only("started_on").first()
     started_on = programme.started_on if programme else None
@@ -122,27 +126,34 @@ def programme_outcomes(user, *, today: dt.date | None = None) -> Outcomes:
         months.append(month)
         month = add_months(month, 1)
     since = _midnight(first)
+    area = None
+    if area_id is not None:
+        area = scoped_queryset(user, "area").filter(pk=area_id).values_list("id", "name", "in_focus").first()
     rows = (
         incidents.filter(occurred_at__gte=since)
-        .annotate(month=TruncMonth("occurred_at"))
-        .values_list("month", "incident_type", "area__in_focus")
+        .annotate(month=TruncMonth("occurred_at"), studied=Q(area_id=area_id) if area else Value(True))
+        .values_list("month", "incident_type", "area__in_focus", "studied")
         .annotate(n=Count("id"))
     )
     position = {month: i for i, month in enumerate(months)}
     by_type = {kind: [0] * len(months) for kind in OUTCOME_TYPES}
     focus, comparison = [0] * len(months), [0] * len(months)
-    for month_start, kind, in_focus, n in rows:
+    for month_start, kind, in_focus, studied, n in rows:
         i = position.get(_as_date(month_start))
         if i is None:
             continue
-        by_type[kind][i] += n
+        if studied:
+            by_type[kind][i] += n
         # An incident with no area is counted with the focus: the programme covers its whole city.
-        if in_focus is False:
+        if studied and (area is not None or in_focus is not False):
+            focus[i] += n  # the series studied: the focus areas, or the one area chosen
+        elif in_focus is False:
             comparison[i] += n
-        else:
-            focus[i] += n
     total = [sum(counts) for counts in zip(*by_type.values(), strict=True)] if months else []
-    has_comparison_areas = scoped_queryset(user, "area").filter(in_focus=False).exists()
+    comparison_areas = scoped_queryset(user, "area").filter(in_focus=False)
+    if area is not None:
+        comparison_areas = comparison_areas.exclude(pk=area[0]) if area[2] else comparison_areas.none()
+    has_comparison_areas = comparison_areas.exists()
     result = Outcomes(
         started_on=started_on,
         start_month=None,
@@ -152,6 +163,7 @@ def programme_outcomes(user, *, today: dt.date | None = None) -> Outcomes:
         focus=focus,
         comparison=comparison,
         has_comparison_areas=has_comparison_areas,
+        area=area,
     )
     if started_on is None:
         return result

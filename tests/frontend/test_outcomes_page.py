@@ -139,3 +139,12 @@ def test_the_spreadsheet_has_months_as_dates_and_counts_as_numbers(client, histo
     assert all(isinstance(row[0], dt.datetime) and row[0].day == 1 for row in rows[1:])
     assert all(isinstance(count, int) for row in rows[1:] for count in row[2:])
     assert m.AccessLog.objects.filter(action=m.AccessAction.EXPORT, record_kind="outcomes").count() == 1
+
+
+def test_the_page_for_one_area_and_an_unknown_area(client, history, police_coordinator):
+    area = m.Area.objects.get(name="Fokusområdet")
+    client.force_login(police_coordinator)
+    page = client.get(reverse("frontend:outcomes"), {"area": area.pk}).content.decode()
+    assert "Område: Fokusområdet." in page and f"?area={area.pk}" in page  # the downloads keep the area
+    assert client.get(reverse("frontend:outcomes"), {"area": 999_999}).status_code == 404
+    assert client.get(reverse("frontend:outcomes"), {"area": "x"}).status_code == 404

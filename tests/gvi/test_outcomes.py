@@ -162,3 +162,23 @@ def test_the_seeded_demo_shows_an_effect_in_the_focus_areas(db):
     before = sum(area.before for area in outside) / outside[0].months_before
     after = sum(area.after for area in outside) / outside[0].months_after
     assert 0.75 < after / before < 1.33
+
+
+def test_one_area_is_studied_alone_and_compared_only_when_in_the_focus(evaluated, police_coordinator):
+    other_focus = f.AreaFactory(programme=evaluated["focus"].programme, name="Andra fokusområdet")
+    incident(evaluated, local(2026, 2, 1))
+    incident(evaluated, local(2026, 2, 2), area=other_focus)
+    incident(evaluated, local(2026, 4, 2), area=evaluated["outside"])
+
+    one = programme_outcomes(police_coordinator, today=dt.date(2026, 6, 10), area_id=evaluated["focus"].pk)
+    assert one.area == (evaluated["focus"].pk, "Fokusområdet", True)
+    assert one.total == [1, 0, 0, 0] and one.focus == [1, 0, 0, 0]
+    assert one.comparison == [0, 0, 1, 0] and one.has_comparison_areas
+
+    outside = programme_outcomes(police_coordinator, today=dt.date(2026, 6, 10), area_id=evaluated["outside"].pk)
+    assert outside.total == [0, 0, 1, 0] and outside.focus == [0, 0, 1, 0]
+    assert not outside.has_comparison_areas and outside.difference_in_differences is None
+
+    # An area of another programme is no area: the whole programme is not shown in its name.
+    foreign = f.AreaFactory(name="Främmande område")
+    assert programme_outcomes(police_coordinator, today=dt.date(2026, 6, 10), area_id=foreign.pk).area is None
