@@ -353,6 +353,9 @@ GVI_RETENTION_INCIDENT_YEARS = env.int("GVI_RETENTION_INCIDENT_YEARS", default=5
 # except each programme's latest run and any run a flag refers to. 400 days keeps a year of
 # trends and history with margin.
 GVI_RETENTION_SCORING_RUN_DAYS = env.int("GVI_RETENTION_SCORING_RUN_DAYS", default=400)
+# The access log is kept this many days (counted from each entry), then pruned by its own job
+# (gvi.access_chain.prune, `manage.py prune_access_log`); nothing else removes its rows.
+GVI_ACCESS_LOG_KEEP_DAYS = env.int("GVI_ACCESS_LOG_KEEP_DAYS", default=3 * 365)
 
 LOGGING = {
     "version": 1,

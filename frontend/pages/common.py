@@ -17,8 +17,11 @@ def or_404(obj):
 
 
 def log_read(request, *, record_kind: str, objects=(), person_ids=(), action: str = "read") -> None:
-    """Record that the user looked at personal data through the UI."""
+    """Record that the user looked at personal data through the UI, with the session's purpose."""
+    from frontend.purpose import session_purpose  # the purpose page imports this module
+
     log_access(
+        purpose=session_purpose(request),
         user=request.user,
         action=action,
         record_kind=record_kind,

@@ -29,7 +29,16 @@ def group_list(user, *, status: str = "", area_id: int | None = None, q: str = "
         groups = groups.filter(Q(name__icontains=q) | Q(aliases__alias__icontains=q)).distinct()
     return (
         groups.annotate(
-            active_members=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE), distinct=True)
+            # Counting memberships only: a restricted (contested) or removed listing counts nowhere.
+            active_members=Count(
+                "memberships",
+                filter=Q(
+                    memberships__status=MembershipStatus.ACTIVE,
+                    memberships__is_contested=False,
+                    memberships__removed_at__isnull=True,
+                ),
+                distinct=True,
+            )
         )
         .prefetch_related("areas", "aliases")
         .order_by("name", "id")

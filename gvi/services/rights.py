@@ -18,6 +18,7 @@ from gvi.models import (
     DataSubjectRequest,
     InvitationStatus,
     Membership,
+    MembershipEvidence,
     MembershipStatus,
     Notice,
     NoticeMethod,
@@ -231,8 +232,8 @@ def decide_request(*, user, request: DataSubjectRequest, status: str, reason: st
     """Decide a correction or contest request; the decision, reason, date and decider are kept.
 
     A contest is decided by someone who neither proposed nor last approved the membership. Upheld,
-    the membership is rejected (it no longer counts); either way it is no longer marked contested
-    once no other contest of it is open.
+    the membership is rejected and removed from everyone's view with its evidence (`remove_listing`);
+    either way it is no longer restricted once no other contest of it is open.
     """
     request = _lock_open_request(user, request, (RequestKind.CORRECTION, RequestKind.CONTEST, RequestKind.ACCESS))
     if status not in DECISIONS:
@@ -278,3 +279,20 @@ def _decide_contest(*, user, request: DataSubjectRequest, status: str, reason: s
         update_record(membership, user=user, kind="membership", **changes)
     if status == RequestStatus.UPHELD:
         close_review_follow_ups(membership, user=user)
+        remove_listing(user=user, membership=membership, reason=f"contest request {request.pk} upheld")
+
+
+def remove_listing(*, user, membership: Membership, reason: str) -> Membership:
+    """Remove a listing whose contest was upheld from everyone's view.
+
+    The evidence rows are deleted and the membership is marked removed; django-simple-history
+    keeps both as they were, for the audit only (the policy shows a removed listing to nobody).
+    Nothing here touches a date a retention period counts from.
+    """
+    for evidence in MembershipEvidence.objects.filter(membership=membership):
+        as_changed_by(evidence, user, reason).delete()
+    membership.removed_at = timezone.now()
+    membership.updated_by = user
+    # Saved directly: after this change the policy lets nobody change (or see) the record.
+    as_changed_by(membership, user, reason).save(update_fields=["removed_at", "updated_by", "updated_at"])
+    return membership

@@ -56,6 +56,7 @@ def build_city(police, probation, *, scale: int = 1, prefix: str = "", with_flag
         )
         for i in range(40 * scale)
     )
+    m.Person.objects.fill_adult_on()  # bulk_create skips save(), which sets it
     memberships = m.Membership.objects.bulk_create(
         m.Membership(
             **_sourced(
