@@ -1,10 +1,9 @@
 """The thin view base: reads through a selector (logged), writes through a service (idempotent)."""
 
-from rest_framework import mixins, status, viewsets
-from rest_framework.response import Response
-
 from django.core.exceptions import ValidationError
+from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.response import Response
 
 from api.authentication import api_key_prefix
 from api.history import api_write
