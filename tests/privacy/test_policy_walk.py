@@ -8,21 +8,28 @@ import copy
 import pytest
 from django.core.management import call_command
 from django.db.models.base import ModelState
+from django.utils import timezone
 
 from gvi import models as m
 from gvi import policy
 from gvi.management.commands.policy_table import DOC_PATH, render_policy_markdown
 from gvi.policy import Action, Scope
 from tests import factories as f
-from tests.privacy.builders import build
+from tests.privacy.builders import WAS_MINOR, build
 
 pytestmark = pytest.mark.django_db
 
 
-def expected(role, kind, action, *, same_programme, own, minor) -> bool:
-    """What the table (plus the minors rule and the append-only rule) says, read literally."""
+def expected(role, kind, action, *, same_programme, own, minor, listing="") -> bool:
+    """What the table (plus the minors rule, the listing states and the append-only rule) says,
+    read literally. `minor` is true for a person under 18 today and for one who was under 18 when
+    the record was made; `listing` is "", "restricted" (a contest pending) or "removed"."""
     spec = policy.RECORD_KINDS[kind]
     if not same_programme:
+        return False
+    if listing == "removed":
+        return False  # an upheld contest removes the listing from everyone's view
+    if listing == "restricted" and role not in policy.RESTRICTED_LISTING_ROLES:
         return False
     if kind in policy.APPEND_ONLY_KINDS and action not in (Action.READ, Action.EXPORT):
         return False
@@ -54,12 +61,23 @@ def world(programme):
     foreign = f.OrganisationFactory(programme=f.ProgrammeFactory(name="Främmande satsning"), name="Främmande")
     records = {}
     for kind, spec in policy.RECORD_KINDS.items():
-        ages = (False, True) if spec.person_path is not None else (False,)
+        ages = (False, True, WAS_MINOR) if spec.person_path is not None else (False,)
         records[kind] = [
-            (build(kind, org, minor), {"same_programme": org != foreign, "own": org == own, "minor": minor})
+            (build(kind, org, minor), {"same_programme": org != foreign, "own": org == own, "minor": bool(minor)})
             for org in (own, other, foreign)
             for minor in ages
         ]
+    for org in (own, other, foreign):
+        for minor in (False, True):
+            for listing in ("restricted", "removed"):
+                membership = build("membership", org, minor)
+                if listing == "restricted":
+                    membership.is_contested = True
+                else:
+                    membership.removed_at = timezone.now()
+                membership.save()
+                facts = {"same_programme": org != foreign, "own": org == own, "minor": minor, "listing": listing}
+                records["membership"].append((membership, facts))
     users = {role: f.UserFactory(organisation=own, role=role) for role in m.Role}
     return users, records
 
