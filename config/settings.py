@@ -349,6 +349,11 @@ GVI_MINOR_AGE = 18
 GVI_RETENTION_PERSON_YEARS = env.int("GVI_RETENTION_PERSON_YEARS", default=5)
 GVI_RETENTION_MINOR_YEARS = env.int("GVI_RETENTION_MINOR_YEARS", default=3)
 GVI_RETENTION_INCIDENT_YEARS = env.int("GVI_RETENTION_INCIDENT_YEARS", default=5)
+# Periods by record kind, and by the owning organisation's kind where agencies differ (JSON), e.g.
+# GVI_RETENTION_YEARS_BY_KIND='{"risk_assessment": 3}' and
+# GVI_RETENTION_YEARS_BY_ORGANISATION_KIND='{"municipality": {"concern_report": 5}}'.
+GVI_RETENTION_YEARS_BY_KIND = env.json("GVI_RETENTION_YEARS_BY_KIND", default={})
+GVI_RETENTION_YEARS_BY_ORGANISATION_KIND = env.json("GVI_RETENTION_YEARS_BY_ORGANISATION_KIND", default={})
 # Scoring runs (and their group scores) scored as of more than this many days ago are deleted,
 # except each programme's latest run and any run a flag refers to. 400 days keeps a year of
 # trends and history with margin.
