@@ -30,6 +30,16 @@ def birthday(date_of_birth: date, age: int) -> date:
         return date(date_of_birth.year + age, 3, 1)
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day (31 Jan + 1
+    month = 28 or 29 Feb)."""
+    import calendar
+
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def age_on(date_of_birth: date, day: date) -> int:
     return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
 
@@ -76,7 +86,6 @@ class Person(SourcedModel):
     personnummer_hash = models.CharField(
         _("identity number search hash"), max_length=64, blank=True, db_index=True, editable=False
     )
-    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     # The 18th birthday, kept with the record (set on save from the date of birth) so that the
     # policy can compare it with each record's own date in the database: what was recorded
     # before it stays under the minors rule.
