@@ -248,3 +248,15 @@ def test_docs_list_every_scheduled_job():
     text = (Path(settings.BASE_DIR) / "docs" / "scoring.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| `(tasks\.[a-z_.]+)` \|", text, flags=re.MULTILINE))
     assert listed == {schedule.task for schedule in SCHEDULES}
+
+
+def test_the_breach_report_says_who_read_a_person_in_a_period(police, police_coordinator, probation_officer):
+    log_access(user=police_coordinator, action="read", record_kind="person", person_ids=[7], reason="K-1")
+    log_access(user=probation_officer, action="read", record_kind="person", person_ids=[8], reason="K-2")
+    out = StringIO()
+    day = timezone.localdate().isoformat()
+    call_command("access_report", "--since", day, "--person", "7", stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 2 and police_coordinator.username in lines[1] and "K-1" in lines[1]
+    with pytest.raises(CommandError):
+        call_command("access_report", "--since", "igår", stdout=StringIO())
