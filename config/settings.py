@@ -173,7 +173,8 @@ AXES_LOCKOUT_TEMPLATE = "twofactor/locked.html"  # translated, in the site's lay
 # Two-factor login (TOTP) for these roles and superusers. On in production; off in development so
 # the demo and the browser tests log in with a password only. Tests that need it turn it on.
 GVI_REQUIRE_TWO_FACTOR = env.bool("GVI_REQUIRE_TWO_FACTOR", default=PRODUCTION)
-GVI_TWO_FACTOR_ROLES = ("coordinator", "administrator")
+# Every role signs in with a second factor (issue 17): partners and analysts read personal data too.
+GVI_TWO_FACTOR_ROLES = ("coordinator", "partner_officer", "analyst", "auditor", "administrator")
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="gvi")
 OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try
 
