@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from frontend.pages import callins, flags, followups, groups, persons, review
+from frontend.pages import callins, flags, followups, groups, outcomes, persons, review
 
 app_name = "frontend"
 
@@ -22,6 +22,8 @@ urlpatterns = [
         name="record_attendance",
     ),
     path("flags/<int:pk>/", flags.flag_detail, name="flag_detail"),
+    path("evaluation/outcomes/", outcomes.outcomes_page, name="outcomes"),
+    path("evaluation/outcomes.csv", outcomes.outcomes_csv, name="outcomes_csv"),
     path("follow-ups/", followups.board, name="follow_ups"),
     path("follow-ups/<int:pk>/status/", followups.change_status, name="follow_up_status"),
     path("login/", auth_views.LoginView.as_view(), name="login"),

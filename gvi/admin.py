@@ -234,8 +234,8 @@ class InclusionCriterionAdmin(admin.ModelAdmin):
 @admin.register(m.Area)
 class AreaAdmin(ScopedAdmin):
     record_kind = "area"
-    list_display = ("name", "municipality", "police_classification", "programme")
-    list_filter = ("police_classification", "programme")
+    list_display = ("name", "municipality", "police_classification", "in_focus", "programme")
+    list_filter = ("police_classification", "in_focus", "programme")
     list_select_related = ("programme",)
     search_fields = ("name", "municipality")
 

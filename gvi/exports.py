@@ -172,6 +172,7 @@ REPORT_KINDS: dict[str, tuple[str, ...]] = {
         "follow_up",
     ),
     "quality_report": ("person", "membership"),
+    "outcomes": ("incident",),
 }
 
 

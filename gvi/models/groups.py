@@ -27,6 +27,12 @@ class Area(TrackedModel):
         choices=PoliceClassification.choices,
         default=PoliceClassification.NONE,
     )
+    # The outcome evaluation compares the focus areas with those outside it (docs/evaluation.md).
+    in_focus = models.BooleanField(
+        _("in the programme's focus"),
+        default=True,
+        help_text=_("Areas outside the focus serve as the comparison in the outcome evaluation."),
+    )
 
     class Meta:
         verbose_name = _("area")

@@ -26,11 +26,13 @@ class Scale:
     concern_reports: int
     risk_assessments: int
     follow_ups: int
+    # Months of incident history before the seeded year, for the outcome evaluation (0: none).
+    history_months: int = 0
 
 
 SCALES = {
-    "small": Scale("small", 12, 8, 150, 400, 6, 4, 12, 30, 40, 25, 5, 8, 15, 15),
-    "city": Scale("city", 30, 40, 800, 3_000, 30, 12, 20, 150, 250, 120, 20, 30, 60, 60),
+    "small": Scale("small", 12, 8, 150, 400, 6, 4, 12, 30, 40, 25, 5, 8, 15, 15, history_months=40),
+    "city": Scale("city", 30, 40, 800, 3_000, 30, 12, 20, 150, 250, 120, 20, 30, 60, 60, history_months=40),
     "national": Scale(
         "national", 800, 5_000, 100_000, 1_000_000, 4_000, 300, 25, 15_000, 30_000, 10_000, 1_500, 2_000, 5_000, 5_000
     ),
@@ -68,6 +70,7 @@ class Context:
     users: dict[tuple[str, str], int] = field(default_factory=dict)  # (org key, role) -> user id
     criteria: dict[str, int] = field(default_factory=dict)  # criterion code -> id
     area_ids: list[int] = field(default_factory=list)
+    focus_area_ids: set[int] = field(default_factory=set)
     area_names: dict[int, str] = field(default_factory=dict)
     group_ids: list[int] = field(default_factory=list)
     group_names: list[str] = field(default_factory=list)

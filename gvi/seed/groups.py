@@ -46,13 +46,20 @@ def seed_areas(ctx: Context) -> list[str]:
     ctx.area_ids = list(range(first, first + ctx.scale.areas))
     ctx.sink.write(
         Area,
-        ("id", "programme_id", "name", "municipality", "police_classification", *TRACKED),
+        ("id", "programme_id", "name", "municipality", "police_classification", "in_focus", *TRACKED),
         (
-            (area_id, ctx.programme_id, name, ctx.city, classification, *ctx.tracked())
+            # The areas the police classify are the programme's focus; the rest are its comparison.
+            (area_id, ctx.programme_id, name, ctx.city, classification, classification != PoliceClassification.NONE)
+            + ctx.tracked()
             for area_id, name, classification in zip(ctx.area_ids, area_names, classifications, strict=True)
         ),
     )
     ctx.area_names = dict(zip(ctx.area_ids, area_names, strict=True))
+    ctx.focus_area_ids = {
+        area_id
+        for area_id, classification in zip(ctx.area_ids, classifications, strict=True)
+        if classification != PoliceClassification.NONE
+    }
     return classifications
 
 

@@ -8,6 +8,10 @@ last eight weeks, rising toward today, so the weekly review shows a trend.
 import datetime as dt
 from decimal import Decimal
 
+import numpy as np
+from django.db.models import Count
+from django.utils import timezone
+
 from gvi.models import (
     GroupAttribution,
     Incident,
@@ -15,6 +19,7 @@ from gvi.models import (
     Involvement,
     InvolvementRole,
     OrganisationKind,
+    Programme,
     VerificationStatus,
 )
 from gvi.seed import names
@@ -183,3 +188,47 @@ def seed_incidents(ctx: Context) -> None:
         sink.write(Incident, INCIDENT_FIELDS, incidents)
         sink.write(GroupAttribution, ("incident_id", "group_id", "share", *SOURCED), attributions)
         sink.write(Involvement, ("incident_id", "person_id", "role", *SOURCED), involvements)
+
+
+# The outcome evaluation needs years before and after the programme's start: the seeded year is
+# preceded by `history_months` of incidents in which the focus areas had more violence before the
+# start (the effect an evaluation should find), and the areas outside the focus did not change.
+HISTORY_EFFECT = 0.63  # the rate ratio the focus areas show at the start
+HISTORY_SOURCE_OFFSET = 800_000  # report numbers apart from the seeded year's
+
+
+def seed_incident_history(ctx: Context) -> None:
+    """Incidents (no persons: as retention leaves old ones) for the days before the seeded year.
+
+    Each area keeps the daily rate it has in the seeded year (its last eight weeks left out: the
+    seed adds a rise there); a focus area's rate before the programme's start is that rate divided
+    by HISTORY_EFFECT. Counts are Poisson draws, day by day."""
+    if not ctx.scale.history_months:
+        return
+    started_on = Programme.objects.get(pk=ctx.programme_id).started_on
+    history_ends = ctx.now - dt.timedelta(days=365)
+    steady = Incident.objects.filter(
+        programme_id=ctx.programme_id, occurred_at__gte=history_ends, occurred_at__lt=ctx.now - dt.timedelta(days=56)
+    )
+    per_area = dict(steady.values_list("area_id").annotate(n=Count("id")))
+    daily = np.array([per_area.get(area, 0) / (365 - 56) for area in ctx.area_ids])
+    boost = np.array([1 / HISTORY_EFFECT if area in ctx.focus_area_ids else 1.0 for area in ctx.area_ids])
+    draws = np.random.default_rng(ctx.rng.getrandbits(32))
+    types, type_weights = list(TYPE_WEIGHTS), list(TYPE_WEIGHTS.values())
+    rows = []
+    for days_back in range(1, ctx.scale.history_months * 30 + 1):
+        day_start = history_ends - dt.timedelta(days=days_back)
+        before_start = started_on is not None and timezone.localdate(day_start) < started_on
+        counts = draws.poisson(daily * boost if before_start else daily)
+        for area, count in zip(ctx.area_ids, counts.tolist(), strict=True):
+            for _ in range(count):
+                occurred_at = day_start + dt.timedelta(seconds=ctx.between(0, 86_399))
+                incident_type = ctx.rng.choices(types, weights=type_weights)[0]
+                killed, injured = casualties(ctx, incident_type)
+                source = f"5000-K{HISTORY_SOURCE_OFFSET + len(rows) + 1}-{occurred_at.year % 100:02d}"
+                rows.append(
+                    (incident_type, occurred_at, area, "", killed, injured, VerificationStatus.VERIFIED, "")
+                    + ctx.sourced(POLICE, source)
+                )
+    first = ctx.sink.reserve(Incident, len(rows))
+    ctx.sink.write(Incident, INCIDENT_FIELDS, ((first + i, *row) for i, row in enumerate(rows)))

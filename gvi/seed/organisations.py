@@ -56,6 +56,15 @@ SEVERITY_WEIGHTS = {
 CONFIDENCE_MULTIPLIERS = {"confirmed": 1.0, "probable": 0.75, "possible": 0.5, "unverified": 0.25}
 
 
+PROGRAMME_MONTHS = 26  # how long the programme has run
+
+
+def months_before(today: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` before today's month."""
+    index = today.year * 12 + today.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def slug(text: str) -> str:
     table = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", " ": "-"})
     return text.lower().translate(table)
@@ -65,7 +74,8 @@ def seed_programme(ctx: Context) -> None:
     programme = Programme.objects.create(
         name=f"Sluta skjut {ctx.city}",
         city=ctx.city,
-        started_on=ctx.today - dt.timedelta(days=2 * 365),
+        # On the first of a month, 26 months back: whole months on both sides of the start.
+        started_on=months_before(ctx.today, PROGRAMME_MONTHS),
     )
     ctx.programme_id = programme.pk
     city_slug = slug(ctx.city)

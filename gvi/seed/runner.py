@@ -76,6 +76,7 @@ def run(
             step("incidents, attributions, involvements", incidents.seed_incidents)
             started = time.monotonic()
         log(f"indexes and foreign keys rebuilt: {time.monotonic() - started:.1f} s")
+        step("incident history for the outcome evaluation", incidents.seed_incident_history)
         step("flag", interventions.seed_flag)
         step("enforcement", interventions.seed_enforcement)
         attended = step("call-ins", interventions.seed_call_ins)
