@@ -67,27 +67,22 @@ def lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
 
 
-def _locked_last_entry_hash() -> str | None:
-    """Take the chain's lock and read the newest entry's hash, in one query (every read of
-    personal data pays it)."""
-    table = connection.ops.quote_name(AccessLog._meta.db_table)
-    latest = f"(SELECT entry_hash FROM {table} ORDER BY id DESC LIMIT 1)"
+def last_hash() -> str:
+    """The hash a new entry follows: the newest entry's, else the last pruning's anchor, else "".
+    Takes the chain's lock first, all in one query (every read of personal data pays it). Call
+    inside a transaction."""
+    log = connection.ops.quote_name(AccessLog._meta.db_table)
+    prunes = connection.ops.quote_name(AccessLogPrune._meta.db_table)
+    latest = (
+        f"COALESCE((SELECT entry_hash FROM {log} ORDER BY id DESC LIMIT 1), "
+        f"(SELECT last_hash FROM {prunes} ORDER BY id DESC LIMIT 1), '')"
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"SELECT pg_advisory_xact_lock(%s), {latest}", [_LOCK_KEY])
-            row = cursor.fetchone()
-            return row[1]
+            return cursor.fetchone()[1]
         cursor.execute(f"SELECT {latest}")
         return cursor.fetchone()[0]
-
-
-def last_hash() -> str:
-    """The hash a new entry follows (the chain's lock taken first). Call inside a transaction."""
-    latest = _locked_last_entry_hash()
-    if latest is not None:
-        return latest
-    anchor = AccessLogPrune.objects.order_by("-id").values_list("last_hash", flat=True).first()
-    return anchor or ""
 
 
 def seal(entries: list[AccessLog]) -> None:

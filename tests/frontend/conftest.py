@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from gvi import models as m
@@ -259,3 +260,19 @@ def coordinator_client(client, police_coordinator):
 
 
 __all__ = ["build_city", "f"]
+
+
+class PurposefulClient(Client):
+    """A test client whose sessions have given a purpose of access, as a user does once per
+    working session (the asking itself: tests/privacy/test_purpose_and_chain.py)."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        session = self.session
+        session["gvi_purpose"] = {"kind": "case", "text": "TEST-1"}
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return PurposefulClient()
