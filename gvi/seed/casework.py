@@ -217,6 +217,8 @@ def seed_follow_ups(ctx: Context) -> None:
                 person,
                 group,
                 completed,
+                "Seed",
+                "confirmed",
                 *ctx.tracked(),
             )
 
@@ -235,6 +237,8 @@ def seed_follow_ups(ctx: Context) -> None:
             "person_id",
             "group_id",
             "completed_at",
+            "source",
+            "confidence",
             *TRACKED,
         ),
         rows(),

@@ -19,7 +19,7 @@ from gvi.models import (
     Supervision,
     SupervisionKind,
 )
-from gvi.models.people import birthday, years_before
+from gvi.models.people import add_months, birthday, years_before
 from gvi.seed import names
 from gvi.seed.context import SOURCED, Context, weighted_table, zipf_cum_weights
 
@@ -80,6 +80,9 @@ REQUEST_FIELDS = (
     "decided_by_id",
     "created_at",
     "created_by_id",
+    "source",
+    "confidence",
+    "due_on",
 )
 
 
@@ -269,6 +272,9 @@ class PersonGenerator:
             None,
             ctx.now,
             None,
+            "Brev",
+            "confirmed",
+            add_months(received, 1),
         )
 
 
