@@ -29,9 +29,12 @@ demo: venv var
 	$(BIN)/python manage.py score --top 3
 	$(BIN)/python manage.py demo_login
 	@echo "Open http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the jobs)"
-	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=1 --without-gossip --without-mingle & \
-	$(BIN)/celery -A config beat --loglevel=INFO & \
+	@# Ctrl-C reaches all three; the trap then sends the worker and beat one TERM each (in case only
+	@# this shell was signalled) and waits for them. It resets itself first: `kill 0` re-signalled
+	@# the whole group, this shell included, hundreds of times (tests/test_demo_shutdown.py).
+	@trap 'trap - EXIT INT TERM; kill -TERM $$jobs 2>/dev/null; wait' EXIT INT TERM; \
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=1 --without-gossip --without-mingle & jobs="$$jobs $$!"; \
+	$(BIN)/celery -A config beat --loglevel=INFO & jobs="$$jobs $$!"; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: lint, migrations check and the whole suite (SQLite unless DATABASE_URL is set).

@@ -5,16 +5,53 @@ records: a choice field would answer "not a valid choice" for a record the calle
 and so reveal that it exists.
 """
 
+from datetime import UTC
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
 from gvi import models as m
 
 MAX_ID = 2**63 - 1  # the largest primary key a database holds: a bigger number is bad input, not a crash
 
 
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
     field_class = forms.IntegerField
+
+
+class UTCDateTimeField(forms.DateTimeField):
+    """A date-time given in UTC to the database.
+
+    Python accepts offsets up to ±23:59, PostgreSQL only up to ±15:59: a time passed on with its
+    offset (e.g. +16:00) would fail in the database. In UTC every offset the parser accepts is fine;
+    a time that leaves the years 1 to 9999 on the way is bad input.
+    """
+
+    default_error_messages = {"out_of_range": _("Give a time between the years 1 and 9999.")}
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None:
+            return None
+        try:
+            return result.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["out_of_range"], code="out_of_range") from None
+
+
+class UTCDateTimeFilter(filters.DateTimeFilter):
+    field_class = UTCDateTimeField
+
+
+class FilterSet(filters.FilterSet):
+    """Date-time filters compare in UTC (see UTCDateTimeField)."""
+
+    FILTER_DEFAULTS = {**filters.FilterSet.FILTER_DEFAULTS, models.DateTimeField: {"filter_class": UTCDateTimeFilter}}
 
 
 def _id(field: str, help_text: str = ""):
@@ -26,7 +63,7 @@ def _id(field: str, help_text: str = ""):
     )
 
 
-class PersonFilter(filters.FilterSet):
+class PersonFilter(FilterSet):
     home_area = _id("home_area")
     organisation = _id("organisation")
     last_name = filters.CharFilter(lookup_expr="iexact")
@@ -36,7 +73,7 @@ class PersonFilter(filters.FilterSet):
         fields = {"sex": ["exact"], "confidence": ["exact"], "date_of_birth": ["gte", "lte"]}
 
 
-class GroupFilter(filters.FilterSet):
+class GroupFilter(FilterSet):
     name = filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -44,13 +81,13 @@ class GroupFilter(filters.FilterSet):
         fields = {"status": ["exact"]}
 
 
-class CallInFilter(filters.FilterSet):
+class CallInFilter(FilterSet):
     class Meta:
         model = m.CallIn
         fields = {"status": ["exact"], "scheduled_at": ["gte", "lte"]}
 
 
-class InvitationFilter(filters.FilterSet):
+class InvitationFilter(FilterSet):
     call_in = _id("call_in")
     person = _id("person")
 
@@ -59,7 +96,7 @@ class InvitationFilter(filters.FilterSet):
         fields = {"status": ["exact"]}
 
 
-class CustomNotificationFilter(filters.FilterSet):
+class CustomNotificationFilter(FilterSet):
     person = _id("person")
     group = _id("group")
     organisation = _id("organisation")
@@ -69,7 +106,7 @@ class CustomNotificationFilter(filters.FilterSet):
         fields = {"response": ["exact"], "delivered_on": ["gte", "lte"], "message_delivered": ["exact"]}
 
 
-class EnforcementActionFilter(filters.FilterSet):
+class EnforcementActionFilter(FilterSet):
     group = _id("group")
     person = _id("person")
     organisation = _id("organisation")
@@ -79,7 +116,7 @@ class EnforcementActionFilter(filters.FilterSet):
         fields = {"kind": ["exact"], "performed_on": ["gte", "lte"]}
 
 
-class ServiceReferralFilter(filters.FilterSet):
+class ServiceReferralFilter(FilterSet):
     person = _id("person")
     notification = _id("notification")
 
@@ -88,7 +125,7 @@ class ServiceReferralFilter(filters.FilterSet):
         fields = {"kind": ["exact"], "status": ["exact"], "offered_on": ["gte", "lte"]}
 
 
-class RiskAssessmentFilter(filters.FilterSet):
+class RiskAssessmentFilter(FilterSet):
     person = _id("person")
 
     class Meta:
@@ -96,7 +133,7 @@ class RiskAssessmentFilter(filters.FilterSet):
         fields = {"kind": ["exact"], "level": ["exact"], "next_review_on": ["gte", "lte"]}
 
 
-class IncidentFilter(filters.FilterSet):
+class IncidentFilter(FilterSet):
     area = _id("area")
 
     class Meta:
@@ -104,7 +141,7 @@ class IncidentFilter(filters.FilterSet):
         fields = {"incident_type": ["exact"], "verification_status": ["exact"], "occurred_at": ["gte", "lte"]}
 
 
-class FollowUpFilter(filters.FilterSet):
+class FollowUpFilter(FilterSet):
     person = _id("person")
     group = _id("group")
     mine = filters.BooleanFilter(method="filter_mine", help_text="true: only follow-ups owned by the caller.")

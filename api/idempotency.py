@@ -10,6 +10,7 @@ import hashlib
 import json
 
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -70,7 +71,27 @@ def _claim(request, key: str, print_: str):
     raise exceptions.Throttled(wait=1)
 
 
-def idempotent(request, handler) -> Response:
+def _rendered(request, response: Response) -> tuple[bytes, str]:
+    """The bytes DRF will send for `response`, rendered now with the renderer it negotiated
+    for the request (the same renderer, media type and data give the same bytes)."""
+    renderer, media_type = request.accepted_renderer, request.accepted_media_type
+    content = renderer.render(response.data, media_type, {"request": request, "response": response})
+    content_type = media_type if renderer.charset is None else f"{media_type}; charset={renderer.charset}"
+    return content, content_type
+
+
+def _replay(record) -> HttpResponse:
+    """The first response again, byte for byte, marked as a replay."""
+    response = HttpResponse(
+        bytes(record.response_content or b""),
+        status=record.response_status,
+        content_type=record.response_content_type or "application/json",
+    )
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def idempotent(request, handler) -> Response | HttpResponse:
     """Run `handler()` (which writes and returns a Response) at most once per Idempotency-Key."""
     key = _key_from(request)
     if key is None:
@@ -83,12 +104,12 @@ def idempotent(request, handler) -> Response:
         if existing is not None:
             if existing.fingerprint != print_:
                 raise IdempotencyKeyReused()
-            return Response(existing.response_body, status=existing.response_status, headers={REPLAYED_HEADER: "true"})
+            return _replay(existing)
         response = handler()
         if 200 <= response.status_code < 300:
             record.response_status = response.status_code
-            record.response_body = response.data
-            record.save(update_fields=["response_status", "response_body"])
+            record.response_content, record.response_content_type = _rendered(request, response)
+            record.save(update_fields=["response_status", "response_content", "response_content_type"])
         else:
             transaction.set_rollback(True)
         return response

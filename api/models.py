@@ -5,7 +5,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -90,7 +89,10 @@ class IdempotencyRecord(models.Model):
     method = models.CharField(pgettext_lazy("HTTP method", "method"), max_length=8)
     path = models.CharField(_("path"), max_length=300)
     response_status = models.PositiveSmallIntegerField(_("response status"))
-    response_body = models.JSONField(_("response body"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    # The response's bytes as first sent, replayed as they are: a JSON column would give the keys
+    # back in another order (PostgreSQL's jsonb sorts them).
+    response_content = models.BinaryField(_("response body"), null=True, blank=True)
+    response_content_type = models.CharField(_("response content type"), max_length=100, blank=True)
     api_key_prefix = models.CharField(_("API key"), max_length=16, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, related_name="+"

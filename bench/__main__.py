@@ -46,7 +46,10 @@ def main(argv=None) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     if args.reseed:
         print("Emptying the database (manage.py flush) to seed again ...", flush=True)
-        call_command("flush", interactive=False, verbosity=0)
+        from gvi.audit import flush_may_empty_the_access_log
+
+        with flush_may_empty_the_access_log():  # the bench database is thrown away
+            call_command("flush", interactive=False, verbosity=0)
     programme_id = seed.seeded_programme(args.scale)
     seeded_now = False
     if programme_id is None:

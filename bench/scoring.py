@@ -1,8 +1,8 @@
 """Scoring: a full run of the project (the task path, in a worker process) against the floor.
 
 The floor is one hand-written SQL statement that computes the same scores and stores nothing.
-The project's run also writes a GroupScore per group, the top contributions per group and the
-flag suggestion, in one transaction. The benchmark checks that both give the same scores.
+The project's run also writes a GroupScore per group (with its exposure), every contribution and
+the flag suggestion, in one transaction. The benchmark checks that both give the same scores.
 
 The worker is a separate process (bench.worker) that runs `tasks.scoring.score_programme`
 exactly as the Celery worker would and reports its peak resident set size after each run:
@@ -50,37 +50,43 @@ def floor_sql(programme_id: int, as_of) -> tuple[str, list]:
 
     severity_rows, severity_params = values(scoring.severity_weights(config))
     confidence_rows, confidence_params = values(scoring.confidence_multipliers(config))
-    role_rows, role_params = values(scoring.role_weights(config))
+    casualty = scoring.casualty_weights(config)
     sql = f"""
         WITH sev(kind, w) AS (VALUES {severity_rows}),
         cm(level, m) AS (VALUES {confidence_rows}),
-        rw(role, w) AS (VALUES {role_rows}),
         inc AS (
-            SELECT i.id, {day} AS day, sev.w * cm.m * EXP(%s * (%s - {epoch_days})) AS base
+            SELECT i.id, {day} AS day,
+                   (sev.w + i.killed * %s + i.injured * %s) * cm.m * EXP(%s * (%s - {epoch_days})) AS base
             FROM gvi_incident i
             JOIN sev ON sev.kind = i.incident_type
             JOIN cm ON cm.level = i.confidence
             WHERE i.programme_id = %s AND i.occurred_at > %s AND i.occurred_at <= %s
-              AND i.verification_status <> 'unfounded'
+              AND i.verification_status NOT IN ('unfounded', 'disputed')
         ), scored AS (
             SELECT id FROM gvi_group WHERE programme_id = %s AND status <> 'dissolved'
-        ), reach AS (  -- each involvement once per group it reaches, with the number of such groups
-            SELECT v.incident_id, inc.base, ms.group_id, MAX(rw.w) AS w,
+        ), reach AS (  -- each suspect once per group he was a member of that day, with the number of such groups
+            SELECT v.incident_id, inc.base, ms.group_id, MAX(vc.m * mc.m) AS w,
                    COUNT(*) OVER (PARTITION BY v.id) AS n
             FROM gvi_involvement v
             JOIN inc ON inc.id = v.incident_id
-            JOIN rw ON rw.role = v.role
-            JOIN gvi_membership ms ON ms.person_id = v.person_id AND ms.status = 'active'
+            JOIN cm vc ON vc.level = v.confidence
+            JOIN gvi_membership ms ON ms.person_id = v.person_id
+                 AND ms.is_contested = %s
                  AND ms.start_date <= inc.day AND (ms.end_date IS NULL OR ms.end_date >= inc.day)
+                 AND (ms.status = 'active' OR (ms.status = 'ended' AND ms.end_date >= inc.day)
+                      OR (ms.status = 'lapsed' AND COALESCE(ms.review_due, ms.end_date) >= inc.day))
+            JOIN cm mc ON mc.level = ms.confidence
             JOIN scored ON scored.id = ms.group_id
+            WHERE v.role = 'suspect'
             GROUP BY v.incident_id, inc.base, v.id, ms.group_id
-        ), routes AS (  -- the analyst's share and the best membership share per incident and group
+        ), routes AS (  -- the confirmed analyst's share and the best suspect share per incident and group
             SELECT incident_id, group_id, base, MAX(analyst) AS analyst, MAX(member) AS member
             FROM (SELECT a.incident_id, a.group_id, inc.base, CAST(a.share AS DOUBLE PRECISION) AS analyst,
                          NULL AS member
                   FROM gvi_groupattribution a JOIN inc ON inc.id = a.incident_id JOIN scored ON scored.id = a.group_id
+                  WHERE a.status = 'confirmed'
                   UNION ALL
-                  SELECT incident_id, group_id, base, NULL, w / n FROM reach) r
+                  SELECT incident_id, group_id, base, NULL, %s * w / n FROM reach) r
             GROUP BY incident_id, group_id, base
         )
         SELECT group_id, SUM(base * COALESCE(analyst, member)) FROM routes GROUP BY group_id
@@ -88,14 +94,17 @@ def floor_sql(programme_id: int, as_of) -> tuple[str, list]:
     params = [
         *severity_params,
         *confidence_params,
-        *role_params,
         *day_params,
+        casualty["killed"],
+        casualty["injured"],
         -math.log(2) / max(config.half_life_days, 1),
         as_of.timestamp() / 86400.0,
         programme_id,
         as_of - timedelta(days=config.window_days),
         as_of,
         programme_id,
+        False,
+        scoring.role_weights(config)["suspect"],
     ]
     return sql, params
 

@@ -92,8 +92,9 @@ def bare_write(request):
         referral_id = _insert("ServiceReferral")(cursor, **referral)
         _insert("history:ServiceReferral")(cursor, id=referral_id, history_date=now, **referral)
         body = {"id": notification_id, **data}
-        _insert("IdempotencyRecord")(cursor, key=uuid.uuid4().hex, created_at=now, response_body=body)
-    return JsonResponse(body, status=201)
+        content = JsonResponse(body, status=201)
+        _insert("IdempotencyRecord")(cursor, key=uuid.uuid4().hex, created_at=now, response_content=content.content)
+    return content
 
 
 FLOOR_PATH = "bench/floor/"

@@ -4,6 +4,9 @@ import os
 
 from celery import Celery
 
+from config import kombu_fixes
+
+kombu_fixes.apply()  # a worker must survive a Redis restart (see the module)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("gvi")

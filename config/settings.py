@@ -131,10 +131,18 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server, worker and beat share the demo database.
+    # The web server, worker and beat share the demo database (tests/test_sqlite_concurrency.py).
+    # WAL: readers never wait for the writer. IMMEDIATE: a transaction takes the write lock when it
+    # begins, waiting up to `timeout` seconds for another writer; under the default (deferred) a
+    # transaction that read before writing fails at once with "database is locked" when another
+    # wrote in between, since SQLite cannot wait for it there.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The covering indexes (INCLUDE) are for PostgreSQL; SQLite uses their key columns, which is fine.
@@ -142,10 +150,20 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Cache (throttling, idempotency locks) ---------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# While Redis cannot be reached the cache falls back to a database table (config/cache.py), so the
+# API keeps authenticating and throttling. The table is made by a migration (api 0002).
+CACHE_FALLBACK_TABLE = "gvi_cache_fallback"
+CACHES = {"fallback": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_FALLBACK_TABLE}}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES["default"] = {
+        "BACKEND": "config.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "FALLBACK": "fallback",
+        # A Redis that vanishes without closing the connection costs a request a second, not a hang.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 # --- Authentication --------------------------------------------------------------------
 AUTH_USER_MODEL = "gvi.User"
@@ -261,16 +279,39 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Broadcast (control) messages; the default is a folder relative to the working directory.
         "control_folder": str(VAR_DIR / "celery-control"),
     }
-elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # A task whose worker died unacknowledged is delivered again after this many seconds. It
-    # must exceed the longest countdown or ETA a task is sent with (scoring coalesces for seconds).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# How long a task may take. At the soft limit the task gets SoftTimeLimitExceeded (and is retried
+# with backoff: every task is idempotent); at the hard limit its pool process is killed. The
+# longest task, a scoring run at national scale, takes about 10 s (bench/README.md).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=180)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=240)
+# The longest countdown a task is sent with: retry backoff (tasks.followups.RETRYING). The
+# scoring's coalescing delay (GVI_SCORING_COALESCE_SECONDS, below) must stay under it too.
+GVI_TASK_MAX_COUNTDOWN = 120
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A task whose worker died unacknowledged is delivered again after this many seconds (plus up
+    # to the sweep interval). A worker holds a task, unacknowledged, from delivery through its
+    # countdown, a wait for a free pool process (at most one running task) and its own run: at
+    # most GVI_TASK_MAX_COUNTDOWN + 2 x CELERY_TASK_TIME_LIMIT = 600 s. The timeout must exceed
+    # that, or a task still held by a live worker is delivered again and runs twice
+    # (tests/tasks/test_task_limits.py checks it). README.md, "Jobs and faults".
+    _worst_hold = GVI_TASK_MAX_COUNTDOWN + 2 * CELERY_TASK_TIME_LIMIT
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=_worst_hold + 180),  # 780 s
+        # Every worker looks for tasks past the timeout this often (kombu's default, 10 s x a
+        # throttle of 10, checked every 100 s).
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 # A worker killed mid-task must not lose the task: acknowledge after it ran.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task still running when the broker connection is lost cannot be acknowledged on the new one:
+# Redis delivers it again after the visibility timeout. Stop it, so that it does not run twice
+# (Celery 6's default). A Redis restart under a worker: config/kombu_fixes.py.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
@@ -290,7 +331,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.GviAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "api.pagination.StableOrderingFilter",
@@ -305,8 +346,18 @@ REST_FRAMEWORK = {
 API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "gvi partner API",
-    "DESCRIPTION": "Partners in a group violence intervention programme log their work here. See docs/api.md.",
+    # The guide for partners (api/schema_hooks.py adds it, and a description per tag) lives in the
+    # schema itself: Swagger UI shows it at /api/docs/.
+    "DESCRIPTION": "Partners in a group violence intervention programme log their work here.",
     "VERSION": "1.0.0",
+    # Relative: the server that serves the schema is the server to call.
+    "SERVERS": [{"url": "/", "description": "The gvi server that serves this schema."}],
+    # PATCH bodies here are not partial updates: each sets a required status.
+    "COMPONENT_SPLIT_PATCH": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema_hooks.stable_names_and_enum_descriptions",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Swagger UI from drf-spectacular-sidecar's static files: no CDN.
@@ -337,7 +388,8 @@ SPECTACULAR_SETTINGS = {
             "VerificationStatus",
             "InvolvementRole",
         ]
-    },
+    }
+    | {"ErrorCode": "api.exceptions.ErrorCode"},
 }
 
 # --- Programme rules -------------------------------------------------------------------
@@ -362,6 +414,9 @@ GVI_RETENTION_SCORING_RUN_DAYS = env.int("GVI_RETENTION_SCORING_RUN_DAYS", defau
 # The access log is kept this many days (counted from each entry), then pruned by its own job
 # (gvi.access_chain.prune, `manage.py prune_access_log`); nothing else removes its rows.
 GVI_ACCESS_LOG_KEEP_DAYS = env.int("GVI_ACCESS_LOG_KEEP_DAYS", default=3 * 365)
+# Research exports: every combination of age band, sex, area and group in a package is shared by at
+# least this many persons, or it is generalised or suppressed (docs/evaluation.md).
+GVI_RESEARCH_EXPORT_K = env.int("GVI_RESEARCH_EXPORT_K", default=5)
 
 LOGGING = {
     "version": 1,

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gvi.audit import log_access
-from gvi.exports import csv_response, write_history_csv
+from gvi.exports import csv_response, report_csv_response, write_history_csv
 from gvi.models import AccessAction, PartnerOrganisation
 from gvi.policy import RECORD_KINDS, Action, can, scoped_queryset
+from gvi.selectors.disclosures import disclosure_report
 
 PAGE_SIZE = 50
 HISTORY_KINDS = [kind for kind, spec in RECORD_KINDS.items() if hasattr(spec.model_class, "history")]
@@ -216,7 +217,53 @@ def change_history_csv(request):
     return response
 
 
+def _disclosures(request):
+    _require_auditor(request.user)
+    form = PeriodForm(request.GET or None)
+    rows = []
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        rows = disclosure_report(request.user, date_from=data.get("date_from"), date_to=data.get("date_to"))
+    return form, rows
+
+
+@login_required
+def disclosures(request):
+    """Disclosures (utlämnanden): reads of another organisation's records, by pair of
+    organisations, sharing rule, legal basis and month."""
+    form, rows = _disclosures(request)
+    return render(request, "audit/disclosures.html", {"form": form, "rows": rows, "query": _query(request)})
+
+
+@login_required
+def disclosures_csv(request):
+    form, rows = _disclosures(request)
+    header = [_("Month"), _("Read by"), _("Owner"), _("Sharing rule"), _("Legal basis"), _("Reads"), _("Persons")]
+    lines = [header] + [
+        [
+            f"{row['month']:%Y-%m}",
+            row["organisation__name"] or "",
+            row["owner_organisation__name"],
+            row["sharing_rule"] or _("none"),
+            row["legal_basis"],
+            row["reads"],
+            row["persons"],
+        ]
+        for row in rows
+    ]
+    return report_csv_response(
+        user=request.user,
+        report="disclosure_report",
+        rows=lines,
+        filename=f"gvi-disclosures-{timezone.localdate():%Y%m%d}.csv",
+        reason=request.GET.get("reason", "") or _("Audit export"),
+        path=request.get_full_path(),
+    )
+
+
 urlpatterns = [
+    path("audit/disclosures/", disclosures, name="audit_disclosures"),
+    path("audit/disclosures/export.csv", disclosures_csv, name="audit_disclosures_csv"),
     path("audit/access/", access_log, name="audit_access_log"),
     path("audit/access/export.csv", access_log_csv, name="audit_access_log_csv"),
     path("audit/changes/", change_history, name="audit_change_history"),

@@ -7,11 +7,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gvi.models import FollowUpStatus, GroupStatus, InvitationStatus
+from gvi import dates
+from gvi.models import CallIn, FollowUpStatus, GroupStatus, InvitationStatus, ResearchExport, TimeGranularity
 
 
 class CallInForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # Bounded as the call-in's scheduled_at is (gvi.dates), so the error shows on this field.
+    date = forms.DateField(
+        label=_("Date"),
+        validators=dates.bounds_of(CallIn, "scheduled_at"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     time = forms.TimeField(label=_("Time"), initial=dt.time(18, 0), widget=forms.TimeInput(attrs={"type": "time"}))
     venue = forms.CharField(label=_("Venue"), max_length=200)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -41,14 +47,14 @@ class AttendanceForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    CONFIRM, REJECT = "confirm", "reject"
+    CONFIRM, REJECT, END = "confirm", "reject", "end"
     reason = forms.CharField(
         label=_("Reason for the decision"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Kept with the decision. Required for confirming and for rejecting."),
+        help_text=_("Kept with the decision. Required for confirming, rejecting and ending a flag."),
     )
     # Given by the button pressed: two submit buttons named "decision".
-    decision = forms.ChoiceField(choices=[(CONFIRM, _("Confirm")), (REJECT, _("Reject"))])
+    decision = forms.ChoiceField(choices=[(CONFIRM, _("Confirm")), (REJECT, _("Reject")), (END, _("End"))])
 
 
 class FollowUpStatusForm(forms.Form):
@@ -82,3 +88,53 @@ class FollowUpFilterForm(forms.Form):
         self.fields["organisation"].choices = [("", _("All organisations"))] + [
             (org.pk, org.name) for org in organisations
         ]
+
+
+class PeriodForm(forms.Form):
+    """A chosen period of whole days (both included), for the evaluation pages."""
+
+    MAX_DAYS = 366 * 10
+
+    since = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until:
+            if since > until:
+                raise forms.ValidationError(_("The period must start before it ends."))
+            if (until - since).days > self.MAX_DAYS:
+                raise forms.ValidationError(_("Choose a period of at most ten years."))
+            if until > timezone.localdate():
+                self.add_error("until", _("The period cannot end in the future."))
+        return cleaned
+
+
+class ResearchExportRequestForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=20,
+        help_text=_("Who will use the data, for which study, under which ethics approval."),
+    )
+    granularity = forms.ChoiceField(label=_("Dates coarsened to"), choices=TimeGranularity.choices)
+
+
+class ResearchExportDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.RadioSelect
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    linked_to = forms.ModelChoiceField(
+        label=_("Ids linkable to"),
+        queryset=None,
+        required=False,
+        empty_label=_("No other export (the default)"),
+        help_text=_("Only if the evaluators must join this export with an earlier one."),
+    )
+
+    def __init__(self, *args, linkable=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = [export.pk for export in linkable]
+        self.fields["linked_to"].queryset = ResearchExport.objects.filter(pk__in=ids)

@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontend.pages.common import or_404
+from gvi import dates
 from gvi.audit import log_access
 from gvi.exports import report_csv_response, require_report_export
-from gvi.models import NoticeMethod, RequestKind, RequestStatus
+from gvi.models import DataSubjectRequest, Notice, NoticeMethod, RequestKind, RequestStatus
 from gvi.policy import Action, can
 from gvi.selectors import membership_review as selectors
 from gvi.selectors.quality_report import quality_report
@@ -111,12 +112,20 @@ def quality_report_csv(request):
 
 class NoticeForm(forms.Form):
     method = forms.ChoiceField(label=_("Method"), choices=NoticeMethod.choices)
-    given_on = forms.DateField(label=_("Given on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    given_on = forms.DateField(
+        label=_("Given on"),
+        required=False,
+        validators=dates.bounds_of(Notice, "given_on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     invitation = forms.ModelChoiceField(label=_("Attended call-in"), queryset=None, required=False)
     notification = forms.ModelChoiceField(label=_("Custom notification"), queryset=None, required=False)
     withheld_reason = forms.CharField(label=_("Why notice is withheld"), required=False, widget=forms.Textarea)
     withheld_until = forms.DateField(
-        label=_("Withheld until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Withheld until"),
+        required=False,
+        validators=dates.bounds_of(Notice, "withheld_until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     source = forms.CharField(label=_("Source"), max_length=200)
 
@@ -128,7 +137,11 @@ class NoticeForm(forms.Form):
 
 class RequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=RequestKind.choices)
-    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(
+        label=_("Received on"),
+        validators=dates.bounds_of(DataSubjectRequest, "received_on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     membership = forms.ModelChoiceField(label=_("Membership"), queryset=None, required=False)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
 

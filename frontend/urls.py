@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from frontend.pages import callins, flags, followups, groups, outcomes, persons, review
+from frontend.pages import (
+    callins,
+    consents,
+    fidelity,
+    flags,
+    followups,
+    groups,
+    outcomes,
+    persons,
+    research_exports,
+    review,
+)
 
 app_name = "frontend"
 
@@ -9,6 +20,8 @@ urlpatterns = [
     path("", review.weekly_review, name="weekly_review"),
     path("review.csv", review.weekly_review_csv, name="weekly_review_csv"),
     path("review.pdf", review.weekly_review_pdf, name="weekly_review_pdf"),
+    path("review.xlsx", review.weekly_review_xlsx, name="weekly_review_xlsx"),
+    path("review-quality/", review.weekly_review_quality, name="weekly_review_quality"),
     path("groups/", groups.group_list, name="group_list"),
     path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
     path("persons/", persons.person_list, name="person_list"),
@@ -22,8 +35,21 @@ urlpatterns = [
         name="record_attendance",
     ),
     path("flags/<int:pk>/", flags.flag_detail, name="flag_detail"),
+    path("flags/<int:pk>/explanation.csv", flags.flag_explanation_csv, name="flag_explanation_csv"),
     path("evaluation/outcomes/", outcomes.outcomes_page, name="outcomes"),
     path("evaluation/outcomes.csv", outcomes.outcomes_csv, name="outcomes_csv"),
+    path("evaluation/outcomes.pdf", outcomes.outcomes_pdf, name="outcomes_pdf"),
+    path("evaluation/fidelity/", fidelity.fidelity_page, name="fidelity"),
+    path("evaluation/fidelity.csv", fidelity.fidelity_csv, name="fidelity_csv"),
+    path("evaluation/fidelity.pdf", fidelity.fidelity_pdf, name="fidelity_pdf"),
+    path("evaluation/research-exports/", research_exports.research_exports, name="research_exports"),
+    path("evaluation/research-exports/request/", research_exports.request_export, name="research_export_request"),
+    path("evaluation/research-exports/<int:pk>/decide/", research_exports.decide_export, name="research_export_decide"),
+    path(
+        "evaluation/research-exports/<int:pk>/package.zip",
+        research_exports.download_export,
+        name="research_export_download",
+    ),
     path("follow-ups/", followups.board, name="follow_ups"),
     path("follow-ups/<int:pk>/status/", followups.change_status, name="follow_up_status"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -55,6 +81,13 @@ urlpatterns += [
     path("review/people/<int:pk>/rights/", review.person_rights, name="person_rights"),
     path("review/people/<int:pk>/rights/notice/", review.record_notice, name="person_notice"),
     path("review/people/<int:pk>/rights/request/", review.log_request, name="person_request"),
+    path("people/<int:pk>/consents/", consents.person_consents, name="person_consents"),
+    path("people/<int:pk>/consents/record/", consents.record_consent, name="person_consent_record"),
+    path(
+        "people/<int:pk>/consents/<int:consent_pk>/withdraw/",
+        consents.withdraw_consent,
+        name="person_consent_withdraw",
+    ),
     path("review/requests/<int:pk>/decide/", review.decide_request, name="request_decide"),
     path("review/requests/<int:pk>/export/", review.access_export, name="request_export"),
 ]

@@ -36,6 +36,10 @@ HASHED_FIELDS = (
     "channel",
     "api_key_prefix",
     "path",
+    # A disclosure's owner, rule and legal basis (main's sharing rules) are facts of the read too.
+    "owner_organisation_id",
+    "sharing_rule",
+    "legal_basis",
 )
 _LOCK_KEY = 4_711_017  # an arbitrary constant naming the chain's advisory lock
 

@@ -2,10 +2,10 @@
 
 from functools import partial
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from gvi import models as m
 from gvi.audit import log_access
 from gvi.policy import RECORD_KINDS, Action, allows_state, can, scoped_queryset
+from gvi.services.incidents import confirm_attribution, reject_attribution, reopen_changed_attribution
 from tasks.scoring import INCIDENT_TRIGGER, score_programme
 
 
@@ -209,10 +210,35 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, programme_fieldset)
 
 
+class SharingBasisInline(admin.TabularInline):
+    """The legal basis of each sharing rule (gvi.sharing), as the programme's lawyers wrote it."""
+
+    model = m.SharingBasis
+    fields = ("rule", "kind", "text")
+    extra = 0
+
+
+class OrganisationKindSettingInline(admin.TabularInline):
+    """Which kinds of partner plan focused enforcement when a flag is confirmed (the others offer
+    help to the group's members); a kind without a row follows the default."""
+
+    model = m.OrganisationKindSetting
+    extra = 0
+
+
 @admin.register(m.Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
     list_display = ("name", "city", "started_on", "min_inclusion_criteria", "membership_review_days")
     search_fields = ("name", "city")
+    inlines = [SharingBasisInline, OrganisationKindSettingInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            # A new programme starts from the default bases; its lawyers replace them here.
+            from gvi.services.sharing import apply_default_bases
+
+            apply_default_bases(form.instance, user=request.user)
 
 
 @admin.register(m.PartnerOrganisation)
@@ -342,7 +368,9 @@ class GroupAttributionInline(ScopedInline):
     model = m.GroupAttribution
     record_kind = "group_attribution"
     autocomplete_fields = ("group",)
-    fields = ("group", "share", "source", "confidence", "organisation", "programme")
+    fields = ("group", "share", "source", "confidence", "organisation", "programme", "status", "confirmed_by")
+    # Confirmation goes through gvi.services.incidents (four eyes), never through the admin.
+    readonly_fields = ("status", "confirmed_by")
 
 
 @admin.register(m.Incident)
@@ -354,6 +382,12 @@ class IncidentAdmin(RescoresProgrammeAdmin):
     search_fields = ("source", "place", "area__name")
     date_hierarchy = "occurred_at"
     inlines = [InvolvementInline, GroupAttributionInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is m.GroupAttribution:
+            for row in formset.forms:
+                reopen_changed_attribution(row.instance, row.changed_data)
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(m.Involvement)
@@ -369,10 +403,41 @@ class InvolvementAdmin(RescoresProgrammeAdmin):
 @admin.register(m.GroupAttribution)
 class GroupAttributionAdmin(RescoresProgrammeAdmin):
     record_kind = "group_attribution"
-    list_display = ("incident", "group", "share", "confidence")
-    list_select_related = ("incident", "group")
+    list_display = ("incident", "group", "share", "confidence", "status", "created_by", "confirmed_by")
+    list_filter = ("status",)
+    list_select_related = ("incident", "group", "created_by", "confirmed_by")
     search_fields = ("group__name", "incident__source")
     autocomplete_fields = ("group", "incident")
+    # Confirmation goes through gvi.services.incidents (four eyes), never through the admin.
+    readonly_fields = (*ScopedAdmin.readonly_fields, "status", "confirmed_by", "confirmed_at", "decision_reason")
+
+    def save_model(self, request, obj, form, change):
+        reopen_changed_attribution(obj, form.changed_data if change else ())
+        super().save_model(request, obj, form, change)
+
+    actions = ["confirm_selected", "reject_selected"]
+
+    def _decide(self, request, queryset, decide, reason):
+        done, refused = 0, []
+        for attribution in queryset:
+            try:
+                decide(user=request.user, attribution=attribution, reason=str(reason))
+            except (PermissionDenied, ValidationError) as error:
+                refused.append(f"{attribution}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(count)d attributions decided.") % {"count": done})
+        for message in refused:
+            self.message_user(request, message, level=messages.ERROR)
+
+    @admin.action(description=_("Confirm the selected attributions (four eyes: not your own)"))
+    def confirm_selected(self, request, queryset):
+        self._decide(request, queryset, confirm_attribution, _("Confirmed in the admin."))
+
+    @admin.action(description=_("Reject the selected attributions (four eyes: not your own)"))
+    def reject_selected(self, request, queryset):
+        self._decide(request, queryset, reject_attribution, _("Rejected in the admin."))
 
 
 class SpeakerInline(ScopedInline):
@@ -491,8 +556,8 @@ class GroupFlagAdmin(ShownOnly, ScopedAdmin):
     (gvi.services.flags): the admin only shows them."""
 
     record_kind = "flag"
-    list_display = ("group", "status", "score", "suggested_at", "decided_by", "decided_at")
-    list_filter = ("status",)
+    list_display = ("group", "status", "score", "suggested_at", "decided_by", "decided_at", "end_reason")
+    list_filter = ("status", "end_reason")
     list_select_related = ("group", "decided_by")
     search_fields = ("group__name",)
     readonly_fields = ("suggested_at",)  # a flag has none of ScopedAdmin's stamps
@@ -520,6 +585,17 @@ class DataSubjectRequestAdmin(ShownOnly, ScopedAdmin):
     search_fields = ("person__last_name",)
     autocomplete_fields = ("person",)
     readonly_fields = ("created_at", "created_by")  # it has no updated_* stamps
+
+
+@admin.register(m.Consent)
+class ConsentAdmin(ShownOnly, ScopedAdmin):
+    """Consents are recorded and withdrawn through gvi.services.sharing; the admin only shows them."""
+
+    record_kind = "consent"
+    list_display = ("person", "organisation", "scope", "given_on", "withdrawn_at")
+    list_filter = ("scope",)
+    list_select_related = ("person", "organisation")
+    search_fields = ("person__last_name",)
 
 
 class ReadOnlyAdmin(ShownOnly, admin.ModelAdmin):
@@ -565,7 +641,7 @@ class WeightInline(admin.TabularInline):
 
 @admin.register(m.ScoringConfig)
 class ScoringConfigAdmin(admin.ModelAdmin):
-    list_display = ("programme", "half_life_days", "window_days", "flag_margin", "flag_persistence_runs")
+    list_display = ("programme", "half_life_days", "window_days", "flag_margin", "flag_persistence_days")
     list_select_related = ("programme",)
     search_fields = ("programme__name",)
     inlines = [WeightInline]

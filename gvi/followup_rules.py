@@ -27,7 +27,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from gvi import dates
 from gvi.models import (
+    DEFAULT_ENFORCEMENT_MANDATE,
     CallIn,
     CallInStatus,
     ConcernReport,
@@ -42,6 +44,7 @@ from gvi.models import (
     NoticeMethod,
     NotificationResponse,
     OrganisationKind,
+    OrganisationKindSetting,
     PartnerOrganisation,
     RequestStatus,
     RiskAssessment,
@@ -65,6 +68,7 @@ RULE_CALL_IN_ATTENDED = "call_in_attended_services"
 RULE_CALL_IN_NO_SHOW = "call_in_no_show_notification"
 RULE_NOTIFICATION_SERVICES = "notification_services"
 RULE_FLAG_ENFORCEMENT_PLAN = "flag_enforcement_plan"
+RULE_FLAG_HELP_OFFER = "flag_help_offer"
 RULE_SUPERVISION_ENDING = "supervision_ending"
 RULE_RISK_REVIEW = "risk_review"
 RULE_CONCERN_REPORT = "concern_report_minor"
@@ -157,7 +161,7 @@ def call_in_attendees(call_in: CallIn) -> list[Planned]:
     if call_in.status == CallInStatus.CANCELLED:
         return []
     owner = services_organisation_id(call_in.programme_id, call_in.organisation_id)
-    due = timezone.localdate(call_in.scheduled_at) + timedelta(days=ATTENDEE_SERVICES_DAYS)
+    due = dates.shift(timezone.localdate(call_in.scheduled_at), ATTENDEE_SERVICES_DAYS)
     return [
         Planned(
             rule=RULE_CALL_IN_ATTENDED,
@@ -176,7 +180,7 @@ def call_in_no_shows(call_in: CallIn) -> list[Planned]:
     organisation that invited them."""
     if call_in.status == CallInStatus.CANCELLED:
         return []
-    due = timezone.localdate(call_in.scheduled_at) + timedelta(days=NO_SHOW_NOTIFICATION_DAYS)
+    due = dates.shift(timezone.localdate(call_in.scheduled_at), NO_SHOW_NOTIFICATION_DAYS)
     return [
         Planned(
             rule=RULE_CALL_IN_NO_SHOW,
@@ -202,18 +206,44 @@ def after_custom_notification(notification: CustomNotification) -> list[Planned]
             cause=notification,
             owner_organisation_id=services_organisation_id(notification.programme_id, notification.organisation_id),
             title=_("Services follow-up after the custom notification"),
-            due_date=notification.delivered_on + timedelta(days=days),
+            due_date=dates.shift(notification.delivered_on, days),
             person_id=notification.person_id,
             group_id=notification.group_id,
         )
     ]
 
 
+def enforcement_mandates(programme_id: int) -> dict[str, bool]:
+    """Which organisation kinds of the programme have a mandate for focused enforcement: its
+    settings (OrganisationKindSetting, edited by coordinators) over the defaults."""
+    mandates = {str(kind): mandate for kind, mandate in DEFAULT_ENFORCEMENT_MANDATE.items()}
+    mandates.update(
+        OrganisationKindSetting.objects.filter(programme_id=programme_id).values_list("kind", "enforcement_mandate")
+    )
+    return mandates
+
+
+def _partners_of_flag(flag: GroupFlag, *, mandate: bool) -> list[int]:
+    """The programme's partner organisations with (or without) an enforcement mandate."""
+    mandates = enforcement_mandates(flag.programme_id)
+    return [
+        pk
+        for pk, kind in PartnerOrganisation.objects.filter(programme_id=flag.programme_id)
+        .order_by("pk")
+        .values_list("pk", "kind")
+        if mandates.get(kind, False) == mandate
+    ]
+
+
+def _flag_decided_on(flag: GroupFlag) -> date:
+    return timezone.localdate(flag.decided_at) if flag.decided_at else timezone.localdate()
+
+
 def enforcement_plan_for_flag(flag: GroupFlag) -> list[Planned]:
-    """A confirmed flag: every partner organisation plans its focused enforcement, within its mandate."""
+    """A confirmed flag: each partner with an enforcement mandate (by default police and
+    probation) plans its focused enforcement against the group, within its mandate."""
     if flag.status != FlagStatus.CONFIRMED:
         return []
-    decided = timezone.localdate(flag.decided_at) if flag.decided_at else timezone.localdate()
     title = _("Plan focused enforcement against the flagged group %(group)s") % {"group": flag.group.name}
     return [
         Planned(
@@ -221,12 +251,29 @@ def enforcement_plan_for_flag(flag: GroupFlag) -> list[Planned]:
             cause=flag,
             owner_organisation_id=organisation_id,
             title=title,
-            due_date=decided + timedelta(days=ENFORCEMENT_PLAN_DAYS),
+            due_date=dates.shift(_flag_decided_on(flag), ENFORCEMENT_PLAN_DAYS),
             group_id=flag.group_id,
         )
-        for organisation_id in PartnerOrganisation.objects.filter(programme_id=flag.programme_id).values_list(
-            "pk", flat=True
+        for organisation_id in _partners_of_flag(flag, mandate=True)
+    ]
+
+
+def help_offer_for_flag(flag: GroupFlag) -> list[Planned]:
+    """A confirmed flag: each partner without an enforcement mandate (social services, civil
+    society, the exit organisation) plans how to offer help to the group's members."""
+    if flag.status != FlagStatus.CONFIRMED:
+        return []
+    title = _("Offer help to the members of the flagged group %(group)s") % {"group": flag.group.name}
+    return [
+        Planned(
+            rule=RULE_FLAG_HELP_OFFER,
+            cause=flag,
+            owner_organisation_id=organisation_id,
+            title=title,
+            due_date=dates.shift(_flag_decided_on(flag), ENFORCEMENT_PLAN_DAYS),
+            group_id=flag.group_id,
         )
+        for organisation_id in _partners_of_flag(flag, mandate=False)
     ]
 
 
@@ -236,7 +283,7 @@ def supervision_ending(supervision: Supervision, today: date) -> list[Planned]:
         days=SUPERVISION_ENDING_WITHIN_DAYS
     ):
         return []
-    due = max(today, supervision.end_date - timedelta(days=SUPERVISION_PLAN_DAYS_BEFORE_END))
+    due = max(today, dates.shift(supervision.end_date, -SUPERVISION_PLAN_DAYS_BEFORE_END))
     return [
         Planned(
             rule=RULE_SUPERVISION_ENDING,
@@ -278,7 +325,7 @@ def concern_report(report: ConcernReport, today: date) -> list[Planned]:
             cause=report,
             owner_organisation_id=owner,
             title=_("Follow up the concern report about a minor"),
-            due_date=report.reported_on + timedelta(days=CONCERN_REPORT_DAYS),
+            due_date=dates.shift(report.reported_on, CONCERN_REPORT_DAYS),
             person_id=report.person_id,
         )
     ]
@@ -338,7 +385,7 @@ def _any_organisation_id(programme_id: int) -> int | None:
 CAUSES = {
     "call_in": (CallIn, [call_in_attendees, call_in_no_shows]),
     "custom_notification": (CustomNotification, [after_custom_notification]),
-    "flag": (GroupFlag, [enforcement_plan_for_flag]),
+    "flag": (GroupFlag, [enforcement_plan_for_flag, help_offer_for_flag]),
     "supervision": (Supervision, [supervision_ending]),
     "risk_assessment": (RiskAssessment, [risk_review]),
     "concern_report": (ConcernReport, [concern_report]),

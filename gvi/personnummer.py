@@ -4,10 +4,17 @@ Accepted forms: YYMMDD-NNNC, YYMMDD+NNNC (a person of 100 or more), YYMMDDNNNC, 
 YYYYMMDD-NNNC. A samordningsnummer has 60 added to the day. The last digit C is a Luhn check
 digit over the ten digits YYMMDDNNN. The normal form is twelve digits, YYYYMMDDNNNC.
 
+Digits of other scripts (Arabic-Indic, Persian, full-width ...) and other dashes are read as the
+ASCII digits and hyphen they stand for, so that one number has one normal form and one keyed hash
+however it was typed; anything else is refused. (python-stdnum's `se.personnummer` checks the
+same date and check digit; it would add a dependency for no rule this module lacks, and its
+messages are not translated, so the parsing stays here.)
+
 Stored only encrypted (`gvi.crypto`) and found only by keyed hash; never logged or shown whole.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +24,20 @@ from django.utils.translation import gettext as _
 
 from gvi import crypto
 
-_PATTERN = re.compile(r"^(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<serial>\d{3})(?P<check>\d)$")
+# ASCII only: in Python's re, \d also matches the digits of every other script.
+_PATTERN = re.compile(r"^(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<serial>\d{3})(?P<check>\d)$", re.ASCII)
+# Dashes and pluses a keyboard, a word processor or a form in another script may give.
+_SEPARATORS = str.maketrans(
+    {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-", "\ufe63": "-", "\uff0d": "-"}
+    | {"\ufe62": "+", "\uff0b": "+"}
+)
+
+
+def _ascii(text: str) -> str:
+    """`text` with every decimal digit of any script as its ASCII digit, and dashes as "-"."""
+    # Only decimal digits (Unicode category Nd): not superscripts, fractions or circled numbers.
+    text = text.translate(_SEPARATORS)
+    return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text)
 
 
 def luhn_check_digit(nine_digits: str) -> int:
@@ -43,7 +63,7 @@ class IdentityNumber:
 def parse(value: str, *, today: date | None = None) -> IdentityNumber:
     """Validate and normalise a personnummer or samordningsnummer; ValidationError if it is not one."""
     today = today or timezone.localdate()
-    text = (value or "").strip().replace(" ", "")
+    text = _ascii((value or "").strip()).replace(" ", "")
     match = _PATTERN.match(text)
     if not match:
         raise ValidationError(_("Enter an identity number as YYYYMMDD-NNNN or YYMMDD-NNNN."), code="format")

@@ -12,6 +12,9 @@ On top of it, the minors rule says which records about minors a role sees: all o
 own organisation's, or none. A record is a minor's when the person is under 18 today, or was under
 18 when the record was made or at the event it records (`minor_at_record_q`): what was recorded
 about a child stays protected after the 18th birthday, until the record's own retention ends.
+For a record that another organisation owns, SHARED is only a ceiling: `gvi.sharing` adds the
+organisation-kind dimension (a sharing rule by the kinds of the reader's and the owner's
+organisation, with a legal basis the programme has set, or the person's consent).
 
 Listings (memberships) have two states of their own (`listing_state_q`): while a contest is pending
 the listing is *restricted* (only the roles that handle the contest see it; everyone else sees only
@@ -36,6 +39,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from gvi import sharing
 from gvi.models import Membership, Role
 from gvi.models.people import birthday, years_before
 
@@ -90,6 +94,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
     "flag": RecordKind("gvi.GroupFlag", organisation_path=None),
     "notice": RecordKind("gvi.Notice", person_path="person"),
     "data_subject_request": RecordKind("gvi.DataSubjectRequest", organisation_path=None, person_path="person"),
+    "consent": RecordKind("gvi.Consent", person_path="person"),
     "access_log": RecordKind(
         "gvi.AccessLog", programme_path="organisation__programme", organisation_path="organisation"
     ),
@@ -128,6 +133,7 @@ POLICY: dict[str, dict[str, dict[Action, Scope]]] = {
         "flag": _row(S, N, S, N, S),
         "notice": _row(S, S, S, N, S),
         "data_subject_request": _row(S, S, S, N, S),
+        "consent": _row(S, S, S, N, S),
     },
     Role.PARTNER_OFFICER: {
         "area": _row(S),
@@ -144,12 +150,14 @@ POLICY: dict[str, dict[str, dict[Action, Scope]]] = {
         "custom_notification": _row(S, OW, OW),
         "enforcement_action": _row(S, OW, OW),
         "service_referral": _row(S, OW, OW),
-        "exit_case": _row(OW, OW, OW),
-        "concern_report": _row(OW, OW, OW),
+        # Another organisation's exit cases and concern reports only through a sharing rule.
+        "exit_case": _row(S, OW, OW),
+        "concern_report": _row(S, OW, OW),
         "risk_assessment": _row(OW, OW, OW),
         "follow_up": _row(OW, OW, OW),
         "flag": _row(S),
         "notice": _row(S, OW),
+        "consent": _row(OW, OW, OW),
     },
     Role.ANALYST: {
         "area": _row(S, S, S),
@@ -377,6 +385,8 @@ def _filter(user, kind: str, action: Action, *, listing_state: bool = True) -> Q
     own = Q(**{f"{spec.organisation_path}_id": user.organisation_id}) if spec.organisation_path else Q()
     if scope == Scope.OWN:
         condition &= own
+    elif spec.organisation_path:
+        condition &= own | sharing.disclosed_q(user, kind, spec)  # another's: a rule with a basis, or consent
     if spec.person_path is not None:
         rule = minors_rule_for(user)
         minor = _minor_q(spec.person_path, kind)
@@ -386,7 +396,7 @@ def _filter(user, kind: str, action: Action, *, listing_state: bool = True) -> Q
         if rule == MINORS_NONE:
             condition &= ~minor
         elif rule == MINORS_OWN and spec.organisation_path:
-            condition &= ~minor | own
+            condition &= ~minor | own | sharing.minors_disclosed_q(user, kind, spec)
         # (A kind no organisation owns counts as everyone's own, as in _matches_unsaved; `~minor | Q()`
         # would instead read as ~minor, since Django drops an empty Q from an OR.)
     if listing_state:
@@ -441,12 +451,15 @@ def _matches_unsaved(user, kind: str, action: Action, obj) -> bool:
     is_own = spec.organisation_path is None or _id_at(obj, spec.organisation_path) == user.organisation_id
     if scope == Scope.OWN and not is_own:
         return False
+    disclosure = None if is_own else sharing.disclosed_state(user, kind, obj)
+    if not is_own and disclosure is None:
+        return False  # another organisation's record that no sharing rule or consent discloses
     if spec.person_path is not None:
         # None for a record still without its person (a form with that field missing).
         person = obj if spec.person_path == "" else getattr(obj, spec.person_path, None)
         if person is not None and was_minor_at_record(kind, obj):
             rule = minors_rule_for(user)
-            if rule == MINORS_NONE or (rule == MINORS_OWN and not is_own):
+            if rule == MINORS_NONE or (rule == MINORS_OWN and not is_own and not disclosure.opens_minors):
                 return False
     return True
 

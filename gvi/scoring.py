@@ -1,38 +1,44 @@
-"""The violence score and the flag suggestion, computed in the database.
+"""The violence score, the exposure beside it, and the flag suggestion, computed in the database.
 
-A group's violence score on a day (`as_of`) is
+A group's **violence score** on a moment `as_of` is
 
     score(g) = Σ over incidents i in the window of
-               severity(type of i) × decay(i) × share(i, g) × confidence(i)
+               severity(i) × decay(i) × share(i, g) × confidence(i)
 
-- severity: the programme's weight for the incident type (IncidentTypeWeight).
+and its **exposure** is the same sum with the victim share instead. Only the violence score
+ranks groups and decides the flag; exposure (how much the members are hit as victims, a
+retaliation risk) is shown beside it.
+
+- severity: the programme's weight for the incident type (IncidentTypeWeight) plus
+  killed × killed_weight + injured × injured_weight (ScoringConfig).
 - decay: 0.5 ** (age in days / half-life), age = as_of − occurred_at. Incidents older than
-  `window_days`, in the future, or marked *unfounded* do not count.
+  `window_days`, in the future, or *unfounded* or *disputed* do not count.
 - confidence: the multiplier for the incident's confidence level (ScoringConfig.confidence_multipliers,
   defaults in DEFAULT_CONFIDENCE_MULTIPLIERS).
-- share(i, g), the attribution share, in [0, 1]:
-  * If an analyst attributed i to g directly (GroupAttribution), that share is used: the
-    analyst's judgement replaces what memberships say, for that group only.
-  * Otherwise the membership route: every involvement of i (a person with a role) reaches the
-    groups the person holds an ACTIVE membership of on the incident date (the programme's
-    groups that are not dissolved). The role weight (ScoringConfig suspect/victim/witness weight)
-    is split equally between those groups. share(i, g) is the LARGEST such value over the
-    involvements that reach g: three suspects of one group make the incident count once for that
-    group, not three times.
-  Example: a shooting with suspect A (member of X only) and suspect B (member of X and Y) and
-  victim C (member of Z): share(X) = max(1, 1/2) = 1, share(Y) = 1/2, share(Z) = 0.3 (victim
-  weight). Two suspects of two different groups give each group a full share: both brought
-  the violence. Proposed, rejected, lapsed or ended memberships never count.
+- share(i, g), the violence share, in [0, 1]:
+  * If an analyst attributed i to g (GroupAttribution) and a second person confirmed it, that
+    share is used: the analyst's judgement replaces what memberships say, for that group only.
+  * Otherwise the suspects: each suspect involvement reaches the groups the person was a member
+    of on the incident date (a membership that was valid then: active, or ended or lapsed after
+    that day; never proposed, rejected or contested while the contest is pending). Each link
+    weighs suspect_weight × mult(involvement confidence) × mult(membership confidence), split
+    equally between the groups the involvement reaches. share(i, g) is the LARGEST such value
+    over the suspects that reach g: three suspects of one group count the incident once.
+- The exposure share is the same over victim involvements, with victim_weight. Witnesses count
+  in neither measure.
 
-Each run stores a ScoringRun, a GroupScore per group (score, rank, number of contributing
-incidents) and the top contributions per group (ScoreContribution), so any score can be
-explained down to its incidents. The sums are made by one set-based SQL statement into a
-temporary table; nothing loads incidents into Python. docs/scoring.md says the same at length.
+Each run stores a ScoringRun, a GroupScore per group (score, rank, exposure, counts) and EVERY
+contribution (ScoreContribution, one per incident, group and measure) with what the run saw of
+the incident, so a score is the sum of its stored contributions and an old explanation survives
+a later correction. The sums are made by set-based SQL into a temporary table; nothing loads
+incidents into Python. docs/scoring.md says the same at length, with a worked example.
 
 The flag: the job only *suggests* the most violent group (GroupFlag status suggested). A new
-leader replaces the standing suggestion or confirmed flag only when it leads it by
-`flag_margin` in `flag_persistence_runs` consecutive runs (hysteresis). A coordinator confirms
-or rejects a suggestion (gvi.services.flags).
+leader replaces the standing suggestion or confirmed flag only when it has led it by
+`flag_margin` in every run of the last `flag_persistence_days` days (hysteresis in time: runs
+triggered by incidents can be seconds apart). After a coordinator rejects a suggestion or ends a
+flag, that flag stays the bar: the next leader needs the same margin and persistence over it.
+A coordinator confirms, rejects or ends a flag (gvi.services.flags).
 """
 
 import logging
@@ -40,12 +46,17 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, FloatField, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gvi.models import (
+    CLOSED_BY_COORDINATOR,
+    AttributionStatus,
     Confidence,
+    FlagEndReason,
     FlagStatus,
     GroupAttribution,
     GroupFlag,
@@ -56,6 +67,7 @@ from gvi.models import (
     IncidentTypeWeight,
     Involvement,
     InvolvementRole,
+    Measure,
     Membership,
     MembershipStatus,
     ScoreContribution,
@@ -82,13 +94,18 @@ DEFAULT_CONFIDENCE_MULTIPLIERS = {
     Confidence.POSSIBLE: 0.5,
     Confidence.UNVERIFIED: 0.25,
 }
-TOP_CONTRIBUTIONS = 10  # incidents kept per group and run to explain its score
+TOP_CONTRIBUTIONS = 10  # incidents listed in a flag's JSON explanation (every one is stored as a row)
+# Incidents that do not count: found unfounded, or disputed until the dispute is resolved.
+EXCLUDED_VERIFICATION = (VerificationStatus.UNFOUNDED, VerificationStatus.DISPUTED)
 
-# The factors stored with each contribution (ScoreContribution.detail, written by _compute) and
+# The factors stored with each contribution (ScoreContribution columns, written by _compute) and
 # in the flag explanation's top incidents, in the formula's order, with the names people read.
 # The one mapping: every page and export that explains a score labels the factors through it;
 # the stored data and the API keep the keys.
 FACTOR_LABELS = {
+    "type_weight": _("Weight of the incident type"),
+    "killed": _("Killed"),
+    "injured": _("Injured"),
     "severity": _("Severity weight"),
     "decay": _("Time decay"),
     "share": _("Attribution share"),
@@ -139,11 +156,16 @@ def confidence_multipliers(config: ScoringConfig) -> dict[str, float]:
 
 
 def role_weights(config: ScoringConfig) -> dict[str, float]:
+    """Suspects feed the violence score, victims the exposure; witnesses count in neither."""
     return {
         InvolvementRole.SUSPECT: float(config.suspect_weight),
         InvolvementRole.VICTIM: float(config.victim_weight),
-        InvolvementRole.WITNESS: float(config.witness_weight),
     }
+
+
+def casualty_weights(config: ScoringConfig) -> dict[str, float]:
+    """What each person killed or injured adds to the incident's severity weight."""
+    return {"killed": float(config.killed_weight), "injured": float(config.injured_weight)}
 
 
 def config_summary(config: ScoringConfig) -> dict:
@@ -153,9 +175,10 @@ def config_summary(config: ScoringConfig) -> dict:
         "window_days": config.window_days,
         "severity_weights": severity_weights(config),
         "role_weights": {str(k): v for k, v in role_weights(config).items()},
+        "casualty_weights": casualty_weights(config),
         "confidence_multipliers": confidence_multipliers(config),
         "flag_margin": float(config.flag_margin),
-        "flag_persistence_runs": config.flag_persistence_runs,
+        "flag_persistence_days": config.flag_persistence_days,
     }
 
 
@@ -190,6 +213,9 @@ def run_scoring(*, programme_id: int, trigger: str = "schedule", as_of=None, req
     its ScoringConfig. `requested_after` coalesces bursts: when a run started after that moment
     has already committed, this one is skipped (it would see the same incidents) and None is
     returned. Otherwise returns the ScoringRun.
+
+    Scoring twice for the same `as_of` stores one run: the second call returns the first run
+    (a unique rule on programme and as_of backs the check made under the lock).
     """
     with transaction.atomic():
         config = get_config(programme_id)
@@ -201,12 +227,29 @@ def run_scoring(*, programme_id: int, trigger: str = "schedule", as_of=None, req
         ):
             return None
         as_of = as_of or timezone.now()
-        run = ScoringRun.objects.create(programme_id=programme_id, as_of=as_of, trigger=trigger[:32])
+        run = _new_run(programme_id=programme_id, as_of=as_of, trigger=trigger)
+        if run.finished_at is not None:
+            return run  # already scored for this moment
         _compute(run, config)
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
         update_flag_suggestion(run=run, config=config)
     return run
+
+
+def _new_run(*, programme_id: int, as_of, trigger: str) -> ScoringRun:
+    """The programme's run for `as_of`: a new, unfinished one, or the one already stored.
+
+    The lock taken by run_scoring makes a second run for the same moment wait and then find the
+    first; the savepoint turns a duplicate that gets past it anyway into that same answer."""
+    existing = ScoringRun.objects.filter(programme_id=programme_id, as_of=as_of).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return ScoringRun.objects.create(programme_id=programme_id, as_of=as_of, trigger=trigger[:32])
+    except IntegrityError:
+        return ScoringRun.objects.get(programme_id=programme_id, as_of=as_of)
 
 
 def _vendor_sql():
@@ -232,7 +275,7 @@ def _case(column: str, mapping: dict[str, float]) -> tuple[str, list]:
 
 
 def _compute(run: ScoringRun, config: ScoringConfig) -> None:
-    """Fill the run's GroupScores and ScoreContributions with set-based SQL."""
+    """Fill the run's GroupScores and every ScoreContribution with set-based SQL."""
     v = _vendor_sql()
     t = {
         "incident": Incident._meta.db_table,
@@ -243,9 +286,13 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
         "score": GroupScore._meta.db_table,
         "contribution": ScoreContribution._meta.db_table,
     }
-    severity_sql, severity_params = _case("i.incident_type", severity_weights(config))
-    confidence_sql, confidence_params = _case("i.confidence", confidence_multipliers(config))
+    multipliers = confidence_multipliers(config)
+    type_sql, type_params = _case("i.incident_type", severity_weights(config))
+    confidence_sql, confidence_params = _case("i.confidence", multipliers)
     role_sql, role_params = _case("v.role", role_weights(config))
+    involvement_conf_sql, involvement_conf_params = _case("v.confidence", multipliers)
+    membership_conf_sql, membership_conf_params = _case("ms.confidence", multipliers)
+    casualty = casualty_weights(config)
     # The incident's LOCAL date (Europe/Stockholm), the calendar that membership periods are kept in.
     date_sql, date_params = connection.ops.datetime_cast_date_sql(
         "i.occurred_at", (), timezone.get_current_timezone_name()
@@ -258,95 +305,145 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
     contributions_sql = f"""
         CREATE TEMP TABLE {_TMP} AS
         WITH inc AS (
-            SELECT i.id AS incident_id,
+            SELECT i.id AS incident_id, i.incident_type, i.occurred_at, i.killed, i.injured,
                    {date_sql} AS incident_date,
-                   {severity_sql} AS severity,
+                   {type_sql} AS type_weight,
                    EXP(%s * (%s - {v["epoch_days"]})) AS decay,
                    {confidence_sql} AS confidence_multiplier
             FROM {t["incident"]} i
             WHERE i.programme_id = %s AND i.occurred_at > %s AND i.occurred_at <= %s
-              AND i.verification_status <> %s
+              AND i.verification_status NOT IN (%s, %s)
         ),
         scored_groups AS (
             SELECT g.id FROM {t["group"]} g WHERE g.programme_id = %s AND g.status <> %s
         ),
         member_links AS (
-            -- Each involvement once per group it reaches, with the number of such groups (the split).
-            -- The incident's factors travel along, so no second join with inc is needed at the end.
-            SELECT v.incident_id, ms.group_id, inc.severity, inc.decay, inc.confidence_multiplier,
-                   MAX({role_sql}) AS role_weight, COUNT(*) OVER (PARTITION BY v.id) AS n_groups
+            -- Each suspect or victim involvement once per group the person was a member of on the
+            -- incident date, with the number of such groups (the split). A membership counts for
+            -- the days it was valid: an active one in its period; an ended one up to its end date;
+            -- a lapsed one up to its review date (else its end date). One without a known end, and
+            -- proposed, rejected or any other status, never. A pending contest (restricted
+            -- listing) stops it counting.
+            SELECT v.incident_id, ms.group_id, v.role,
+                   MAX({role_sql} * {involvement_conf_sql} * {membership_conf_sql}) AS link_weight,
+                   COUNT(*) OVER (PARTITION BY v.id) AS n_groups
             FROM {t["involvement"]} v
             JOIN inc ON inc.incident_id = v.incident_id
-            JOIN {t["membership"]} ms ON ms.person_id = v.person_id AND ms.status = %s
+            JOIN {t["membership"]} ms ON ms.person_id = v.person_id
+                 AND ms.is_contested = %s
                  AND ms.start_date <= inc.incident_date
                  AND (ms.end_date IS NULL OR ms.end_date >= inc.incident_date)
+                 AND (ms.status = %s
+                      OR (ms.status = %s AND ms.end_date >= inc.incident_date)
+                      OR (ms.status = %s AND COALESCE(ms.review_due, ms.end_date) >= inc.incident_date))
             JOIN scored_groups sg ON sg.id = ms.group_id
-            GROUP BY v.incident_id, v.id, ms.group_id, inc.severity, inc.decay, inc.confidence_multiplier
+            WHERE v.role IN (%s, %s)
+            GROUP BY v.incident_id, v.id, v.role, ms.group_id
+        ),
+        routes AS (
+            SELECT incident_id, group_id,
+                   CASE WHEN role = %s THEN link_weight / n_groups END AS suspect_share,
+                   CASE WHEN role = %s THEN link_weight / n_groups END AS victim_share,
+                   NULL AS analyst_share, NULL AS attributed_by_id, NULL AS confirmed_by_id
+            FROM member_links
+            UNION ALL
+            -- Only attributions a second person confirmed (four eyes).
+            SELECT a.incident_id, a.group_id, NULL, NULL, CAST(a.share AS DOUBLE PRECISION),
+                   a.created_by_id, a.confirmed_by_id
+            FROM {t["attribution"]} a
+            JOIN inc ON inc.incident_id = a.incident_id
+            JOIN scored_groups sg ON sg.id = a.group_id
+            WHERE a.status = %s
         ),
         shares AS (
-            SELECT incident_id, group_id, severity, decay, confidence_multiplier,
-                   MAX(analyst_share) AS analyst_share, MAX(member_share) AS member_share
-            FROM (SELECT incident_id, group_id, severity, decay, confidence_multiplier,
-                         NULL AS analyst_share, role_weight / n_groups AS member_share
-                  FROM member_links
-                  UNION ALL
-                  SELECT a.incident_id, a.group_id, inc.severity, inc.decay, inc.confidence_multiplier,
-                         CAST(a.share AS DOUBLE PRECISION), NULL
-                  FROM {t["attribution"]} a
-                  JOIN inc ON inc.incident_id = a.incident_id
-                  JOIN scored_groups sg ON sg.id = a.group_id) routes
-            GROUP BY incident_id, group_id, severity, decay, confidence_multiplier
+            SELECT incident_id, group_id, MAX(suspect_share) AS suspect_share,
+                   MAX(victim_share) AS victim_share, MAX(analyst_share) AS analyst_share,
+                   MAX(attributed_by_id) AS attributed_by_id, MAX(confirmed_by_id) AS confirmed_by_id
+            FROM routes GROUP BY incident_id, group_id
         )
-        SELECT s.incident_id, s.group_id, s.severity, s.decay, s.confidence_multiplier,
-               COALESCE(s.analyst_share, s.member_share) AS share,
-               CASE WHEN s.analyst_share IS NULL THEN 0 ELSE 1 END AS by_analyst,
-               s.severity * s.decay * COALESCE(s.analyst_share, s.member_share) * s.confidence_multiplier
-                   AS contribution
-        FROM shares s
+        SELECT x.*,
+               x.severity * x.decay * x.violence_share * x.confidence_multiplier AS violence,
+               x.severity * x.decay * x.exposure_share * x.confidence_multiplier AS exposure
+        FROM (SELECT s.incident_id, s.group_id, inc.incident_type, inc.occurred_at, inc.type_weight,
+                     inc.killed, inc.injured, inc.type_weight + inc.killed * %s + inc.injured * %s AS severity,
+                     inc.decay, inc.confidence_multiplier,
+                     COALESCE(s.analyst_share, s.suspect_share) AS violence_share,
+                     CASE WHEN s.analyst_share IS NULL THEN 0 ELSE 1 END AS by_analyst,
+                     s.attributed_by_id, s.confirmed_by_id, s.victim_share AS exposure_share
+              FROM shares s JOIN inc ON inc.incident_id = s.incident_id) x
     """
     params = [
         *date_params,
-        *severity_params,
+        *type_params,
         decay_rate,
         as_of_days,
         *confidence_params,
         run.programme_id,
         window_start,
         as_of,
-        VerificationStatus.UNFOUNDED,
+        *EXCLUDED_VERIFICATION,
         run.programme_id,
         GroupStatus.DISSOLVED,
         *role_params,
+        *involvement_conf_params,
+        *membership_conf_params,
+        False,
         MembershipStatus.ACTIVE,
+        MembershipStatus.ENDED,
+        MembershipStatus.LAPSED,
+        InvolvementRole.SUSPECT,
+        InvolvementRole.VICTIM,
+        InvolvementRole.SUSPECT,
+        InvolvementRole.VICTIM,
+        AttributionStatus.CONFIRMED,
+        casualty["killed"],
+        casualty["injured"],
     ]
+    # The score is the sum of exactly the rows stored as contributions below (violence > 0).
     scores_sql = f"""
-        INSERT INTO {t["score"]} (run_id, group_id, score, {connection.ops.quote_name("rank")}, incident_count)
+        INSERT INTO {t["score"]} (run_id, group_id, score, {connection.ops.quote_name("rank")}, incident_count,
+                                  exposure, exposure_incident_count)
         SELECT %s, g.id, COALESCE(c.score, 0.0), RANK() OVER (ORDER BY COALESCE(c.score, 0.0) DESC),
-               COALESCE(c.n, 0)
+               COALESCE(c.n, 0), COALESCE(c.exposure, 0.0), COALESCE(c.exposure_n, 0)
         FROM {t["group"]} g
-        LEFT JOIN (SELECT group_id, SUM(contribution) AS score, COUNT(*) AS n
-                   FROM {_TMP} WHERE contribution > 0 GROUP BY group_id) c ON c.group_id = g.id
+        LEFT JOIN (SELECT group_id,
+                          SUM(CASE WHEN violence > 0 THEN violence ELSE 0.0 END) AS score,
+                          SUM(CASE WHEN violence > 0 THEN 1 ELSE 0 END) AS n,
+                          SUM(CASE WHEN exposure > 0 THEN exposure ELSE 0.0 END) AS exposure,
+                          SUM(CASE WHEN exposure > 0 THEN 1 ELSE 0 END) AS exposure_n
+                   FROM {_TMP} GROUP BY group_id) c ON c.group_id = g.id
         WHERE g.programme_id = %s AND g.status <> %s
     """
-    # The detail keys are the factors FACTOR_LABELS names: a new factor gets its label there.
-    top_sql = f"""
-        INSERT INTO {t["contribution"]} (group_score_id, incident_id, contribution, detail)
-        SELECT gs.id, r.incident_id, r.contribution,
-               {v["json"]}('severity', r.severity, 'decay', r.decay, 'share', r.share,
-                           'confidence_multiplier', r.confidence_multiplier, 'by_analyst', r.by_analyst)
-        FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.group_id ORDER BY c.contribution DESC, c.incident_id)
-                         AS pos_no
-              FROM {_TMP} c WHERE c.contribution > 0) r
-        JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = r.group_id
-        WHERE r.pos_no <= %s
-    """
+
+    # Every contribution, with what the run saw of the incident. The factor columns are the keys
+    # FACTOR_LABELS names: a new factor gets its label there. An analyst's share of 0 is kept too
+    # (it adds nothing, but explains why the group's suspects do not count).
+    def contributions_insert(measure: str, amount: str, share: str, by_analyst: str, where: str) -> str:
+        return f"""
+            INSERT INTO {t["contribution"]} (group_score_id, measure, incident_id, incident_type, occurred_at,
+                                             contribution, type_weight, killed, injured, severity, decay, share,
+                                             confidence_multiplier, by_analyst, attributed_by_id, confirmed_by_id)
+            SELECT gs.id, '{measure}', c.incident_id, c.incident_type, c.occurred_at, COALESCE(c.{amount}, 0.0),
+                   c.type_weight, c.killed, c.injured, c.severity, c.decay, c.{share}, c.confidence_multiplier,
+                   {by_analyst} = 1,
+                   {"c.attributed_by_id, c.confirmed_by_id" if by_analyst != "0" else "NULL, NULL"}
+            FROM {_TMP} c
+            JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = c.group_id
+            WHERE {where}
+        """
+
+    violence_sql = contributions_insert(
+        Measure.VIOLENCE, "violence", "violence_share", "c.by_analyst", "c.violence > 0 OR c.by_analyst = 1"
+    )
+    exposure_sql = contributions_insert(Measure.EXPOSURE, "exposure", "exposure_share", "0", "c.exposure > 0")
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_TMP}")
         cursor.execute(contributions_sql, params)
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {_TMP}")
         cursor.execute(scores_sql, [run.pk, run.programme_id, GroupStatus.DISSOLVED])
-        cursor.execute(top_sql, [run.pk, TOP_CONTRIBUTIONS])
+        cursor.execute(violence_sql, [run.pk])
+        cursor.execute(exposure_sql, [run.pk])
         cursor.execute(f"DROP TABLE {_TMP}")
 
 
@@ -362,42 +459,59 @@ def _leads_by_margin(leader_score: float, other_score: float, margin: float) -> 
     return leader_score > 0 and leader_score >= other_score * (1 + margin) and leader_score > other_score
 
 
-def challenger_persisted(*, run: ScoringRun, challenger_id: int, incumbent_id: int, config: ScoringConfig) -> bool:
-    """Did `challenger_id` top the ranking and lead `incumbent_id` by the margin in each of the
-    last `flag_persistence_runs` runs (this one included)?"""
-    needed = max(config.flag_persistence_runs, 1)
+def challenger_persisted(
+    *,
+    run: ScoringRun,
+    challenger_id: int,
+    incumbent_id: int | None,
+    config: ScoringConfig,
+    floor: float = 0.0,
+) -> bool:
+    """Has `challenger_id` held the lead for at least `flag_persistence_days` days up to this run?
+
+    Holding the lead, in a run: topping the ranking with a score of at least the incumbent's ×
+    (1 + margin), above the incumbent's and above `floor` (a score the group must beat, e.g.
+    its rejected score grown by the margin). It must hold in every run of the last N days and in
+    the last run at or before the start of that period (so the lead began N days ago or earlier).
+    Time, not runs: a burst of incident-triggered runs seconds apart proves nothing. Two queries,
+    however many runs the period holds.
+    """
     margin = float(config.flag_margin)
-    run_ids = list(
-        ScoringRun.objects.filter(programme_id=run.programme_id, finished_at__isnull=False, as_of__lte=run.as_of)
-        .order_by("-as_of", "-id")
-        .values_list("id", flat=True)[:needed]
+    since = run.as_of - timedelta(days=config.flag_persistence_days)
+
+    def score_of(group_id, field):
+        return Subquery(GroupScore.objects.filter(run_id=OuterRef("pk"), group_id=group_id).values(field)[:1])
+
+    runs = ScoringRun.objects.filter(programme_id=run.programme_id, finished_at__isnull=False).annotate(
+        challenger_score=Coalesce(score_of(challenger_id, "score"), Value(0.0), output_field=FloatField()),
+        challenger_rank=Coalesce(score_of(challenger_id, "rank"), Value(0), output_field=IntegerField()),
+        incumbent_score=Coalesce(
+            score_of(incumbent_id, "score") if incumbent_id else Value(0.0), Value(0.0), output_field=FloatField()
+        ),
     )
-    if len(run_ids) < needed:
+    leads = (
+        Q(challenger_rank=1)
+        & Q(challenger_score__gt=0)
+        & Q(challenger_score__gt=F("incumbent_score"))
+        & Q(challenger_score__gte=F("incumbent_score") * (1 + margin))
+        & Q(challenger_score__gte=floor)
+    )
+    start = runs.filter(as_of__lte=since).order_by("-as_of", "-id").values("pk")[:1]
+    if not runs.filter(pk__in=Subquery(start)).filter(leads).exists():
         return False
-    scores = {
-        (row["run_id"], row["group_id"]): row["score"]
-        for row in GroupScore.objects.filter(run_id__in=run_ids, group_id__in=[challenger_id, incumbent_id]).values(
-            "run_id", "group_id", "score"
-        )
-    }
-    for run_id in run_ids:
-        top = _ranked(run_id, limit=1)
-        if not top or top[0].group_id != challenger_id:
-            return False
-        if not _leads_by_margin(
-            scores.get((run_id, challenger_id), 0.0), scores.get((run_id, incumbent_id), 0.0), margin
-        ):
-            return False
-    return True
+    return not runs.filter(as_of__gt=since, as_of__lte=run.as_of).exclude(leads).exists()
 
 
 def explanation_for(*, run: ScoringRun, config: ScoringConfig, leader: GroupScore, runner_up, reason: str) -> dict:
-    """A JSON explanation a person can check: the numbers, the settings, the top incidents."""
-    contributions = (
-        ScoreContribution.objects.filter(group_score=leader)
-        .select_related("incident")
-        .order_by("-contribution", "incident_id")
+    """A JSON explanation a person can check: the numbers, the settings, the largest incidents and
+    one line for the rest. Every contribution is kept as a ScoreContribution row of the run."""
+    contributions = list(
+        ScoreContribution.objects.filter(group_score=leader, measure=Measure.VIOLENCE).order_by(
+            "-contribution", "incident_id"
+        )[:TOP_CONTRIBUTIONS]
     )
+    shown = math.fsum(c.contribution for c in contributions)
+    shown_count = sum(1 for c in contributions if c.contribution > 0)
     return {
         "reason": reason,
         "run_id": run.pk,
@@ -405,33 +519,53 @@ def explanation_for(*, run: ScoringRun, config: ScoringConfig, leader: GroupScor
         "group_id": leader.group_id,
         "score": leader.score,
         "incident_count": leader.incident_count,
+        "exposure": leader.exposure,
+        "exposure_incident_count": leader.exposure_incident_count,
         "runner_up_group_id": runner_up.group_id if runner_up else None,
         "runner_up_score": runner_up.score if runner_up else None,
         "settings": config_summary(config),
-        "formula": "severity × decay × share × confidence_multiplier",
+        "formula": "(type_weight + killed × killed_weight + injured × injured_weight) × decay × share"
+        " × confidence_multiplier",
         "top_incidents": [
             {
+                # Ids and figures only, as the run saw them: the incident itself (its report number)
+                # is read through the policy, and retention then reaches it in one place.
                 "incident_id": c.incident_id,
-                # Ids and figures only: the incident itself (its report number, its time) is read
-                # through the policy, and retention then reaches it in one place.
-                "incident_type": c.incident.incident_type,
+                "incident_type": c.incident_type,
                 "contribution": c.contribution,
-                **c.detail,
+                **c.factor_values,
+                **(
+                    {"attributed_by_id": c.attributed_by_id, "confirmed_by_id": c.confirmed_by_id}
+                    if c.by_analyst
+                    else {}
+                ),
             }
             for c in contributions
         ],
+        # Every other contribution in one line, so the explanation adds up to the score.
+        "rest": {"incident_count": max(leader.incident_count - shown_count, 0), "contribution": leader.score - shown},
     }
 
 
-def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
-    """Suggest the most violent group, with hysteresis. Returns the open suggestion, if any.
+def _end(flag: GroupFlag, *, reason: str) -> None:
+    """The job closes an open suggestion; why is kept with it (and so in its history)."""
+    flag.status = FlagStatus.SUPERSEDED
+    flag.end_reason = reason
+    flag.ended_at = timezone.now()
+    flag.save(update_fields=["status", "end_reason", "ended_at"])
 
-    - Nothing standing: the leader is suggested at once.
+
+def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
+    """Suggest the most violent group, with hysteresis in time. Returns the open suggestion, if any.
+
+    The bar is the standing flag: the open suggestion, else the confirmed flag, else the flag a
+    coordinator closed last (rejected or ended), so a rejection does not lower it.
+    - No flag ever: the leader (score > 0) is suggested at once.
     - The leader is the standing group: an open suggestion is refreshed with this run's numbers.
-    - Another group leads: it replaces the standing one (an open suggestion, else the confirmed
-      flag) only after leading it by `flag_margin` in `flag_persistence_runs` consecutive runs.
-    - A group whose last suggestion a coordinator rejected is suggested again only when its
-      score has grown by the margin since.
+    - Another group leads: it replaces the bar only after leading it by `flag_margin` in every
+      run of the last `flag_persistence_days` days (challenger_persisted).
+    - A group whose last flag a coordinator rejected or ended is suggested again only when its
+      score has exceeded that flag's score by the margin, for the same number of days.
     """
     ranked = _ranked(run.pk)
     if not ranked or ranked[0].score <= 0:
@@ -445,10 +579,9 @@ def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
     standing = open_flag or confirmed
 
     def suggest(reason: str) -> GroupFlag:
-        if open_flag is not None:
-            open_flag.status = FlagStatus.SUPERSEDED
-            open_flag.save(update_fields=["status"])
-        return GroupFlag.objects.create(
+        if open_flag is not None:  # closed first: one open suggestion per programme
+            _end(open_flag, reason=FlagEndReason.SUPERSEDED)
+        new = GroupFlag.objects.create(
             programme_id=run.programme_id,
             group_id=leader.group_id,
             run=run,
@@ -458,6 +591,10 @@ def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
             runner_up_score=runner_up.score if runner_up else None,
             explanation=explanation_for(run=run, config=config, leader=leader, runner_up=runner_up, reason=reason),
         )
+        if open_flag is not None:
+            # The link to what replaced it, once that exists (the reason is already in the history).
+            GroupFlag.objects.filter(pk=open_flag.pk).update(successor=new)
+        return new
 
     if standing is not None and standing.group_id == leader.group_id:
         if open_flag is not None:
@@ -475,26 +612,33 @@ def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
             open_flag.save(update_fields=["run", "score", "runner_up", "runner_up_score", "explanation"])
         return open_flag
 
-    rejected = (
+    # The leader's own last flag that a coordinator closed sets a floor it must grow past.
+    own_last = (
         GroupFlag.objects.filter(programme_id=run.programme_id, group_id=leader.group_id)
         .exclude(status=FlagStatus.SUPERSEDED)
         .order_by("-suggested_at", "-id")
         .first()
     )
-    if (
-        rejected is not None
-        and rejected.status == FlagStatus.REJECTED
-        and not _leads_by_margin(leader.score, rejected.score, margin)
-    ):
-        return open_flag
+    floor = 0.0
+    if own_last is not None and own_last.end_reason in CLOSED_BY_COORDINATOR:
+        if not _leads_by_margin(leader.score, own_last.score, margin):
+            return open_flag
+        floor = own_last.score * (1 + margin)
 
-    if standing is None:
+    bar = standing or (
+        GroupFlag.objects.filter(programme_id=run.programme_id, end_reason__in=CLOSED_BY_COORDINATOR)
+        .order_by(F("ended_at").desc(nulls_last=True), "-id")
+        .first()
+    )
+    if bar is None:
         return suggest("first_leader")
-    if not challenger_persisted(run=run, challenger_id=leader.group_id, incumbent_id=standing.group_id, config=config):
+    incumbent_id = None if bar.group_id == leader.group_id else bar.group_id
+    if not challenger_persisted(
+        run=run, challenger_id=leader.group_id, incumbent_id=incumbent_id, config=config, floor=floor
+    ):
         return open_flag
     if confirmed is not None and confirmed.group_id == leader.group_id:
         # The confirmed group leads again: the open suggestion of another group lapses.
-        open_flag.status = FlagStatus.SUPERSEDED
-        open_flag.save(update_fields=["status"])
+        _end(open_flag, reason=FlagEndReason.FLAGGED_GROUP_LEADS)
         return None
     return suggest("leader_persisted_with_margin")

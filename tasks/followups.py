@@ -5,13 +5,14 @@ late and retried with backoff, so a worker killed mid-task loses nothing and dup
 """
 
 from celery import shared_task
+from django.conf import settings
 
 RETRYING = {
     "bind": True,
     "acks_late": True,
     "autoretry_for": (Exception,),
     "retry_backoff": True,
-    "retry_backoff_max": 600,
+    "retry_backoff_max": settings.GVI_TASK_MAX_COUNTDOWN,  # under the visibility timeout
     "retry_jitter": True,
     "max_retries": 5,
 }

@@ -2,8 +2,10 @@
 
 from celery import shared_task
 
+from tasks.followups import RETRYING
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+
+@shared_task(**RETRYING)
 def review_memberships(self, programme_id: int | None = None):
     """Daily: remind owners of reviews due soon, lapse memberships past review, tell the coordinators.
 

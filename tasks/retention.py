@@ -2,8 +2,10 @@
 
 from celery import shared_task
 
+from tasks.followups import RETRYING
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+
+@shared_task(**{**RETRYING, "max_retries": 3})
 def run_retention(self, dry_run: bool = False) -> int:
     """Purge or anonymise what is due, delete old scoring runs and digest marks; returns the
     RetentionRun id. Scheduled nightly (tasks.schedules)."""

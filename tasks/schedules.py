@@ -64,6 +64,14 @@ SCHEDULES = [
         "Nothing else removes access log entries.",
     ),
     Schedule(
+        "gvi: verify the weekly review's counts",
+        "tasks.weekly_counts.verify_weekly_counts",
+        "30",
+        "3",
+        "Recount the incidents per week, area, type and group from the raw tables and correct any drift "
+        "(after retention, which may anonymise or remove what they count).",
+    ),
+    Schedule(
         "gvi: purge expired API idempotency records",
         "tasks.maintenance.purge_idempotency_records",
         "15",

@@ -12,9 +12,18 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = m.Programme
         django_get_or_create = ("name",)
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Testsatsning {n}")
     city = "Teststad"
+
+    @factory.post_generation
+    def sharing_bases(obj, create, extracted, **kwargs):
+        """Programmes share on the default legal bases unless a test says otherwise (False)."""
+        if create and extracted is not False:
+            from gvi.services.sharing import apply_default_bases
+
+            apply_default_bases(obj)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -132,6 +141,8 @@ class GroupAttributionFactory(SourcedFactory):
     incident = factory.SubFactory(IncidentFactory, organisation=factory.SelfAttribute("..organisation"))
     group = factory.SubFactory(GroupFactory, organisation=factory.SelfAttribute("..organisation"))
     share = 1
+    # Counting, as most tests need; the four-eyes path is gvi.services.incidents.confirm_attribution.
+    status = m.AttributionStatus.CONFIRMED
 
 
 class CallInFactory(factory.django.DjangoModelFactory):

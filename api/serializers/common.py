@@ -1,10 +1,12 @@
 """Fields and bases every serializer shares."""
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from gvi import dates
 from gvi.models import Confidence
 
 
@@ -54,3 +56,11 @@ SOURCED_OUTPUT_FIELDS = ["source", "confidence", "organisation", "created_at", "
 def service_kwargs(validated_data: dict) -> dict:
     """Validated input without the keys the caller left out, so the service's defaults apply."""
     return {key: value for key, value in validated_data.items() if value is not None}
+
+
+def model_date(model, name: str, **kwargs):
+    """A date (or date-time) input bounded as the model's field is (`gvi.dates`), so that a date
+    out of bounds is refused on its own field, before the service sees it."""
+    is_datetime = isinstance(model._meta.get_field(name), models.DateTimeField)
+    field_class = serializers.DateTimeField if is_datetime else serializers.DateField
+    return field_class(validators=dates.bounds_of(model, name), **kwargs)

@@ -2,14 +2,12 @@
 
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.common import SOURCED_OUTPUT_FIELDS, ScopedPrimaryKeyRelatedField, SourcedInput
+from api.serializers.common import SOURCED_OUTPUT_FIELDS, ScopedPrimaryKeyRelatedField, SourcedInput, model_date
 from gvi import models as m
 from gvi.selectors import api as selectors
-
-EARLIEST_YEAR = 1970
 
 
 class InvolvementInput(serializers.Serializer):
@@ -21,9 +19,18 @@ class InvolvementInput(serializers.Serializer):
     )
 
 
+# A share from 0 to 1 with up to three decimals, as the schema states it (a generated client sends
+# a string; a number is accepted too).
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^(0?\.[0-9]{1,3}|0(\.[0-9]{0,3})?|1(\.0{0,3})?)$"}
+)
+class ShareField(serializers.DecimalField):
+    pass
+
+
 class AttributionInput(serializers.Serializer):
     group = ScopedPrimaryKeyRelatedField(selectors.groups)
-    share = serializers.DecimalField(
+    share = ShareField(
         max_digits=4,
         decimal_places=3,
         min_value=Decimal(0),
@@ -35,7 +42,7 @@ class AttributionInput(serializers.Serializer):
 
 class IncidentInput(SourcedInput):
     incident_type = serializers.ChoiceField(choices=m.IncidentType.choices)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = model_date(m.Incident, "occurred_at")
     verification_status = serializers.ChoiceField(choices=m.VerificationStatus.choices, required=False)
     area = ScopedPrimaryKeyRelatedField(selectors.areas, required=False, allow_null=True)
     place = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -49,12 +56,6 @@ class IncidentInput(SourcedInput):
         many=True, required=False, help_text="Groups the incident is attributed to (analysts and coordinators)."
     )
 
-    def validate_occurred_at(self, value):
-        # Far-past times are typing errors (and before 1900 the zone database gives local mean time).
-        if value.year < EARLIEST_YEAR:
-            raise serializers.ValidationError(_("Give a time in or after %(year)d.") % {"year": EARLIEST_YEAR})
-        return value
-
 
 class InvolvementOutput(serializers.ModelSerializer):
     class Meta:
@@ -66,7 +67,20 @@ class InvolvementOutput(serializers.ModelSerializer):
 class AttributionOutput(serializers.ModelSerializer):
     class Meta:
         model = m.GroupAttribution
-        fields = ["id", "group", "share", "source", "confidence", "organisation"]
+        # Four eyes: an attribution counts in scoring only once `status` is confirmed by a second
+        # person (`created_by` attributed, `confirmed_by` confirmed).
+        fields = [
+            "id",
+            "group",
+            "share",
+            "source",
+            "confidence",
+            "organisation",
+            "status",
+            "created_by",
+            "confirmed_by",
+            "confirmed_at",
+        ]
         read_only_fields = fields
 
 

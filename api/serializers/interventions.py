@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from api.serializers.common import SOURCED_OUTPUT_FIELDS, ScopedPrimaryKeyRelatedField, SourcedInput
+from api.serializers.common import SOURCED_OUTPUT_FIELDS, ScopedPrimaryKeyRelatedField, SourcedInput, model_date
 from gvi import models as m
 from gvi.selectors import api as selectors
 
@@ -12,7 +12,7 @@ class CustomNotificationInput(SourcedInput):
     group = ScopedPrimaryKeyRelatedField(
         selectors.groups, required=False, allow_null=True, help_text="The group whose message was delivered."
     )
-    delivered_on = serializers.DateField()
+    delivered_on = model_date(m.CustomNotification, "delivered_on")
     response = serializers.ChoiceField(choices=m.NotificationResponse.choices)
     response_note = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     message_delivered = serializers.BooleanField(required=False)
@@ -32,6 +32,13 @@ class CustomNotificationInput(SourcedInput):
 
 
 class CustomNotificationOutput(serializers.ModelSerializer):
+    # Stored as JSON: typed here so that the schema (and a generated client) knows its items.
+    services_offered = serializers.ListField(
+        child=serializers.ChoiceField(choices=m.ServiceKind.choices),
+        read_only=True,
+        help_text="The service kinds offered; each became a service referral linked to the notification.",
+    )
+
     class Meta:
         model = m.CustomNotification
         fields = [
@@ -90,7 +97,7 @@ class EnforcementActionInput(SourcedInput):
     group = ScopedPrimaryKeyRelatedField(selectors.groups)
     person = ScopedPrimaryKeyRelatedField(selectors.persons, required=False, allow_null=True)
     kind = serializers.ChoiceField(choices=m.EnforcementKind.choices)
-    performed_on = serializers.DateField()
+    performed_on = model_date(m.EnforcementAction, "performed_on")
     outcome = serializers.CharField(required=False, allow_blank=True, max_length=10000)
 
 

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.serializers.common import SOURCED_OUTPUT_FIELDS, ScopedPrimaryKeyRelatedField, SourcedInput
+from api.serializers.common import SOURCED_OUTPUT_FIELDS, ScopedPrimaryKeyRelatedField, SourcedInput, model_date
 from gvi import models as m
 from gvi.selectors import api as selectors
 
@@ -47,8 +47,8 @@ class EvidenceInput(serializers.Serializer):
 class MembershipProposalInput(SourcedInput):
     person = ScopedPrimaryKeyRelatedField(selectors.persons)
     group = ScopedPrimaryKeyRelatedField(selectors.groups)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(required=False, allow_null=True)
+    start_date = model_date(m.Membership, "start_date")
+    end_date = model_date(m.Membership, "end_date", required=False, allow_null=True)
     role = serializers.ChoiceField(choices=m.MembershipRole.choices, required=False)
     is_key_individual = serializers.BooleanField(required=False)
     evidence = EvidenceInput(
@@ -89,8 +89,8 @@ class RiskAssessmentInput(SourcedInput):
     person = ScopedPrimaryKeyRelatedField(selectors.persons)
     kind = serializers.ChoiceField(choices=m.RiskKind.choices)
     level = serializers.ChoiceField(choices=m.RiskLevel.choices)
-    assessed_on = serializers.DateField()
-    next_review_on = serializers.DateField()
+    assessed_on = model_date(m.RiskAssessment, "assessed_on")
+    next_review_on = model_date(m.RiskAssessment, "next_review_on")
     summary = serializers.CharField(required=False, allow_blank=True, max_length=10000)
 
 
@@ -104,7 +104,7 @@ class RiskAssessmentOutput(serializers.ModelSerializer):
 class ServiceReferralInput(SourcedInput):
     person = ScopedPrimaryKeyRelatedField(selectors.persons)
     kind = serializers.ChoiceField(choices=m.ServiceKind.choices)
-    offered_on = serializers.DateField()
+    offered_on = model_date(m.ServiceReferral, "offered_on")
     status = serializers.ChoiceField(choices=m.ReferralStatus.choices, required=False)
 
 

@@ -1,14 +1,39 @@
 """The schema and Swagger UI, served from this origin (no CDN: works offline, fits the CSP)."""
 
+from django.utils import translation
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+SCHEMA_LANGUAGE = "en"
+
 
 class SchemaView(SpectacularAPIView):
+    """The schema, always in English whatever Accept-Language (or ?lang=) says.
+
+    It is a contract: client generators derive type, module and enum names from its titles and
+    descriptions, so one client must fit every caller. Error messages still follow the caller's
+    language.
+    """
+
     # The schema holds no data: partners integrate from it before they hold a key.
     permission_classes = [AllowAny]
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        with translation.override(SCHEMA_LANGUAGE):
+            return self._get_schema_response(request)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Rendered here, still in English: lazy translations in the schema are evaluated now.
+        with translation.override(SCHEMA_LANGUAGE):
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        response["Content-Language"] = SCHEMA_LANGUAGE
+        return response
 
 
 class SwaggerView(SpectacularSwaggerSplitView):

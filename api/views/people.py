@@ -10,8 +10,8 @@ from gvi.services import help, memberships
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List persons the caller may see", tags=["persons"]),
-    retrieve=extend_schema(summary="A person", tags=["persons"]),
+    list=extend_schema(summary="List persons the caller may see"),
+    retrieve=extend_schema(summary="A person"),
 )
 class PersonViewSet(RecordViewSet):
     record_kind = "person"
@@ -22,8 +22,8 @@ class PersonViewSet(RecordViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List groups", tags=["groups"]),
-    retrieve=extend_schema(summary="A group", tags=["groups"]),
+    list=extend_schema(summary="List groups"),
+    retrieve=extend_schema(summary="A group"),
 )
 class GroupViewSet(RecordViewSet):
     record_kind = "group"
@@ -45,15 +45,14 @@ class MembershipProposalViewSet(WriteViewSet):
         "the programme's minimum number of distinct, active inclusion criteria, each with a source reference.",
         request=s.MembershipProposalInput,
         responses={201: s.MembershipOutput},
-        tags=["memberships"],
     )
     def create(self, request):
         return self.create_with(request, s.MembershipProposalInput, memberships.propose_membership)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List risk assessments", tags=["risk assessments"]),
-    retrieve=extend_schema(summary="A risk assessment", tags=["risk assessments"]),
+    list=extend_schema(summary="List risk assessments"),
+    retrieve=extend_schema(summary="A risk assessment"),
 )
 class RiskAssessmentViewSet(RecordViewSet):
     record_kind = "risk_assessment"
@@ -66,15 +65,14 @@ class RiskAssessmentViewSet(RecordViewSet):
         summary="Record a risk assessment",
         request=s.RiskAssessmentInput,
         responses={201: s.RiskAssessmentOutput},
-        tags=["risk assessments"],
     )
     def create(self, request):
         return self.create_with(request, s.RiskAssessmentInput, help.assess_risk)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List service referrals", tags=["service referrals"]),
-    retrieve=extend_schema(summary="A service referral", tags=["service referrals"]),
+    list=extend_schema(summary="List service referrals"),
+    retrieve=extend_schema(summary="A service referral"),
 )
 class ServiceReferralViewSet(RecordViewSet):
     record_kind = "service_referral"
@@ -88,7 +86,6 @@ class ServiceReferralViewSet(RecordViewSet):
         summary="Refer a person to a service",
         request=s.ServiceReferralInput,
         responses={201: s.ServiceReferralOutput},
-        tags=["service referrals"],
     )
     def create(self, request):
         return self.create_with(request, s.ServiceReferralInput, help.refer_to_service)
@@ -97,7 +94,6 @@ class ServiceReferralViewSet(RecordViewSet):
         summary="Move a referral on (accepted, in progress, completed, ...)",
         request=s.ServiceReferralStatusInput,
         responses={200: s.ServiceReferralOutput},
-        tags=["service referrals"],
     )
     def partial_update(self, request, pk=None):
         return self.update_status_with(request, s.ServiceReferralStatusInput, help.update_referral_status, "referral")

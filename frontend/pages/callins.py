@@ -75,7 +75,13 @@ def call_in_detail(request, pk: int):
     return render(
         request,
         "frontend/callins/detail.html",
-        {"call_in": call_in, "rows": rows, "form": form, "suggested": suggested},
+        {
+            "call_in": call_in,
+            "rows": rows,
+            "form": form,
+            "suggested": suggested,
+            "may_print": can(request.user, "invitation", Action.EXPORT),
+        },
     )
 
 
@@ -117,7 +123,7 @@ def record_attendance(request, pk: int, invitation_pk: int):
 @require_GET
 def call_in_print(request, pk: int):
     call_in = or_404(selectors.call_in_for(request.user, pk))
-    invitations = selectors.invitations_for(request.user, call_in)
+    invitations = selectors.invitations_to_print(request.user, call_in)  # 403 for a role that may not export
     if invitations:
         log_read(request, record_kind="invitation", objects=invitations, action="export")
     return render(request, "frontend/callins/print.html", {"call_in": call_in, "invitations": invitations})

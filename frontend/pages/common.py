@@ -16,8 +16,9 @@ def or_404(obj):
     return obj
 
 
-def log_read(request, *, record_kind: str, objects=(), person_ids=(), action: str = "read") -> None:
-    """Record that the user looked at personal data through the UI, with the session's purpose."""
+def log_read(request, *, record_kind: str, objects=(), person_ids=(), action: str = "read", also=None) -> None:
+    """Record that the user looked at personal data through the UI, with the session's purpose
+    (`also`: records of other kinds shown on the same page, see gvi.audit.log_access)."""
     from frontend.purpose import session_purpose  # the purpose page imports this module
 
     log_access(
@@ -29,6 +30,7 @@ def log_read(request, *, record_kind: str, objects=(), person_ids=(), action: st
         person_ids=person_ids,
         channel="ui",
         path=request.get_full_path(),
+        also=also,
     )
 
 

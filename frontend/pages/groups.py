@@ -26,7 +26,12 @@ def group_list(request):
     page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
     trends = scores.score_trends(request.user, group_ids=[group.pk for group in page])
     rows = [
-        {"group": group, "trend": sparkline(trends.by_group[group.pk]), "score": trends.latest(group.pk)}
+        {
+            "group": group,
+            "trend": sparkline(trends.by_group[group.pk]),
+            "score": trends.latest(group.pk),
+            "exposure": trends.latest_exposure(group.pk),
+        }
         for group in page
     ]
     query = request.GET.copy()

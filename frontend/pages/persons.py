@@ -36,6 +36,6 @@ def person_detail(request, pk: int):
     if session_purpose(request) is None:
         return ask_for_purpose(request)
     data = or_404(selectors.person_detail(request.user, pk))
-    log_read(request, record_kind="person", objects=[data.person])
+    log_read(request, record_kind="person", objects=[data.person], also=data.parts())
     context = {"data": data, "person": data.person, "rights_url": person_rights_url(data.person)}
     return render(request, "frontend/persons/detail.html", context)

@@ -1,41 +1,97 @@
 """The weekly review (veckogenomgång): the landing page, and its CSV and PDF exports."""
 
+import datetime as dt
+from decimal import Decimal
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from frontend.charts import bar_chart
+from frontend.charts import bar_chart, small_bars_svg
 from frontend.pdf import html_to_pdf
-from gvi.exports import may_export_report, report_csv_response, report_response, require_report_export
+from gvi.exports import (
+    may_export_report,
+    report_csv_response,
+    report_response,
+    report_xlsx_response,
+    require_report_export,
+)
 from gvi.models import EnforcementKind, ReferralStatus, ServiceKind
 from gvi.scoring import labelled_factors
 from gvi.selectors.quality_report import may_see_quality_report, quality_report
+from gvi.selectors.weekly_review import PERIODS, PeriodError, review_period
 from gvi.selectors.weekly_review import weekly_review as build_review
 
 
 def _rows(series_list):
-    return [
-        {"series": series, "chart": bar_chart(series.counts, width=160, height=32, gap=2)} for series in series_list
-    ]
+    rows = []
+    for series in series_list:
+        title = _("Incidents per week: %(name)s") % {"name": series.label or _("No area")}
+        chart = small_bars_svg(bar_chart(series.counts, width=160, height=32, gap=2), title)
+        rows.append({"series": series, "chart": chart})
+    return rows
 
 
-def review_context(user):
-    review = build_review(user)
+def _date(value: str):
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        raise PeriodError(_("Give the dates as YYYY-MM-DD.")) from None
+
+
+def chosen_period(params, today: dt.date):
+    """The period from the query string (?period=8w|quarter|year|range&start=&end=), and an error.
+
+    A range that cannot be shown falls back to 8 weeks with the reason, never a 500.
+    """
+    kind = params.get("period") or "8w"
+    try:
+        if kind not in PERIODS:
+            raise PeriodError(_("Choose 8 weeks, a quarter, a year or a range."))
+        return review_period(today, kind, _date(params.get("start", "")), _date(params.get("end", ""))), None
+    except PeriodError as error:
+        return review_period(today), str(error)
+
+
+def review_context(user, params=None):
+    params = params or {}
+    today = timezone.localdate()
+    period, period_error = chosen_period(params, today)
+    review = build_review(user, today=today, period=period)
     week_labels = [str(start.isocalendar().week) for start in review.trends.weeks]
     enforcement_labels = dict(EnforcementKind.choices)
     service_labels = dict(ServiceKind.choices)
     status_labels = dict(ReferralStatus.choices)
+    query = {"period": period.kind}
+    if period.kind == "range":
+        query.update(start=period.first_day.isoformat(), end=period.last_day.isoformat())
     return {
         "review": review,
+        "period": period,
+        "period_error": period_error,
+        "period_query": urlencode(query),
+        "period_start": params.get("start", "") if period_error else (period.first_day.isoformat()),
+        "period_end": params.get("end", "") if period_error else (period.last_day.isoformat()),
+        "period_choices": [
+            ("8w", _("8 weeks")),
+            ("quarter", _("A quarter (13 weeks)")),
+            ("year", _("A year (52 weeks)")),
+            ("range", _("A chosen range")),
+        ],
         "may_export": may_export_report(user, "weekly_review"),
         "week_labels": week_labels,
         "total_chart": bar_chart(
             review.trends.total.counts, week_labels, width=640, height=200, gap=10, label_space=18, top=16
         ),
+        "reviewed_week_label": week_labels[-1],
         "group_rows": _rows(review.trends.by_group),
         "area_rows": _rows(review.trends.by_area),
+        "type_rows": _rows(review.trends.by_type),
         "enforcement": [
             {**row, "kind_label": enforcement_labels.get(row["kind"], row["kind"])} for row in review.enforcement
         ],
@@ -50,54 +106,122 @@ def review_context(user):
     }
 
 
-@login_required
-@require_GET
-def weekly_review(request):
-    context = review_context(request.user)
+def _with_quality(request, context):
     # Issue 9: the quality report is "also summarised in the weekly review", for those who may see it.
     if may_see_quality_report(request.user):
         context["quality"] = quality_report(user=request.user, on=context["review"].today)
+    return context
+
+
+@login_required
+@require_GET
+def weekly_review(request):
+    context = review_context(request.user, request.GET)
+    # The quality summary is fetched by the page itself (htmx) once it is shown: at national scale
+    # its figures take longer than the whole review, and the meeting needs the review first.
+    context["quality_summary"] = may_see_quality_report(request.user)
     return HttpResponse(render_to_string("frontend/review/weekly_review.html", context, request=request))
 
 
 @login_required
 @require_GET
+def weekly_review_quality(request):
+    """The quality report's summary as a fragment of the weekly review (issue 9)."""
+    if not may_see_quality_report(request.user):
+        raise PermissionDenied(_("You may not see the quality report."))
+    report = quality_report(user=request.user, on=timezone.localdate())
+    return HttpResponse(render_to_string("review/_quality_summary.html", {"report": report}, request=request))
+
+
+def _filename(context, extension: str) -> str:
+    period = context["period"]
+    return f"veckogenomgang-{period.first_day:%Y-%m-%d}-{period.last_day:%Y-%m-%d}.{extension}"
+
+
+@login_required
+@require_GET
 def weekly_review_csv(request):
-    """The review's numbers for the meeting's minutes, one section after another."""
+    """The review's numbers for the meeting's minutes, one section after another, for Swedish Excel."""
     require_report_export(request.user, "weekly_review")
-    context = review_context(request.user)
-    review = context["review"]
+    context = review_context(request.user, request.GET)
     return report_csv_response(
         user=request.user,
         report="weekly_review",
-        rows=_csv_rows(context),
-        filename=f"veckogenomgang-{review.today:%Y-%m-%d}.csv",
+        rows=[[_csv_cell(value) for value in row] for row in _report_rows(context)],
+        filename=_filename(context, "csv"),
+        path=request.get_full_path(),
+        for_excel=True,
+    )
+
+
+@login_required
+@require_GET
+def weekly_review_xlsx(request):
+    """The same rows as a spreadsheet, dates as dates and figures as numbers."""
+    require_report_export(request.user, "weekly_review")
+    context = review_context(request.user, request.GET)
+    return report_xlsx_response(
+        user=request.user,
+        report="weekly_review",
+        title=_("Weekly review"),
+        rows=_report_rows(context),
+        filename=_filename(context, "xlsx"),
         path=request.get_full_path(),
     )
 
 
-def _csv_rows(context) -> list[list]:
+def _csv_cell(value):
+    # Local dates (the incident's day in Sweden, not in UTC), figures as the review shows them.
+    if isinstance(value, dt.datetime):
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _report_rows(context) -> list[list]:
+    """The review as rows of typed values (dates, numbers, text): the CSV and the XLSX write them."""
     review = context["review"]
-    weeks = [start.isoformat() for start in review.trends.weeks]
-    rows = [[_("Incidents per week"), _("Name"), *weeks], [_("Total"), "", *review.trends.total.counts]]
-    rows += [[_("Group"), series.label, *series.counts] for series in review.trends.by_group]
-    rows += [[_("Area"), series.label or _("No area"), *series.counts] for series in review.trends.by_area]
+    period = context["period"]
+    weeks = list(review.trends.weeks)
+    current = _("This week so far (from %(day)s)") % {"day": period.current_week.isoformat()}
+    rows = [
+        [_("Reviewed week"), period.reviewed_week, period.last_day],
+        [_("Period"), period.first_day, period.last_day],
+        [],
+        [_("Incidents per week"), _("Name"), *weeks, current],
+        [_("Total"), "", *review.trends.total.counts, review.trends.total.current],
+    ]
+    sections = (
+        (_("Group"), review.trends.by_group),
+        (_("Area"), review.trends.by_area),
+        (_("Type"), review.trends.by_type),
+    )
+    for heading, series_list in sections:
+        rows += [[heading, series.label or _("No area"), *series.counts, series.current] for series in series_list]
     rows.append([])
     for status, flag in review.flags.items():
-        rows.append([_("Flag"), flag.get_status_display(), flag.group.name, f"{flag.score:.2f}"])
-        for contribution in review.explanations[status].contributions:
-            incident = contribution.incident
+        rows.append([_("Flag"), flag.get_status_display(), flag.group.name, _hundredths(flag.score)])
+        explanation = review.explanations[status]
+        for contribution in explanation.contributions:
+            incident = contribution.incident  # None once deleted: the run's own figures remain
             rows.append(
                 [
                     _("Contribution"),
-                    incident.get_incident_type_display(),
-                    f"{incident.occurred_at:%Y-%m-%d}",
-                    incident.source,
-                    f"{contribution.contribution:.2f}",
+                    contribution.get_incident_type_display(),
+                    timezone.localdate(contribution.occurred_at) if contribution.occurred_at else "",
+                    incident.source if incident else "",
+                    _hundredths(contribution.contribution),
                     # Each factor as a label and its figure, as the flag page explains it.
-                    *(cell for factor in labelled_factors(contribution.detail) for cell in _factor_cells(factor)),
+                    *(
+                        cell
+                        for factor in labelled_factors(contribution.factor_values)
+                        for cell in _factor_cells(factor)
+                    ),
                 ]
             )
+        if explanation.rest_count:
+            rows.append([_("The rest"), explanation.rest_count, "", "", _hundredths(explanation.rest_contribution)])
     rows.append([])
     reach = review.reach
     rows += [
@@ -106,16 +230,21 @@ def _csv_rows(context) -> list[list]:
         [_("Key individuals"), reach["key_reached"], reach["key_individuals"], reach["key_percent"]],
         [_("Members"), reach["members_reached"], reach["members"], reach["members_percent"]],
         [],
-        [_("Enforcement actions since"), review.since.isoformat()],
+        [_("Enforcement actions since"), review.since],
     ]
     rows += [
         [row["group__name"], row["kind_label"], row["organisation__name"], row["n"]] for row in context["enforcement"]
     ]
-    rows.append([_("Services offered since"), review.since.isoformat()])
+    rows.append([_("Services offered since"), review.since])
     rows += [[row["kind_label"], row["status_label"], row["n"]] for row in context["services"]]
     rows += [[], [_("Overdue follow-ups"), _("Organisation"), _("Number"), _("Oldest due date")]]
-    rows += [["", row["owner_organisation__name"], row["n"], row["oldest"].isoformat()] for row in review.overdue]
+    rows += [["", row["owner_organisation__name"], row["n"], row["oldest"]] for row in review.overdue]
     return rows
+
+
+def _hundredths(value) -> Decimal:
+    # A number in the XLSX, "198.08" in the CSV.
+    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def _factor_cells(factor) -> tuple:
@@ -127,13 +256,13 @@ def _factor_cells(factor) -> tuple:
 @require_GET
 def weekly_review_pdf(request):
     require_report_export(request.user, "weekly_review")
-    context = review_context(request.user)
+    context = _with_quality(request, review_context(request.user, request.GET))
     html = render_to_string("frontend/review/weekly_review_pdf.html", context, request=request)
     return report_response(
         user=request.user,
         report="weekly_review",
         content=html_to_pdf(html),
         content_type="application/pdf",
-        filename=f"veckogenomgang-{context['review'].today:%Y-%m-%d}.pdf",
+        filename=_filename(context, "pdf"),
         path=request.get_full_path(),
     )

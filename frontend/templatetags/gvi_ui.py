@@ -35,7 +35,7 @@ def get_item(mapping, key):
 
 @register.filter
 def factors(detail):
-    """{% for factor in contribution.detail|factors %}: each factor's label, key and figure."""
+    """{% for factor in contribution.factor_values|factors %}: each factor's label, key and figure."""
     return labelled_factors(detail)
 
 

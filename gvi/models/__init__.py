@@ -2,6 +2,7 @@
 
 from gvi.models.audit import AccessAction, AccessLog, AccessLogPrune, PurposeKind, RetentionRun
 from gvi.models.base import Confidence, SourcedModel, TrackedModel
+from gvi.models.evaluation import ResearchExport, ResearchExportStatus, TimeGranularity
 from gvi.models.followups import OPEN_STATUSES, DigestDelivery, FollowUp, FollowUpOrigin, FollowUpStatus
 from gvi.models.groups import (
     Area,
@@ -13,6 +14,7 @@ from gvi.models.groups import (
     RelationKind,
 )
 from gvi.models.incidents import (
+    AttributionStatus,
     GroupAttribution,
     Incident,
     IncidentType,
@@ -41,7 +43,15 @@ from gvi.models.interventions import (
     ServiceKind,
     ServiceReferral,
 )
-from gvi.models.organisations import OrganisationKind, PartnerOrganisation, Programme, Role, User
+from gvi.models.organisations import (
+    DEFAULT_ENFORCEMENT_MANDATE,
+    OrganisationKind,
+    OrganisationKindSetting,
+    PartnerOrganisation,
+    Programme,
+    Role,
+    User,
+)
 from gvi.models.people import (
     InclusionCriterion,
     Membership,
@@ -55,13 +65,18 @@ from gvi.models.people import (
 )
 from gvi.models.rights import DataSubjectRequest, Notice, NoticeMethod, RequestKind, RequestStatus
 from gvi.models.scoring import (
+    CLOSED_BY_COORDINATOR,
+    FlagEndReason,
     FlagStatus,
     GroupFlag,
     GroupScore,
     IncidentTypeWeight,
+    Measure,
     ScoreContribution,
     ScoringConfig,
     ScoringRun,
 )
+from gvi.models.sharing import BasisKind, Consent, ConsentScope, SharingBasis
+from gvi.models.weekly import WeeklyAreaCount, WeeklyGroupCount, WeeklyTypeCount
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -89,6 +89,18 @@ class AccessLog(models.Model):
     # (gvi.access_chain; `manage.py check_access_log` reports any break).
     previous_hash = models.CharField(_("previous entry's hash"), max_length=64, blank=True)
     entry_hash = models.CharField(_("entry hash"), max_length=64, blank=True)
+    # A disclosure: the record read is owned by another organisation than the reader's. The rule
+    # and the text of its legal basis are copied as they stood at the read (a basis may change).
+    owner_organisation = models.ForeignKey(
+        "gvi.PartnerOrganisation",
+        verbose_name=_("owner organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sharing_rule = models.CharField(_("sharing rule"), max_length=64, blank=True)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gvi import dates
 from gvi.models.base import Confidence, TrackedModel
 
 
@@ -51,7 +52,7 @@ class FollowUp(TrackedModel):
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    due_date = models.DateField(_("due date"))
+    due_date = models.DateField(_("due date"), validators=[dates.planned])
     status = models.CharField(_("status"), max_length=16, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
     # Where the task comes from (the rule, or who entered it) and how sure its content is.
     source = models.CharField(_("source"), max_length=200, blank=True)

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from gvi import dates
 from gvi.models.base import SourcedModel, TrackedModel
 
 
@@ -95,8 +96,8 @@ class GroupRelation(SourcedModel):
         Group, verbose_name=_("other group"), on_delete=models.CASCADE, related_name="relations_as_b"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=RelationKind.choices)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    start_date = models.DateField(_("start date"), validators=[dates.happened])
+    end_date = models.DateField(_("end date"), null=True, blank=True, validators=[dates.planned])
     description = models.TextField(_("description"), blank=True)
 
     class Meta:

@@ -1,5 +1,6 @@
 """Incidents of serious violence, the persons involved and analysts' group attributions."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -7,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gvi import dates
 from gvi.models.base import SourcedModel
 
 
@@ -30,7 +32,7 @@ class Incident(SourcedModel):
     """A violent event. `source` holds the police report number (diarienummer) or similar."""
 
     incident_type = models.CharField(_("type"), max_length=24, choices=IncidentType.choices)
-    occurred_at = models.DateTimeField(_("occurred at"))
+    occurred_at = models.DateTimeField(_("occurred at"), validators=[dates.happened])
     area = models.ForeignKey(
         "gvi.Area", verbose_name=_("area"), on_delete=models.PROTECT, null=True, blank=True, related_name="incidents"
     )
@@ -96,8 +98,19 @@ class Involvement(SourcedModel):
         return f"{self.person} ({self.get_role_display()})"
 
 
+class AttributionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
 class GroupAttribution(SourcedModel):
-    """An analyst's direct attribution of an incident to a group, with a share of 0–1."""
+    """An analyst's direct attribution of an incident to a group, with a share of 0–1.
+
+    Four eyes: it counts in scoring only once a second person confirmed it (`created_by`
+    attributed, `confirmed_by` confirmed; gvi.services.incidents). A changed share or group needs
+    a new confirmation.
+    """
 
     incident = models.ForeignKey(
         Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="attributions"
@@ -113,6 +126,19 @@ class GroupAttribution(SourcedModel):
         validators=[MinValueValidator(0), MaxValueValidator(1)],
         help_text=_("How much of the incident is attributed to the group, from 0 to 1."),
     )
+    status = models.CharField(
+        _("status"), max_length=16, choices=AttributionStatus.choices, default=AttributionStatus.PROPOSED
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for decision"), blank=True)
 
     class Meta:
         verbose_name = _("group attribution")

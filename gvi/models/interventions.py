@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gvi import dates
 from gvi.models.base import SourcedModel, TrackedModel
 
 
@@ -22,7 +23,7 @@ class CallIn(TrackedModel):
     organisation = models.ForeignKey(
         "gvi.PartnerOrganisation", verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="+"
     )
-    scheduled_at = models.DateTimeField(_("date and time"))
+    scheduled_at = models.DateTimeField(_("date and time"), validators=[dates.planned])
     venue = models.CharField(_("venue"), max_length=200)
     status = models.CharField(_("status"), max_length=16, choices=CallInStatus.choices, default=CallInStatus.PLANNED)
     notes = models.TextField(_("notes"), blank=True)
@@ -123,7 +124,7 @@ class CustomNotification(SourcedModel):
     delivering_organisations = models.ManyToManyField(
         "gvi.PartnerOrganisation", verbose_name=_("delivered by"), related_name="+"
     )
-    delivered_on = models.DateField(_("delivered on"))
+    delivered_on = models.DateField(_("delivered on"), validators=[dates.happened])
     message_delivered = models.BooleanField(_("message delivered"), default=True)
     services_offered = models.JSONField(
         _("services offered"), default=list, blank=True, help_text=_("Service kinds offered.")
@@ -174,7 +175,7 @@ class EnforcementAction(SourcedModel):
         related_name="enforcement_actions",
     )
     kind = models.CharField(_("kind"), max_length=24, choices=EnforcementKind.choices)
-    performed_on = models.DateField(_("date"))
+    performed_on = models.DateField(_("date"), validators=[dates.happened])
     outcome = models.TextField(_("outcome"), blank=True)
 
     class Meta:
@@ -204,7 +205,7 @@ class ServiceReferral(SourcedModel):
     status = models.CharField(
         _("status"), max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.OFFERED
     )
-    offered_on = models.DateField(_("offered on"))
+    offered_on = models.DateField(_("offered on"), validators=[dates.happened])
     notification = models.ForeignKey(
         CustomNotification,
         verbose_name=_("custom notification"),
@@ -237,8 +238,8 @@ class ExitCase(SourcedModel):
     person = models.ForeignKey(
         "gvi.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="exit_cases"
     )
-    opened_on = models.DateField(_("opened on"))
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    opened_on = models.DateField(_("opened on"), validators=[dates.happened])
+    closed_on = models.DateField(_("closed on"), null=True, blank=True, validators=[dates.happened])
     status = models.CharField(_("status"), max_length=16, choices=ExitCaseStatus.choices, default=ExitCaseStatus.OPEN)
 
     class Meta:
@@ -256,7 +257,7 @@ class ConcernReport(SourcedModel):
     person = models.ForeignKey(
         "gvi.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="concern_reports"
     )
-    reported_on = models.DateField(_("reported on"))
+    reported_on = models.DateField(_("reported on"), validators=[dates.happened])
     reason = models.TextField(_("reason"))
     social_services_reference = models.CharField(_("social services reference"), max_length=100, blank=True)
 
@@ -287,8 +288,8 @@ class RiskAssessment(SourcedModel):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=RiskKind.choices)
     level = models.CharField(_("level"), max_length=16, choices=RiskLevel.choices)
-    assessed_on = models.DateField(_("assessed on"))
-    next_review_on = models.DateField(_("next review"))
+    assessed_on = models.DateField(_("assessed on"), validators=[dates.happened])
+    next_review_on = models.DateField(_("next review"), validators=[dates.planned])
     summary = models.TextField(_("summary"), blank=True)
 
     class Meta:

@@ -1,10 +1,12 @@
 """Programmes, partner organisations and the people who use the system."""
 
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from gvi import dates
 
 
 class Programme(models.Model):
@@ -12,7 +14,7 @@ class Programme(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     city = models.CharField(_("city or region"), max_length=200)
-    started_on = models.DateField(_("started on"), null=True, blank=True)
+    started_on = models.DateField(_("started on"), null=True, blank=True, validators=[dates.planned])
     # Membership review rules (four eyes, criteria, review periods) are per programme.
     min_inclusion_criteria = models.PositiveSmallIntegerField(
         _("minimum inclusion criteria"),
@@ -24,6 +26,13 @@ class Programme(models.Model):
     membership_review_days = models.PositiveIntegerField(_("membership review period (days)"), default=365)
     minor_membership_review_days = models.PositiveIntegerField(
         _("membership review period for minors (days)"), default=180
+    )
+    # Fidelity (docs/evaluation.md): a group missing at a call-in should hear the message soon after.
+    notification_after_call_in_days = models.PositiveSmallIntegerField(
+        _("days to notify a group missing at a call-in"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("A group with no member at a held call-in should get a custom notification within this many days."),
     )
 
     class Meta:
@@ -45,6 +54,7 @@ class OrganisationKind(models.TextChoices):
     PROBATION = "probation", _("Probation service")
     MUNICIPALITY = "municipality", _("Municipality / social services")
     CIVIL_SOCIETY = "civil_society", _("Civil society")
+    EXIT = "exit", _("Exit organisation")
     OTHER = "other", _("Other")
 
 
@@ -68,6 +78,45 @@ class PartnerOrganisation(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# Which kinds of partner may act against a flagged group (focused enforcement). The others help.
+DEFAULT_ENFORCEMENT_MANDATE = {
+    OrganisationKind.POLICE: True,
+    OrganisationKind.PROBATION: True,
+    OrganisationKind.MUNICIPALITY: False,
+    OrganisationKind.CIVIL_SOCIETY: False,
+    OrganisationKind.OTHER: False,
+}
+
+
+class OrganisationKindSetting(models.Model):
+    """What a kind of partner organisation does in a programme: whether it has a mandate for
+    focused enforcement against the flagged group (police, probation) or offers help to its
+    members instead (social services, civil society, the exit organisation). Coordinators
+    edit it per programme; a kind without a row follows DEFAULT_ENFORCEMENT_MANDATE."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="organisation_kind_settings"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
+    enforcement_mandate = models.BooleanField(
+        _("enforcement mandate"),
+        default=False,
+        help_text=_(
+            "Partners of this kind plan focused enforcement when a flag is confirmed; "
+            "the others are asked to offer help to the group's members."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("organisation kind setting")
+        verbose_name_plural = _("organisation kind settings")
+        ordering = ["programme", "kind"]
+        constraints = [models.UniqueConstraint(fields=["programme", "kind"], name="one_setting_per_organisation_kind")]
+
+    def __str__(self):
+        return f"{self.programme}: {self.get_kind_display()}"
 
 
 class Role(models.TextChoices):

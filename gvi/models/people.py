@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from gvi import dates
 from gvi.models.base import SourcedModel
 
 
@@ -76,7 +77,7 @@ class Person(SourcedModel):
 
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
-    date_of_birth = models.DateField(_("date of birth"))
+    date_of_birth = models.DateField(_("date of birth"), validators=[dates.birth])
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     home_area = models.ForeignKey(
         "gvi.Area", verbose_name=_("home area"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -181,14 +182,14 @@ class Membership(SourcedModel):
     group = models.ForeignKey(
         "gvi.Group", verbose_name=_("group"), on_delete=models.CASCADE, related_name="memberships"
     )
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    start_date = models.DateField(_("start date"), validators=[dates.happened])
+    end_date = models.DateField(_("end date"), null=True, blank=True, validators=[dates.planned])
     role = models.CharField(_("role"), max_length=16, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
     is_key_individual = models.BooleanField(_("key individual"), default=False)
     status = models.CharField(
         _("status"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.PROPOSED
     )
-    review_due = models.DateField(_("review due"), null=True, blank=True)
+    review_due = models.DateField(_("review due"), null=True, blank=True, validators=[dates.planned])
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),
@@ -279,8 +280,9 @@ class Supervision(SourcedModel):
 
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="supervisions")
     kind = models.CharField(_("kind"), max_length=24, choices=SupervisionKind.choices)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    # A supervision can be recorded before it starts (a release date already decided).
+    start_date = models.DateField(_("start date"), validators=[dates.planned])
+    end_date = models.DateField(_("end date"), null=True, blank=True, validators=[dates.planned])
 
     class Meta:
         verbose_name = _("supervision")

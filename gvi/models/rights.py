@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from gvi import dates
 from gvi.models.base import Confidence, SourcedModel
 
 
@@ -23,7 +24,7 @@ class Notice(SourcedModel):
     method = models.CharField(
         pgettext_lazy("how notice is given", "method"), max_length=24, choices=NoticeMethod.choices
     )
-    given_on = models.DateField(_("given on"), null=True, blank=True)
+    given_on = models.DateField(_("given on"), null=True, blank=True, validators=[dates.happened])
     invitation = models.ForeignKey(
         "gvi.Invitation",
         verbose_name=_("invitation"),
@@ -41,7 +42,7 @@ class Notice(SourcedModel):
         related_name="+",
     )
     withheld_reason = models.TextField(_("why notice is withheld"), blank=True)
-    withheld_until = models.DateField(_("withheld until"), null=True, blank=True)
+    withheld_until = models.DateField(_("withheld until"), null=True, blank=True, validators=[dates.planned])
 
     class Meta:
         verbose_name = _("notice")
@@ -79,7 +80,7 @@ class DataSubjectRequest(models.Model):
         "gvi.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="requests"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=RequestKind.choices)
-    received_on = models.DateField(_("received on"))
+    received_on = models.DateField(_("received on"), validators=[dates.happened])
     description = models.TextField(_("description"), blank=True)
     # Where the request came from (a letter, a form, a meeting) and how sure that is.
     source = models.CharField(_("source"), max_length=200, blank=True)
@@ -98,7 +99,7 @@ class DataSubjectRequest(models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.RECEIVED)
     decision_reason = models.TextField(_("reason for decision"), blank=True)
-    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True, validators=[dates.happened])
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),

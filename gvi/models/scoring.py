@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,24 @@ class ScoringConfig(models.Model):
     )
     suspect_weight = models.DecimalField(_("suspect weight"), max_digits=5, decimal_places=3, default=Decimal("1.000"))
     victim_weight = models.DecimalField(_("victim weight"), max_digits=5, decimal_places=3, default=Decimal("0.300"))
-    witness_weight = models.DecimalField(_("witness weight"), max_digits=5, decimal_places=3, default=Decimal("0"))
+    # Casualties add to the incident type's severity weight: a shooting that killed two weighs more
+    # than one that hit nobody.
+    killed_weight = models.DecimalField(
+        _("weight per person killed"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Added to the severity weight for each person killed."),
+    )
+    injured_weight = models.DecimalField(
+        _("weight per person injured"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Added to the severity weight for each person injured."),
+    )
     confidence_multipliers = models.JSONField(
         _("confidence multipliers"),
         default=dict,
@@ -37,10 +55,11 @@ class ScoringConfig(models.Model):
         default=Decimal("0.150"),
         help_text=_("A new group must lead the flagged group by this share to replace it."),
     )
-    flag_persistence_runs = models.PositiveSmallIntegerField(
-        _("flag persistence (runs)"),
-        default=2,
-        help_text=_("Consecutive runs a new leader must hold its margin before it is suggested."),
+    # Time, not a number of runs: runs triggered by incidents can be seconds apart.
+    flag_persistence_days = models.PositiveSmallIntegerField(
+        _("flag persistence (days)"),
+        default=7,
+        help_text=_("Days a new leader must hold its margin, in every run, before it is suggested."),
     )
 
     class Meta:
@@ -81,6 +100,8 @@ class ScoringRun(models.Model):
         verbose_name_plural = _("scoring runs")
         ordering = ["-as_of", "-id"]
         indexes = [models.Index(fields=["programme", "-as_of"])]
+        # Scoring twice for the same moment stores one run (gvi.scoring.run_scoring returns it).
+        constraints = [models.UniqueConstraint(fields=["programme", "as_of"], name="one_run_per_programme_and_as_of")]
 
     def __str__(self):
         return f"{self.programme} {self.as_of:%Y-%m-%d %H:%M}"
@@ -91,9 +112,14 @@ class GroupScore(models.Model):
 
     run = models.ForeignKey(ScoringRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="scores")
     group = models.ForeignKey("gvi.Group", verbose_name=_("group"), on_delete=models.CASCADE, related_name="scores")
+    # The violence score: suspects and confirmed analyst attributions. It alone ranks and flags.
     score = models.FloatField(_("score"))
     rank = models.PositiveIntegerField(_("rank"))
     incident_count = models.PositiveIntegerField(_("incidents"), default=0)
+    # Exposure: how much the group's members were hit as victims. Shown beside the score as a
+    # retaliation risk; it never decides the flag.
+    exposure = models.FloatField(_("exposure"), default=0.0)
+    exposure_incident_count = models.PositiveIntegerField(_("incidents with a victim"), default=0)
 
     class Meta:
         verbose_name = _("group score")
@@ -106,26 +132,97 @@ class GroupScore(models.Model):
         return f"{self.group}: {self.score:.2f}"
 
 
+class Measure(models.TextChoices):
+    VIOLENCE = "violence", _("Violence")
+    EXPOSURE = "exposure", _("Exposure")
+
+
 class ScoreContribution(models.Model):
-    """An incident's contribution to a group's score: the explanation a person can check."""
+    """An incident's contribution to a group's violence score or exposure in one run: the
+    explanation a person can check. Every contribution is kept, so they sum to the score.
+
+    What the run saw of the incident (type, time, casualties in `detail`, who attributed and who
+    confirmed) is stored here, not joined live: a later correction or deletion of the incident
+    leaves the old run's explanation as it was (`incident` then points to the corrected row, or
+    is empty).
+    """
 
     group_score = models.ForeignKey(
-        GroupScore, verbose_name=_("group score"), on_delete=models.CASCADE, related_name="contributions"
+        GroupScore,
+        verbose_name=_("group score"),
+        on_delete=models.CASCADE,
+        related_name="contributions",
+        db_index=False,  # the unique constraint below starts with it: one index less to write per row
     )
-    incident = models.ForeignKey("gvi.Incident", verbose_name=_("incident"), on_delete=models.CASCADE, related_name="+")
+    measure = models.CharField(_("measure"), max_length=16, choices=Measure.choices, default=Measure.VIOLENCE)
+    incident = models.ForeignKey(
+        "gvi.Incident",
+        verbose_name=_("incident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        # Neither an index nor a database constraint: a run writes a million of these, and each
+        # would cost a lookup per row. Django still empties the reference when an incident is
+        # deleted (SET_NULL); incidents are anonymised, not deleted, so that rare delete may scan.
+        db_index=False,
+        db_constraint=False,
+    )
+    incident_type = models.CharField(_("type"), max_length=24, choices=IncidentType.choices, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
     contribution = models.FloatField(_("contribution"))
-    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # The factors, as typed columns (cheap to write a million of); `detail` holds them only for
+    # runs from before they existed. Read them through `factor_values`.
+    type_weight = models.FloatField(_("weight of the incident type"), null=True, blank=True)
+    killed = models.PositiveSmallIntegerField(_("killed"), null=True, blank=True)
+    injured = models.PositiveSmallIntegerField(_("injured"), null=True, blank=True)
+    severity = models.FloatField(_("severity weight"), null=True, blank=True)
+    decay = models.FloatField(_("time decay"), null=True, blank=True)
+    share = models.FloatField(_("share"), null=True, blank=True)
+    confidence_multiplier = models.FloatField(_("confidence multiplier"), null=True, blank=True)
+    by_analyst = models.BooleanField(_("attributed by an analyst"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), null=True, blank=True)
+    attributed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attributed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # a big table written in bulk; users are rarely deleted
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # a big table written in bulk; users are rarely deleted
+    )
 
     class Meta:
         verbose_name = _("score contribution")
         verbose_name_plural = _("score contributions")
         ordering = ["-contribution"]
-        constraints = [
-            models.UniqueConstraint(fields=["group_score", "incident"], name="one_contribution_per_incident")
-        ]
+        # One index only: a run writes every contribution, and each index is paid per row. The
+        # run's SQL makes one row per incident, group and measure (no unique constraint needed).
+        indexes = [models.Index(fields=["group_score", "measure", "-contribution"], name="contribution_by_score")]
 
     def __str__(self):
         return f"{self.incident_id}: {self.contribution:.2f}"
+
+    FACTORS = ("type_weight", "killed", "injured", "severity", "decay", "share", "confidence_multiplier")
+
+    @property
+    def factor_values(self) -> dict:
+        """The factors of this contribution by key (gvi.scoring.FACTOR_LABELS names them)."""
+        if self.detail:
+            return self.detail
+        values = {key: getattr(self, key) for key in self.FACTORS if getattr(self, key) is not None}
+        if self.by_analyst is not None:
+            values["by_analyst"] = int(self.by_analyst)
+        return values
 
 
 class FlagStatus(models.TextChoices):
@@ -134,6 +231,20 @@ class FlagStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     SUPERSEDED = "superseded", _("Superseded")
     ENDED = "ended", _("Ended")
+
+
+class FlagEndReason(models.TextChoices):
+    """Why a flag or suggestion stopped standing: kept with it, and so in its history."""
+
+    SUPERSEDED = "superseded", _("Superseded by another group's suggestion")
+    FLAGGED_GROUP_LEADS = "flagged_group_leads", _("The flagged group leads again")
+    REJECTED = "rejected", _("Rejected by a coordinator")
+    REPLACED = "replaced", _("Replaced by another group's confirmed flag")
+    ENDED_BY_COORDINATOR = "ended_by_coordinator", _("Ended by a coordinator")
+
+
+# A coordinator closed these: the group returns only once its score has grown by the margin.
+CLOSED_BY_COORDINATOR = (FlagEndReason.REJECTED, FlagEndReason.ENDED_BY_COORDINATOR)
 
 
 class GroupFlag(models.Model):
@@ -165,6 +276,25 @@ class GroupFlag(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=24, choices=FlagEndReason.choices, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    end_note = models.TextField(_("note on the end"), blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("replaced by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     history = HistoricalRecords()
 

@@ -5,6 +5,8 @@ import datetime as dt
 
 from gvi.models import (
     ConcernReport,
+    Consent,
+    ConsentScope,
     ExitCase,
     ExitCaseStatus,
     FollowUp,
@@ -99,6 +101,20 @@ def seed_referrals_and_exits(ctx: Context, notifications: list) -> None:
             yield (person, opened, closed, status, *ctx.sourced(EXIT_ORGANISATION, source, "confirmed"))
 
     ctx.sink.write(ExitCase, ("person_id", "opened_on", "closed_on", "status", *SOURCED), exit_rows())
+
+    # Most persons in exit work consent to share with the exit organisation; some withdraw it later.
+    def consent_rows():
+        for number, person in enumerate(people):
+            given = ctx.days_ago(rng.randint(5, 400))
+            withdrawn = ctx.now - dt.timedelta(days=rng.randint(0, 4)) if number % 4 == 3 else None
+            note = "Återkallat vid samtal." if withdrawn else ""
+            source = f"Samtyckesblankett {given.year}-{rng.randint(100, 999)}"
+            row = (person, ConsentScope.CASEWORK, given, withdrawn, note)
+            yield (*row, *ctx.sourced(EXIT_ORGANISATION, source, "confirmed"))
+
+    ctx.sink.write(
+        Consent, ("person_id", "scope", "given_on", "withdrawn_at", "withdrawal_note", *SOURCED), consent_rows()
+    )
 
 
 def seed_concern_reports(ctx: Context) -> None:

@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from gvi.models import (
+    AttributionStatus,
     GroupAttribution,
     Incident,
     IncidentType,
@@ -57,6 +58,7 @@ SUSPECT_COUNTS = weighted_table({0: 3, 1: 10, 2: 5, 3: 2})
 FULL_SHARE = Decimal("1.000")
 HALF_SHARE = Decimal("0.500")
 
+CONFIRMATION = ("status", "confirmed_by_id", "confirmed_at", "decision_reason")
 INCIDENT_FIELDS = (
     "id",
     "incident_type",
@@ -99,6 +101,8 @@ class IncidentGenerator:
         self.status_weights = list(VERIFICATION_WEIGHTS.values())
         self.year_suffix = ctx.today.year % 100
         self.number = 0
+        # The demo's analyst attributions are confirmed by the police coordinator (four eyes).
+        self.confirmed = (AttributionStatus.CONFIRMED, ctx.users.get((POLICE, "coordinator")), ctx.now, "")
 
     def occurred_at(self) -> dt.datetime:
         ctx, rng = self.ctx, self.rng
@@ -145,10 +149,16 @@ class IncidentGenerator:
                     # Both sides of a conflict share the incident.
                     rival = ctx.pick(rivals)
                     ctx.group_incidents[rival] += 1
-                    attributions.append((incident_id, ctx.group_ids[group], HALF_SHARE, *ctx.sourced(POLICE, source)))
-                    attributions.append((incident_id, ctx.group_ids[rival], HALF_SHARE, *ctx.sourced(POLICE, source)))
+                    attributions.append(
+                        (incident_id, ctx.group_ids[group], HALF_SHARE, *ctx.sourced(POLICE, source), *self.confirmed)
+                    )
+                    attributions.append(
+                        (incident_id, ctx.group_ids[rival], HALF_SHARE, *ctx.sourced(POLICE, source), *self.confirmed)
+                    )
                 else:
-                    attributions.append((incident_id, ctx.group_ids[group], FULL_SHARE, *ctx.sourced(POLICE, source)))
+                    attributions.append(
+                        (incident_id, ctx.group_ids[group], FULL_SHARE, *ctx.sourced(POLICE, source), *self.confirmed)
+                    )
             elif rng.random() < 0.3:
                 suspects_from = groups[offset]  # no direct attribution, but a member is suspected
             involvements.extend(self.involvements(incident_id, suspects_from, source))
@@ -186,7 +196,7 @@ def seed_incidents(ctx: Context) -> None:
         count = min(CHUNK, ctx.scale.incidents - offset)
         incidents, attributions, involvements = generator.chunk(first + offset, count)
         sink.write(Incident, INCIDENT_FIELDS, incidents)
-        sink.write(GroupAttribution, ("incident_id", "group_id", "share", *SOURCED), attributions)
+        sink.write(GroupAttribution, ("incident_id", "group_id", "share", *SOURCED, *CONFIRMATION), attributions)
         sink.write(Involvement, ("incident_id", "person_id", "role", *SOURCED), involvements)
 
 

@@ -92,6 +92,8 @@ def seed_flag(ctx: Context) -> None:
             "decided_by_id",
             "decided_at",
             "decision_reason",
+            "end_reason",
+            "end_note",
         ),
         [
             (
@@ -107,6 +109,8 @@ def seed_flag(ctx: Context) -> None:
                 ctx.coordinator(),
                 ctx.now - dt.timedelta(days=20),
                 "Flest skjutningar och sprängningar senaste kvartalet; samverkansgruppen är enig.",
+                "",
+                "",
             )
         ],
     )

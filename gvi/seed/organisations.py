@@ -17,6 +17,7 @@ from gvi.models import (
 )
 from gvi.seed import names
 from gvi.seed.context import Context
+from gvi.services.sharing import apply_default_bases
 
 # (key in ctx.orgs, kind, name pattern, short name for usernames). Police first: demo_login
 # gives its demo coordinator the first organisation.
@@ -25,7 +26,7 @@ ORGANISATIONS = [
     (OrganisationKind.PROBATION, OrganisationKind.PROBATION, "Frivården {city}", "frivard"),
     (OrganisationKind.MUNICIPALITY, OrganisationKind.MUNICIPALITY, "Socialtjänsten {city}", "soc"),
     (OrganisationKind.CIVIL_SOCIETY, OrganisationKind.CIVIL_SOCIETY, "Föreningen Trygga gator {city}", "forening"),
-    ("civil_society_2", OrganisationKind.CIVIL_SOCIETY, "Avhopparjouren {city}", "avhopp"),
+    ("civil_society_2", OrganisationKind.EXIT, "Avhopparjouren {city}", "avhopp"),
 ]
 
 ROLE_USERNAMES = {
@@ -78,6 +79,7 @@ def seed_programme(ctx: Context) -> None:
         started_on=months_before(ctx.today, PROGRAMME_MONTHS),
     )
     ctx.programme_id = programme.pk
+    apply_default_bases(programme)
     city_slug = slug(ctx.city)
     users = []
     for key, kind, pattern, short in ORGANISATIONS:

@@ -3,7 +3,8 @@
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from gvi.models import GroupStatus, InvitationStatus, Membership, Person
+from gvi.exports import exportable
+from gvi.models import GroupStatus, Invitation, InvitationStatus, Membership, Person
 from gvi.policy import scoped_queryset
 
 
@@ -30,6 +31,16 @@ def invitations_for(user, call_in):
     return list(
         scoped_queryset(user, "invitation")
         .filter(call_in=call_in)
+        .select_related("person")
+        .order_by("person__last_name", "person__first_name", "id")
+    )
+
+
+def invitations_to_print(user, call_in):
+    """The invitations of `call_in` on its printed list: a list that leaves the system on paper is
+    an export, so only those the user may export (PermissionDenied when the role may export none)."""
+    return list(
+        exportable(user=user, kind="invitation", queryset=Invitation.objects.filter(call_in=call_in))
         .select_related("person")
         .order_by("person__last_name", "person__first_name", "id")
     )

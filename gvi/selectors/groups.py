@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from gvi.models import MembershipStatus
+from gvi.models import Membership
 from gvi.policy import scoped_queryset
 from gvi.selectors import scores
 from gvi.selectors.weekly_review import counting_members, group_incidents
@@ -19,7 +19,10 @@ def visible_groups(user):
 
 
 def group_list(user, *, status: str = "", area_id: int | None = None, q: str = ""):
-    """Groups the user may see, filtered, with their number of active members and areas."""
+    """Groups the user may see, filtered, with their number of active members and areas.
+
+    The members counted are those the group's page counts: active memberships the user may see
+    (a count that included hidden minors would reveal them)."""
     groups = visible_groups(user)
     if status:
         groups = groups.filter(status=status)
@@ -27,19 +30,9 @@ def group_list(user, *, status: str = "", area_id: int | None = None, q: str = "
         groups = groups.filter(areas__id=area_id)
     if q:
         groups = groups.filter(Q(name__icontains=q) | Q(aliases__alias__icontains=q)).distinct()
+    visible = scoped_queryset(user, "membership", queryset=Membership.objects.counting())
     return (
-        groups.annotate(
-            # Counting memberships only: a restricted (contested) or removed listing counts nowhere.
-            active_members=Count(
-                "memberships",
-                filter=Q(
-                    memberships__status=MembershipStatus.ACTIVE,
-                    memberships__is_contested=False,
-                    memberships__removed_at__isnull=True,
-                ),
-                distinct=True,
-            )
-        )
+        groups.annotate(active_members=Count("memberships__person", filter=Q(memberships__in=visible), distinct=True))
         .prefetch_related("areas", "aliases")
         .order_by("name", "id")
     )
@@ -62,6 +55,8 @@ class GroupPage:
     runs: list
     trend: list
     flags: list
+    # The latest run's exposure (members hit as victims), shown beside the score; never ranks.
+    exposure: float | None = None
 
 
 def group_detail(user, group_id: int, *, incident_days: int = 365) -> GroupPage | None:
@@ -121,4 +116,5 @@ def group_detail(user, group_id: int, *, incident_days: int = 365) -> GroupPage 
         runs=trends.runs,
         trend=trends.by_group[group.pk],
         flags=flags,
+        exposure=trends.latest_exposure(group.pk),
     )

@@ -31,6 +31,19 @@ class PersonPage:
     # Listings restricted by a pending contest that the user sees only as existing.
     restricted_listings: int = 0
 
+    def parts(self) -> dict[str, list]:
+        """The records shown beside the person, by record kind (for the access log)."""
+        return {
+            "membership": self.memberships,
+            "supervision": self.supervisions,
+            "involvement": self.involvements,
+            "invitation": self.invitations,
+            "custom_notification": self.notifications,
+            "service_referral": self.services,
+            "risk_assessment": self.risk_assessments,
+            "follow_up": self.follow_ups,
+        }
+
 
 def person_detail(user, person_id: int) -> PersonPage | None:
     """A person's record as far as the user may see it; None when the person is not visible."""

@@ -5,50 +5,122 @@ number of incidents, groups or persons; every queryset is built by `gvi.policy`.
 """
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Exists, Min, OuterRef, Q
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gvi.models import (
     GroupStatus,
+    IncidentType,
     InvitationStatus,
     InvolvementRole,
     Membership,
     MembershipStatus,
+    VerificationStatus,
+    WeeklyAreaCount,
+    WeeklyGroupCount,
+    WeeklyTypeCount,
 )
-from gvi.policy import scoped_queryset
+from gvi.policy import MINORS_ALL, Action, Scope, minors_rule_for, scope_for, scoped_queryset
 from gvi.selectors import scores
+from gvi.selectors.weekly_review_next import what_is_next
 
-WEEKS = 8  # this week and the seven before it
+WEEKS = 8  # the default period: the last full week and the seven before it
+PERIOD_WEEKS = {"8w": 8, "quarter": 13, "year": 52}
+PERIODS = ("8w", "quarter", "year", "range")
+MAX_RANGE_WEEKS = 156  # a chosen range of at most three years
+
+
+class PeriodError(ValueError):
+    """A chosen range the review cannot show; the message is translated and shown to the user."""
 
 
 def week_starts(today: dt.date, weeks: int = WEEKS) -> list[dt.date]:
-    """Mondays of the last `weeks` weeks, oldest first; the last one is this week's."""
-    monday = today - dt.timedelta(days=today.weekday())
-    return [monday - dt.timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
+    """Mondays of the `weeks` full weeks before the week of `today`, oldest first.
+
+    The last one is the last full week (Monday to Sunday), the one the weekly meeting reviews;
+    the current week, with only the days so far, is not among them.
+    """
+    this_monday = today - dt.timedelta(days=today.weekday())
+    return [this_monday - dt.timedelta(weeks=i) for i in range(weeks, 0, -1)]
 
 
-def _week_index(day: dt.date, starts: list[dt.date]) -> int | None:
-    if day < starts[0]:
-        return None
-    index = (day - starts[0]).days // 7
-    return index if index < len(starts) else None
+@dataclass(frozen=True)
+class Period:
+    """The weeks the review compares: full weeks, oldest first; the last is the reviewed week."""
+
+    kind: str
+    weeks: tuple
+    today: dt.date
+
+    @property
+    def reviewed_week(self) -> dt.date:
+        return self.weeks[-1]
+
+    @property
+    def first_day(self) -> dt.date:
+        return self.weeks[0]
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.weeks[-1] + dt.timedelta(days=6)
+
+    @property
+    def current_week(self) -> dt.date:
+        """Monday of the week of today: shown only as its own column, "so far"."""
+        return self.today - dt.timedelta(days=self.today.weekday())
+
+    @property
+    def reviewed_is_last_full_week(self) -> bool:
+        return self.reviewed_week + dt.timedelta(weeks=1) == self.current_week
+
+
+def review_period(today: dt.date, kind: str = "8w", start: dt.date | None = None, end: dt.date | None = None) -> Period:
+    """The period to review: 8 weeks, a quarter (13 weeks) or a year (52 weeks) up to the last full
+    week, or a chosen range (the full weeks from the week of `start` to the week of `end`).
+
+    PeriodError (translated) for a range that is empty, reversed, in the future or too long.
+    """
+    if kind in PERIOD_WEEKS:
+        return Period(kind, tuple(week_starts(today, PERIOD_WEEKS[kind])), today)
+    if kind != "range":
+        raise PeriodError(_("Choose 8 weeks, a quarter, a year or a range."))
+    if start is None or end is None:
+        raise PeriodError(_("Give both the first and the last day of the range."))
+    if end < start:
+        raise PeriodError(_("The range ends before it starts."))
+    last_full = week_starts(today, 1)[0]
+    first = start - dt.timedelta(days=start.weekday())
+    last = min(end - dt.timedelta(days=end.weekday()), last_full)
+    if first > last:
+        raise PeriodError(_("The range holds no full week yet: choose a range that ends before this week."))
+    count = (last - first).days // 7 + 1
+    if count > MAX_RANGE_WEEKS:
+        raise PeriodError(_("Choose a range of at most %(weeks)d weeks.") % {"weeks": MAX_RANGE_WEEKS})
+    return Period("range", tuple(first + dt.timedelta(weeks=i) for i in range(count)), today)
 
 
 @dataclass
 class Series:
-    """Incidents per week for one row (a group, an area, or all), oldest week first."""
+    """Incidents per week for one row (a group, an area, a type, or all), oldest week first.
+
+    `counts` are the period's full weeks; `current` is the current week so far, kept apart so
+    that a Monday with one day counted is never compared with a full week.
+    """
 
     key: object
     label: str
     counts: list[int]
+    current: int = 0
 
     @property
-    def this_week(self) -> int:
+    def reviewed(self) -> int:
+        """Incidents in the reviewed week (the last full week of the period)."""
         return self.counts[-1]
 
     @property
@@ -62,15 +134,26 @@ class Series:
 
     @property
     def change(self) -> float:
-        return self.this_week - self.previous_average
+        return self.reviewed - self.previous_average
 
 
 @dataclass
 class Trends:
-    weeks: list[dt.date]
+    period: Period
     total: Series
     by_group: list[Series] = field(default_factory=list)
     by_area: list[Series] = field(default_factory=list)
+    by_type: list[Series] = field(default_factory=list)
+    source: str = "stored"  # "stored": the weekly counts; "raw": counted from the incidents
+
+    @property
+    def weeks(self) -> list[dt.date]:
+        return list(self.period.weeks)
+
+
+def _order(series: Series):
+    # Sorted by the reviewed (last full) week, then the period, never by the current week so far.
+    return (-series.reviewed, -series.total, series.label)
 
 
 def _local_day(value) -> dt.date:
@@ -90,8 +173,14 @@ def group_links(user, incidents, groups=None):
     `incidents` to those incidents (None when the caller filters the incidents itself).
     """
     attributions = scoped_queryset(user, "group_attribution")
-    # One filter() call, so the membership join is shared by the conditions and the values.
-    suspect_filter = {"role": InvolvementRole.SUSPECT, "person__memberships__status": MembershipStatus.ACTIVE}
+    # One filter() call, so the membership join is shared by the conditions and the values. Only
+    # memberships the user may see link: an incident counted for a group through a membership the
+    # user may not see (a minor's, another organisation's) would reveal that membership.
+    suspect_filter = {
+        "role": InvolvementRole.SUSPECT,
+        "person__memberships__status": MembershipStatus.ACTIVE,
+        "person__memberships__in": scoped_queryset(user, "membership"),
+    }
     if incidents is not None:
         attributions = attributions.filter(incident__in=incidents)
         suspect_filter["incident__in"] = incidents
@@ -104,17 +193,23 @@ def group_links(user, incidents, groups=None):
 def group_week_counts(user, since: dt.datetime) -> list[tuple[int, dt.date, int]]:
     """(group id, Monday, number of incidents linked to the group that week) since `since`.
 
-    Counted in the database (a UNION of the two links, see group_links, grouped by group and
-    week): at national scale the links of eight weeks are half a million rows.
+    Counted in the database from the raw tables (a UNION of the two links, see group_links,
+    grouped by group and week), within what the user may see; unfounded incidents do not count.
     """
-    attributions, suspects = group_links(user, visible_incidents(user, since))
+    incidents = visible_incidents(user, since).exclude(verification_status=VerificationStatus.UNFOUNDED)
+    attributions, suspects = group_links(user, incidents)
     week = TruncWeek("incident__occurred_at")
     links = (
         attributions.annotate(week=week)
         .values_list("group_id", "incident_id", "week")
         .union(suspects.annotate(week=week).values_list("person__memberships__group_id", "incident_id", "week"))
     )
-    sql, params = links.query.sql_with_params()
+    try:
+        sql, params = links.query.sql_with_params()
+    except EmptyResultSet:
+        # The policy shows this user no links at all (an administrator, a user without an
+        # organisation): Django raises rather than build SQL that matches nothing.
+        return []
     with connection.cursor() as cursor:
         # UNION (not ALL) drops an incident reached by both links; each incident has one week.
         cursor.execute(f"SELECT group_id, week, COUNT(*) FROM ({sql}) links GROUP BY group_id, week", params)
@@ -125,6 +220,8 @@ def _as_date(value) -> dt.date:
     # A raw cursor gives a datetime on PostgreSQL and ISO text on SQLite.
     if isinstance(value, str):
         return dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).date()
     return _local_day(value)
 
 
@@ -143,44 +240,183 @@ def group_incidents(user, group_id: int, since: dt.datetime):
     )
 
 
-def incident_trends(user, today: dt.date | None = None, top: int = 10) -> Trends:
-    """Incidents this week against the previous weeks: in total, per group and per area."""
-    today = today or timezone.localdate()
-    starts = week_starts(today)
-    since = timezone.make_aware(dt.datetime.combine(starts[0], dt.time.min))
+class _Rows:
+    """Series keyed by row, filled week by week: the period's weeks, then the current week apart."""
+
+    def __init__(self, period: Period):
+        self.period = period
+        self.index = {monday: i for i, monday in enumerate(period.weeks)}
+        self.series: dict[object, Series] = {}
+
+    def add(self, key, label, monday: dt.date, n: int) -> None:
+        series = self.series.get(key)
+        if series is None:
+            series = self.series[key] = Series(key=key, label=label, counts=[0] * len(self.index))
+        if monday == self.period.current_week:
+            series.current += n
+        elif monday in self.index:
+            series.counts[self.index[monday]] += n
+
+    def get(self, key, label="") -> Series:
+        return self.series.get(key) or Series(key=key, label=label, counts=[0] * len(self.index))
+
+    def sorted(self, top: int | None = None) -> list[Series]:
+        rows = sorted(self.series.values(), key=_order)
+        return rows if top is None else rows[:top]
+
+
+def _weeks_filter(period: Period) -> Q:
+    return Q(week__gte=period.first_day, week__lte=period.current_week)
+
+
+def _period_start(period: Period) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(period.first_day, dt.time.min))
+
+
+def reads_weekly_counts(user) -> bool:
+    """May the review read the programme-wide weekly counts for this user?
+
+    The counts hold every incident of the programme, whoever logged it and whatever minor is a
+    suspect in it, so they stand in for the raw tables only for a user who may read all of that
+    (a coordinator, an auditor); anyone else gets the same figures counted within their view.
+    """
+    if user.is_superuser:
+        return True
+    if getattr(user, "organisation_id", None) is None or minors_rule_for(user) != MINORS_ALL:
+        return False
+    return all(
+        scope_for(user, kind, Action.READ) == Scope.SHARED
+        for kind in ("incident", "involvement", "group_attribution", "group", "area")
+    )
+
+
+def _programmes(user, rows):
+    return rows if user.is_superuser else rows.filter(programme_id=user.organisation.programme_id)
+
+
+def _type_labels() -> dict:
+    return dict(IncidentType.choices)
+
+
+def _leaders(rows, key: str, name: str, period: Period, top: int) -> list[dict]:
+    """The `top` rows of `key` by the reviewed week, then the period, then the name; chosen in the
+    database, from the reviewed week's rows first: summing a year of every group's or area's weeks
+    only to sort them would be the slow part of the page."""
+    in_reviewed = list(
+        rows.filter(week=period.reviewed_week)
+        .values(key)
+        .annotate(n=Sum("incidents"))
+        .order_by("-n")
+        .values_list(key, "n")
+    )
+    candidates = rows
+    if len(in_reviewed) >= top and in_reviewed[top - 1][1] > 0:
+        # Only rows with at least as many incidents as the top-th can be in the top (ties included).
+        ids = {k for k, n in in_reviewed if n >= in_reviewed[top - 1][1]}
+        condition = Q(**{f"{key}__in": ids - {None}})
+        if None in ids:  # NULL is never IN a list: the incidents with no area
+            condition |= Q(**{f"{key}__isnull": True})
+        candidates = rows.filter(condition)
+    # The current week so far is read too (a group active only this week still gets its row),
+    # but it never decides the order.
+    return list(
+        candidates.filter(_weeks_filter(period))
+        .values(key, name)
+        .annotate(
+            reviewed=Sum("incidents", filter=Q(week=period.reviewed_week), default=0),
+            total=Sum("incidents", filter=Q(week__lte=period.reviewed_week), default=0),
+        )
+        .order_by("-reviewed", "-total", name, key)[:top]
+    )
+
+
+def _series(rows, key: str, leaders: list[dict], name: str, period: Period) -> list[Series]:
+    """The weekly series of the leading rows, in the leaders' order."""
+    names = {row[key]: row[name] or "" for row in leaders}
+    series = _Rows(period)
+    weekly = (
+        rows.filter(_weeks_filter(period), **{f"{key}__in": [k for k in names if k is not None]})
+        if None not in names
+        else rows.filter(_weeks_filter(period)).filter(Q(**{f"{key}__in": list(names)}) | Q(**{f"{key}__isnull": True}))
+    )
+    for k, monday, n in weekly.values(key, "week").annotate(n=Sum("incidents")).values_list(key, "week", "n"):
+        series.add(k, names[k], monday, n)
+    return [series.get(k, label) for k, label in names.items()]
+
+
+def _stored_trends(user, period: Period, top: int) -> Trends:
+    """The trends from the weekly counts: seven small queries whatever the period (a year included)."""
+    type_labels = _type_labels()
+    area_rows = _programmes(user, WeeklyAreaCount.objects.all()).filter(
+        Q(area__in=scoped_queryset(user, "area")) | Q(area__isnull=True)
+    )
+    totals, types = _Rows(period), _Rows(period)
+    type_rows = _programmes(user, WeeklyTypeCount.objects.filter(_weeks_filter(period)))
+    for kind, monday, n in type_rows.values_list("incident_type", "week", "incidents"):
+        totals.add(None, "", monday, n)
+        types.add(kind, str(type_labels.get(kind, kind)), monday, n)
+    area_leaders = _leaders(area_rows, "area_id", "area__name", period, top)
+    group_rows = _programmes(user, WeeklyGroupCount.objects.filter(group__in=scoped_queryset(user, "group")))
+    group_leaders = _leaders(group_rows, "group_id", "group__name", period, top)
+    return Trends(
+        period=period,
+        total=totals.get(None),
+        by_group=_series(group_rows, "group_id", group_leaders, "group__name", period),
+        by_area=_series(area_rows, "area_id", area_leaders, "area__name", period),
+        by_type=types.sorted(),
+        source="stored",
+    )
+
+
+def _raw_trends(user, period: Period, top: int) -> Trends:
+    """The same trends counted from the raw tables, within what the user may see."""
+    since = _period_start(period)
+    type_labels = _type_labels()
     per_area = (
         visible_incidents(user, since)
-        .annotate(day=TruncDate("occurred_at"))
-        .values_list("area_id", "area__name", "day")
+        .exclude(verification_status=VerificationStatus.UNFOUNDED)
+        .order_by()
+        .annotate(week=TruncWeek("occurred_at"))
+        .values_list("area_id", "area__name", "incident_type", "week")
         .annotate(n=Count("id"))
     )
-    total = [0] * len(starts)
-    areas: dict[object, list[int]] = defaultdict(lambda: [0] * len(starts))
-    area_names = {}
-    for area_id, area_name, day, n in per_area:
-        index = _week_index(_local_day(day), starts)
-        if index is None:
-            continue
-        total[index] += n
-        areas[area_id][index] += n
-        area_names[area_id] = area_name
-    groups: dict[int, list[int]] = defaultdict(lambda: [0] * len(starts))
-    for group_id, monday, n in group_week_counts(user, since):
-        index = _week_index(monday, starts)
-        if index is not None:
-            groups[group_id][index] += n
-    group_names = dict(scoped_queryset(user, "group").filter(pk__in=list(groups)).values_list("id", "name"))
-    by_group = [
-        Series(key=gid, label=group_names[gid], counts=counts) for gid, counts in groups.items() if gid in group_names
-    ]
-    by_area = [Series(key=aid, label=area_names[aid] or "", counts=counts) for aid, counts in areas.items()]
-    order = lambda s: (-s.this_week, -s.total, s.label)  # noqa: E731
-    return Trends(
-        weeks=starts,
-        total=Series(key=None, label="", counts=total),
-        by_group=sorted(by_group, key=order)[:top],
-        by_area=sorted(by_area, key=order)[:top],
+    totals, areas, types = _Rows(period), _Rows(period), _Rows(period)
+    for area_id, area_name, kind, week, n in per_area:
+        monday = _as_date(week)
+        totals.add(None, "", monday, n)
+        areas.add(area_id, area_name or "", monday, n)
+        types.add(kind, str(type_labels.get(kind, kind)), monday, n)
+    counts = group_week_counts(user, since)
+    group_names = dict(
+        scoped_queryset(user, "group").filter(pk__in={gid for gid, _w, _n in counts}).values_list("id", "name")
     )
+    groups = _Rows(period)
+    for group_id, monday, n in counts:
+        if group_id in group_names:
+            groups.add(group_id, group_names[group_id], monday, n)
+    return Trends(
+        period=period,
+        total=totals.get(None),
+        by_group=groups.sorted(top),
+        by_area=areas.sorted(top),
+        by_type=types.sorted(),
+        source="raw",
+    )
+
+
+def incident_trends(
+    user, today: dt.date | None = None, top: int = 10, period: Period | None = None, raw=None
+) -> Trends:
+    """Incidents in the reviewed week against the period's other weeks: in total, per group, area and type.
+
+    Read from the weekly counts (gvi.weekly_counts) when the user may see all they hold, else
+    counted from the raw tables within the user's view; `raw=True` forces the raw count (the
+    benchmark's comparison and the tests' recount).
+    """
+    period = period or review_period(today or timezone.localdate())
+    if raw is None:
+        raw = not reads_weekly_counts(user)
+    return _raw_trends(user, period, top) if raw else _stored_trends(user, period, top)
 
 
 # --- The flag: read through gvi.selectors.scores, the one way to read scores and flags ---------------
@@ -211,15 +447,25 @@ def counting_members(user, groups):
     )
 
 
+def reached_persons(user) -> Q:
+    """A person attended a call-in or received a custom notification, as two id sets."""
+    attended = scoped_queryset(user, "invitation").filter(status=InvitationStatus.ATTENDED).values("person_id")
+    notified = scoped_queryset(user, "custom_notification").filter(message_delivered=True).values("person_id")
+    return Q(person_id__in=attended) | Q(person_id__in=notified)
+
+
 def reach(user) -> dict[str, int]:
     """Share of active groups and of key individuals reached by a call-in or a custom notification.
 
     Only active (approved) memberships count.
     """
     groups = scoped_queryset(user, "group").filter(status=GroupStatus.ACTIVE)
-    reached = Q(reached_call_in=True) | Q(reached_notification=True)
+    # The reached persons as id sets the database builds once (hashed subplans), not two
+    # existence probes per membership repeated in every count (2.4 s → 0.4 s at national scale).
+    reached = reached_persons(user)
     key = Q(is_key_individual=True)
-    numbers = counting_members(user, groups).aggregate(
+    members = scoped_queryset(user, "membership", queryset=Membership.objects.counting()).filter(group__in=groups)
+    numbers = members.aggregate(
         groups_with_members=Count("group", distinct=True),
         groups_reached=Count("group", distinct=True, filter=reached),
         members=Count("person", distinct=True),
@@ -278,6 +524,7 @@ def overdue_follow_ups_by_organisation(user, today: dt.date | None = None) -> li
 class WeeklyReview:
     today: dt.date
     since: dt.date
+    period: Period
     trends: Trends
     flags: dict
     explanations: dict
@@ -285,21 +532,28 @@ class WeeklyReview:
     enforcement: list
     services: list
     overdue: list
+    next: object = None
 
 
-def weekly_review(user, today: dt.date | None = None) -> WeeklyReview:
-    """Everything the weekly review shows, in a fixed number of queries."""
+def weekly_review(user, today: dt.date | None = None, period: Period | None = None, raw=None) -> WeeklyReview:
+    """Everything the weekly review shows, in a fixed number of queries whatever the period.
+
+    Work done (enforcement, services) is counted from the Monday of the reviewed week.
+    """
     today = today or timezone.localdate()
-    since = today - dt.timedelta(days=7)
+    period = period or review_period(today)
+    since = period.reviewed_week
     flags = open_flags(user)
     return WeeklyReview(
         today=today,
         since=since,
-        trends=incident_trends(user, today),
+        period=period,
+        trends=incident_trends(user, period=period, raw=raw),
         flags=flags,
-        explanations={status: scores.flag_explanation(user, flag=flag) for status, flag in flags.items()},
+        explanations={status: scores.flag_explanation(user, flag=flag, limit=5) for status, flag in flags.items()},
         reach=reach(user),
         enforcement=enforcement_since(user, since),
         services=services_since(user, since),
         overdue=overdue_follow_ups_by_organisation(user, today),
+        next=what_is_next(user, today),
     )

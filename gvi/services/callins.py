@@ -29,8 +29,12 @@ def plan_call_in(*, user, scheduled_at, venue: str, notes: str = "", speakers: l
 def invite_persons(
     *, user, call_in: CallIn, persons, source: str, confidence: str = Confidence.CONFIRMED
 ) -> list[Invitation]:
-    """Invite persons to a call-in. Inviting someone already invited changes nothing."""
+    """Invite persons to a call-in. Inviting someone already invited changes nothing, also when
+    two requests invite the same person at once."""
     require_visible(user, "call_in", call_in, "call_in")
+    # Concurrent invitations to one call-in take turns on its row, so each sees the others'
+    # committed invitations here instead of failing on the unique rule.
+    CallIn.objects.select_for_update().filter(pk=call_in.pk).exists()
     already = set(call_in.invitations.values_list("person_id", flat=True))
     invitations = []
     for person in persons:

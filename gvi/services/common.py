@@ -23,9 +23,11 @@ def require_visible(user, kind: str, obj, field: str) -> None:
     """A referenced record the user may not read is reported as unknown, never as forbidden,
     so that its existence is not revealed.
 
-    Checked on the record as loaded, without a query: the caller has just loaded it (a form or
-    serializer resolving an id), and the policy's rules on a loaded row are the same as its
-    queryset filter (tests/privacy/test_policy_walk.py shows they agree in every cell)."""
+    Checked on the record as loaded, without a query for the user's own organisation's records
+    (another organisation's costs a few: the sharing rule's basis, reach and consent): the caller
+    has just loaded it (a form or serializer resolving an id), and the policy's rules on a loaded
+    row are the same as its queryset filter (tests/privacy/test_policy_walk.py shows they agree
+    in every cell)."""
     if obj is not None and not allows_state(user, kind, Action.READ, obj):
         raise ValidationError({field: _("No such record.")})
 

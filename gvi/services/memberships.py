@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from gvi import weekly_counts
 from gvi.models import (
     OPEN_STATUSES,
     Confidence,
@@ -193,13 +194,16 @@ def approve_membership(*, user, membership: Membership, reason: str) -> Membersh
     Four eyes: the approver is a coordinator other than the proposer. The approver, time and
     reason are kept, and the review date is set from the programme (shorter for minors).
     """
-    return _approve(
+    membership = _approve(
         user=user,
         membership=membership,
         reason=reason,
         expected_status=MembershipStatus.PROPOSED,
         wrong_status_message=_("Only a proposed membership can be approved."),
     )
+    # The member's incidents as a suspect now count for the group in the weekly review.
+    weekly_counts.group_links_changed(programme_id=membership.programme_id, group_id=membership.group_id)
+    return membership
 
 
 @transaction.atomic
@@ -262,6 +266,7 @@ def end_membership(*, user, membership: Membership, reason: str, end_date=None) 
         review_due=None,
     )
     close_review_follow_ups(membership, user=user)
+    weekly_counts.group_links_changed(programme_id=membership.programme_id, group_id=membership.group_id)
     return membership
 
 

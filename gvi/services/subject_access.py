@@ -10,6 +10,7 @@ import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,7 +76,8 @@ def _history(history_model, ids_filter: dict) -> dict[int, list]:
 
 def export_person_data(*, user, person, reason: str, channel: str = "ui") -> dict:
     """Everything held about `person`: each record with its source and confidence and its change
-    history (deleted records included), plus who has read the person's data. Logs an EXPORT."""
+    history (deleted records included), plus who has read the person's data and which partners
+    outside a record's owner saw it, on which legal basis (the disclosures). Logs an EXPORT."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for this extract (e.g. the request's reference).")})
     require_visible(user, "person", person, "person")
@@ -106,6 +108,15 @@ def export_person_data(*, user, person, reason: str, channel: str = "ui") -> dic
         .order_by("at")
         .values_list("at", "organisation__name", "action", "record_kind", "channel", "reason")
     )
+    # Who outside each record's owner saw it (GDPR art. 15(1)(c): the recipients), and on what basis.
+    disclosures = list(
+        AccessLog.objects.filter(person_id=person.pk, owner_organisation__isnull=False)
+        .exclude(owner_organisation_id=F("organisation_id"))
+        .order_by("at")
+        .values_list(
+            "at", "organisation__name", "owner_organisation__name", "record_kind", "sharing_rule", "legal_basis"
+        )
+    )
     identity_number = pnr.reveal(person)
     log_access(
         user=user,
@@ -124,6 +135,10 @@ def export_person_data(*, user, person, reason: str, channel: str = "ui") -> dic
         "access_log": [
             {"at": at, "organisation": org or "", "action": action, "record_kind": kind, "channel": ch, "reason": why}
             for at, org, action, kind, ch, why in reads
+        ],
+        "disclosures": [
+            {"at": at, "recipient": to or "", "owner": owner, "record_kind": kind, "rule": rule, "legal_basis": basis}
+            for at, to, owner, kind, rule, basis in disclosures
         ],
     }
     # Plain JSON types only (dates as ISO strings, decimals as strings), ready to hand over.

@@ -45,6 +45,21 @@ def test_same_key_and_body_replays_the_first_response(client_for, probation_offi
 
 
 @pytest.mark.django_db
+def test_a_replay_is_byte_identical_to_the_first_response(client_for, probation_officer, person):
+    """Issue 14, item 16: the bytes, not only the same JSON. (PostgreSQL's jsonb gave the stored
+    body back with its keys in another order; CI runs this on PostgreSQL.)"""
+    client = client_for(probation_officer)
+    body = _body(person, source="Källa – Malmö")
+    first = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-bytes")
+    again = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-bytes")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"] == "application/json"
+    assert list(again.json()) == list(first.json())  # (the key order, spelt out)
+
+
+@pytest.mark.django_db
 def test_same_key_with_another_body_or_path_is_422(client_for, probation_officer, person):
     client = client_for(probation_officer)
     assert client.post(URL, _body(person), format="json", HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201

@@ -64,10 +64,22 @@ def test_incremental_update_runs_the_task_path_and_the_new_score_is_visible(sett
 
 def test_pages_are_measured_with_their_query_counts(small):
     figures = pages.bench_pages(small, runs=1, log=_quiet)
-    assert [f.name.split(" (")[0] for f in figures] == ["weekly review page", "group page"]
-    for figure in figures:
+    *measured, verify = figures
+    assert [f.name.split(" (")[0] for f in measured] == [
+        "weekly review, 8 weeks",
+        "weekly review, a quarter",
+        "weekly review, a year",
+        "weekly review, 8 weeks, from the raw tables",
+        "weekly review, a quarter, from the raw tables",
+        "weekly review, a year, from the raw tables",
+        "weekly review, its quality summary",
+        "group page",
+    ]
+    for figure in measured:
         assert figure.project > 0 and figure.floor > 0
         assert " queries" in figure.notes[0]
+    # The seed built the weekly counts; the nightly check finds nothing to correct.
+    assert verify.name.startswith("weekly counts: nightly verify") and verify.notes == ["0 rows drifted"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -98,7 +98,8 @@ def test_log_in_and_run_the_weekly_review_then_confirm_the_flag(
     assert flag.status == m.FlagStatus.CONFIRMED
     assert flag.decision_reason == "Flest skjutningar de senaste veckorna"
     assert flag.decided_by == police_coordinator
-    assert page.locator("button[name=decision]").count() == 0
+    assert page.locator("button[name=decision][value=confirm]").count() == 0
+    assert page.locator("button[name=decision][value=end]").count() == 1  # a confirmed flag can be ended
 
     # The group page, with its relation network.
     page.goto(f"{live_server.url}/groups/{flag.group_id}/")

@@ -54,6 +54,8 @@ def test_person_page_shows_provenance_marks_unverified_and_logs_the_read(coordin
 
 def test_a_partner_does_not_see_another_organisations_risk_assessments(client, city, civil_society_partner):
     person = city["persons"][1]  # an adult with a probation risk assessment
+    # Civil society sees the person only because it works with him (a referral of its own).
+    f.ServiceReferralFactory(organisation=civil_society_partner.organisation, person=person)
     client.force_login(civil_society_partner)
     response = client.get(reverse("frontend:person_detail", args=[person.pk]))
     assert response.status_code == 200
@@ -91,3 +93,55 @@ def test_person_search_finds_by_name_and_logs_the_list(coordinator_client, city,
 def test_login_is_required(client):
     response = client.get(reverse("frontend:group_list"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("frontend:login"))
+
+
+# --- Counts follow the policy (issue 14, item 10) -----------------------------------------------
+
+
+def test_the_group_list_counts_only_members_the_reader_may_see(client, police, police_analyst, minor_birth_date):
+    """An analyst sees no minors: the list's count must be the page's, not one that reveals them."""
+    group = f.GroupFactory(organisation=police, name="Västgänget")
+    for _ in range(8):
+        f.MembershipFactory(organisation=police, group=group, status=m.MembershipStatus.ACTIVE)
+    for _ in range(2):
+        minor = f.PersonFactory(organisation=police, date_of_birth=minor_birth_date)
+        f.MembershipFactory(organisation=police, group=group, person=minor, status=m.MembershipStatus.ACTIVE)
+    # Not active: listed on the page, counted nowhere.
+    f.MembershipFactory(organisation=police, group=group, status=m.MembershipStatus.PROPOSED)
+    client.force_login(police_analyst)
+    [row] = client.get(reverse("frontend:group_list")).context["rows"]
+    page = client.get(reverse("frontend:group_detail", args=[group.pk])).context["data"]
+    assert row["group"].active_members == page.reach["members"] == 8
+    assert len([ms for ms in page.memberships if ms.status == m.MembershipStatus.ACTIVE]) == 8
+
+
+def test_a_person_in_two_memberships_of_one_group_counts_once(client, police, police_coordinator):
+    group = f.GroupFactory(organisation=police)
+    person = f.PersonFactory(organisation=police)
+    f.MembershipFactory(organisation=police, group=group, person=person, status=m.MembershipStatus.ACTIVE)
+    f.MembershipFactory(organisation=police, group=group, person=person, status=m.MembershipStatus.ACTIVE)
+    client.force_login(police_coordinator)
+    [row] = client.get(reverse("frontend:group_list")).context["rows"]
+    assert row["group"].active_members == 1
+
+
+def test_incidents_link_to_a_group_only_through_memberships_the_reader_may_see(
+    client, police, probation, probation_officer, police_coordinator, minor_birth_date
+):
+    """A probation officer sees his own involvement of a minor suspect, but not the police's record
+    of the minor's membership: the group's incident count and trend must not reveal it."""
+    from django.utils import timezone
+
+    from gvi.selectors.weekly_review import incident_trends
+
+    group = f.GroupFactory(organisation=police)
+    minor = f.PersonFactory(organisation=probation, date_of_birth=minor_birth_date)
+    f.MembershipFactory(organisation=police, group=group, person=minor, status=m.MembershipStatus.ACTIVE)
+    incident = f.IncidentFactory(organisation=probation, occurred_at=timezone.now())
+    f.InvolvementFactory(organisation=probation, incident=incident, person=minor, role=m.InvolvementRole.SUSPECT)
+    client.force_login(probation_officer)
+    page = client.get(reverse("frontend:group_detail", args=[group.pk])).context["data"]
+    assert page.memberships == [] and page.incident_count == 0
+    assert incident_trends(probation_officer).by_group == []
+    # The coordinator sees the membership, so the incident counts for the group.
+    assert [s.total for s in incident_trends(police_coordinator).by_group] == [1]

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from gvi import models as m
 from tests import factories as f
+from tests.conftest import skip_or_fail
 from tests.frontend.test_browser import _log_in
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +101,27 @@ def test_the_outcomes_page_in_a_browser(browser, live_server, history, police_co
     assert "Kvoten 0,5" in page.locator("main").inner_text()
     assert errors == []
     context.close()
+
+
+def first_page_is_not_blank(pdf: bytes, tmp_path) -> bool:
+    """Render page 1 with pdftoppm and look for ink: a page holding only a title is mostly white."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    if not shutil.which("pdftoppm"):
+        skip_or_fail("pdftoppm is not installed: install Debian's poppler-utils to render PDF pages.")
+    (tmp_path / "page.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", "page.pdf", "page"], cwd=tmp_path, check=True)
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    dark = sum(image.histogram()[:200])
+    return dark / (image.width * image.height) > 0.02
+
+
+def test_the_pdf_holds_the_estimate_on_its_first_page(client, history, police_coordinator, tmp_path):
+    client.force_login(police_coordinator)
+    response = client.get(reverse("frontend:outcomes_pdf"))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert first_page_is_not_blank(response.content, tmp_path)
+    assert m.AccessLog.objects.filter(action=m.AccessAction.EXPORT, record_kind="outcomes").count() == 1

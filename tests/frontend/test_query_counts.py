@@ -15,7 +15,12 @@ MAX_QUERIES = 40
 def _pages(city):
     return {
         "weekly review": reverse("frontend:weekly_review"),
+        "weekly review, a quarter": reverse("frontend:weekly_review") + "?period=quarter",
+        "weekly review, a year": reverse("frontend:weekly_review") + "?period=year",
+        "weekly review, a range": reverse("frontend:weekly_review") + "?period=range&start=2025-01-01&end=2026-06-30",
+        "weekly review quality summary": reverse("frontend:weekly_review_quality"),
         "weekly review csv": reverse("frontend:weekly_review_csv"),
+        "weekly review xlsx": reverse("frontend:weekly_review_xlsx") + "?period=year",
         "groups": reverse("frontend:group_list"),
         "group": reverse("frontend:group_detail", args=[city["groups"][0].pk]),
         "persons": reverse("frontend:person_list"),

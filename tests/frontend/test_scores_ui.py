@@ -1,5 +1,7 @@
 """The UI reads scores through gvi.selectors.scores: bulk trends, the flag explained, the settings shown."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -23,7 +25,9 @@ def test_score_trends_for_many_groups_in_two_queries(city, police_coordinator, d
 
 def test_score_trends_leave_gaps_and_skip_unfinished_runs(city, police, police_coordinator):
     newcomer = f.GroupFactory(organisation=police)
-    m.ScoringRun.objects.create(programme_id=police.programme_id, as_of=city["suggested"].run.as_of, trigger="test")
+    m.ScoringRun.objects.create(
+        programme_id=police.programme_id, as_of=city["suggested"].run.as_of + dt.timedelta(seconds=1), trigger="test"
+    )
     trends = scores.score_trends(police_coordinator, group_ids=[newcomer.pk])
     assert len(trends.runs) == 5  # the unfinished run is not shown
     assert trends.by_group[newcomer.pk] == [None] * 5
@@ -58,6 +62,7 @@ def test_the_flag_page_shows_how_the_score_is_computed(request, client, city, wh
     assert settings["severity_weights"]["shooting"] == 8
     assert len(settings["severity"]) == len(m.IncidentType.values)
     assert settings["severity"][0][1] == max(settings["severity_weights"].values())  # heaviest first
+    assert [str(label) for label in settings["enforcement_kinds"]] == ["Polisen", "Kriminalvården (frivården)"]
 
 
 def test_partners_see_the_flag_but_not_the_settings(client, city, probation_officer):
@@ -122,3 +127,77 @@ def test_the_flag_explanation_names_the_factors_in_the_formulas_order(client, ci
     ]
     for key in ("severity:", "decay:", "share:", "confidence_multiplier:", "by_analyst:"):
         assert f"<li>{key}" not in page
+
+
+def test_score_trends_show_one_value_per_week_the_weeks_last_run(police, police_coordinator):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    group = f.GroupFactory(organisation=police)
+    now = timezone.now()
+
+    def run(at, score):
+        scored = m.ScoringRun.objects.create(programme_id=police.programme_id, as_of=at, finished_at=at, trigger="t")
+        m.GroupScore.objects.create(run=scored, group=group, score=score, rank=1, incident_count=1)
+
+    monday = timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time(0, 5))) - dt.timedelta(
+        days=timezone.localdate(now).weekday()
+    )
+    run(monday - dt.timedelta(days=3), 150.0)  # last week
+    run(monday - dt.timedelta(days=2), 160.0)  # last week, later: the week's value
+    run(min(monday + dt.timedelta(minutes=1), now), 198.08)  # this week
+    run(min(monday + dt.timedelta(minutes=2), now), 198.07)  # an hour's noise, same week
+
+    trends = scores.score_trends(police_coordinator, group_ids=[group.pk])
+
+    assert trends.by_group[group.pk] == [160.0, 198.07]
+    assert len(trends.runs) == 2
+
+
+def test_a_coordinator_ends_a_confirmed_flag_and_the_pages_say_why(client, city, police_coordinator):
+    confirmed = city["confirmed"]
+    client.force_login(police_coordinator)
+    page = client.get(reverse("frontend:flag_detail", args=[confirmed.pk])).content.decode()
+    assert 'id="end-title"' in page
+    response = client.post(
+        reverse("frontend:flag_detail", args=[confirmed.pk]),
+        {"decision": "end", "reason": "Gruppen har splittrats"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 302
+    confirmed.refresh_from_db()
+    assert (confirmed.status, confirmed.end_reason) == (m.FlagStatus.ENDED, m.FlagEndReason.ENDED_BY_COORDINATOR)
+    page = client.get(reverse("frontend:flag_detail", args=[confirmed.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "Ended by a coordinator" in text and "Gruppen har splittrats" in text
+    assert [change.status for change in page.context["changes"]] == ["confirmed", "ended"]
+    assert 'id="end-title"' not in text  # an ended flag cannot be ended again
+    swedish = client.get(reverse("frontend:group_detail", args=[confirmed.group_id]), HTTP_ACCEPT_LANGUAGE="sv")
+    assert "Avslutad av en samordnare" in swedish.content.decode()
+
+
+def test_the_group_page_shows_its_flag_history_with_why_each_ended(client, city, police_coordinator):
+    from gvi.services.flags import confirm_flag
+
+    suggested, old = city["suggested"], city["confirmed"]
+    confirm_flag(user=police_coordinator, flag=suggested, reason="Leder tydligt")
+    client.force_login(police_coordinator)
+    response = client.get(reverse("frontend:group_detail", args=[old.group_id]), HTTP_ACCEPT_LANGUAGE="en")
+    text = response.content.decode()
+    assert "Flag history" in text
+    assert "Replaced by another group&#x27;s confirmed flag" in text
+    assert reverse("frontend:flag_detail", args=[suggested.pk]) in text  # the link to what replaced it
+
+
+def test_ending_a_flag_without_a_reason_keeps_it_and_says_why(client, city, police_coordinator):
+    confirmed = city["confirmed"]
+    client.force_login(police_coordinator)
+    response = client.post(
+        reverse("frontend:flag_detail", args=[confirmed.pk]),
+        {"decision": "end", "reason": ""},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    confirmed.refresh_from_db()
+    assert confirmed.status == m.FlagStatus.CONFIRMED

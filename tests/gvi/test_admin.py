@@ -142,10 +142,11 @@ def test_old_versions_are_shown_never_restored(client, staff_coordinator, police
 
 
 def test_an_inline_row_of_another_organisation_is_not_changed_through_the_parent(client, police, probation):
-    """A partner officer reads every involvement but changes only its own organisation's."""
-    officer = f.UserFactory(organisation=probation, role=m.Role.PARTNER_OFFICER, is_staff=True)
-    incident = f.IncidentFactory(organisation=probation)
-    theirs = f.InvolvementFactory(organisation=police, incident=incident)
+    """A police officer reads probation's involvements (a sharing rule) but changes only its own
+    organisation's."""
+    officer = f.UserFactory(organisation=police, role=m.Role.PARTNER_OFFICER, is_staff=True)
+    incident = f.IncidentFactory(organisation=police)
+    theirs = f.InvolvementFactory(organisation=probation, incident=incident)
     client.force_login(officer)
     url = f"/admin/gvi/incident/{incident.pk}/change/"
     page = client.get(url)
@@ -164,7 +165,7 @@ def test_an_inline_row_of_another_organisation_is_not_changed_through_the_parent
             "involvements-0-role": theirs.role,
             "involvements-0-source": theirs.source,
             "involvements-0-confidence": theirs.confidence,
-            "involvements-0-organisation": probation.pk,  # taking it over
+            "involvements-0-organisation": police.pk,  # taking it over
             "involvements-0-programme": theirs.programme_id,
             "attributions-TOTAL_FORMS": "0",
             "attributions-INITIAL_FORMS": "0",
@@ -173,7 +174,7 @@ def test_an_inline_row_of_another_organisation_is_not_changed_through_the_parent
     refused = client.post(url, data)
     assert refused.status_code == 200
     theirs.refresh_from_db()
-    assert theirs.organisation == police
+    assert theirs.organisation == probation
 
 
 @pytest.mark.parametrize("role", [m.Role.COORDINATOR, m.Role.ADMINISTRATOR])

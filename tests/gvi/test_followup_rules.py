@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.cache import cache
 from django.core.mail.backends import locmem
@@ -87,22 +88,63 @@ def test_after_custom_notification(probation, social_services):
     assert rules.apply_rules_for(cause_kind="custom_notification", cause_id=accepted.pk) == 0
 
 
-def test_a_confirmed_flag_gives_every_partner_an_enforcement_plan_task(
+def test_a_confirmed_flag_asks_enforcement_only_of_partners_with_the_mandate(
     police, probation, social_services, civil_society, police_coordinator
 ):
+    exit_organisation = f.OrganisationFactory(
+        programme=police.programme, name="Avhopparverksamheten", kind=m.OrganisationKind.CIVIL_SOCIETY
+    )
     group = f.GroupFactory(organisation=police)
     flag = m.GroupFlag.objects.create(programme=group.programme, group=group, score=5)
     assert rules.enforcement_plan_for_flag(flag) == []  # only suggested: nothing acts yet
+    assert rules.help_offer_for_flag(flag) == []
     from gvi.services.flags import confirm_flag
 
     confirm_flag(user=police_coordinator, flag=flag, reason="Flest skjutningar")
     flag.refresh_from_db()
-    assert rules.apply_rules_for(cause_kind="flag", cause_id=flag.pk) == 4
+    assert rules.apply_rules_for(cause_kind="flag", cause_id=flag.pk) == 5
     assert rules.apply_rules_for(cause_kind="flag", cause_id=flag.pk) == 0
-    made = rule_follow_ups(rules.RULE_FLAG_ENFORCEMENT_PLAN)
-    assert {fu.owner_organisation_id for fu in made} == {police.pk, probation.pk, social_services.pk, civil_society.pk}
+    enforcement = rule_follow_ups(rules.RULE_FLAG_ENFORCEMENT_PLAN)
+    assert {fu.owner_organisation_id for fu in enforcement} == {police.pk, probation.pk}
+    help_offers = rule_follow_ups(rules.RULE_FLAG_HELP_OFFER)
+    assert {fu.owner_organisation_id for fu in help_offers} == {
+        social_services.pk,
+        civil_society.pk,
+        exit_organisation.pk,
+    }
+    # Titles in the deployment's language (Swedish), whatever the request's.
+    assert {fu.title for fu in help_offers} == {f"Erbjud stöd till medlemmarna i den utpekade gruppen {group.name}"}
+    assert {fu.title for fu in enforcement} == {f"Planera riktade insatser mot den utpekade gruppen {group.name}"}
+    made = [*enforcement, *help_offers]
     assert {fu.group_id for fu in made} == {group.pk}
     assert {fu.due_date for fu in made} == {timezone.localdate() + dt.timedelta(days=7)}
+
+
+def test_the_enforcement_mandate_is_a_programme_setting_per_organisation_kind(
+    police, probation, social_services, police_coordinator
+):
+    """A programme where social services take part in enforcement and probation does not."""
+    programme_id = police.programme_id
+    assert rules.enforcement_mandates(programme_id)["police"] is True  # the defaults without a setting
+    assert rules.enforcement_mandates(programme_id)["municipality"] is False
+    m.OrganisationKindSetting.objects.create(programme_id=programme_id, kind="municipality", enforcement_mandate=True)
+    m.OrganisationKindSetting.objects.create(programme_id=programme_id, kind="probation", enforcement_mandate=False)
+    other = f.OrganisationFactory(kind=m.OrganisationKind.MUNICIPALITY)  # another programme keeps the default
+    assert rules.enforcement_mandates(other.programme_id)["municipality"] is False
+    group = f.GroupFactory(organisation=police)
+    flag = m.GroupFlag.objects.create(programme=group.programme, group=group, score=5)
+    from gvi.services.flags import confirm_flag
+
+    confirm_flag(user=police_coordinator, flag=flag, reason="Flest skjutningar")
+    rules.apply_rules_for(cause_kind="flag", cause_id=flag.pk)
+    owners = {
+        rule: {fu.owner_organisation_id for fu in rule_follow_ups(rule)}
+        for rule in (rules.RULE_FLAG_ENFORCEMENT_PLAN, rules.RULE_FLAG_HELP_OFFER)
+    }
+    assert owners == {
+        rules.RULE_FLAG_ENFORCEMENT_PLAN: {police.pk, social_services.pk},
+        rules.RULE_FLAG_HELP_OFFER: {probation.pk},
+    }
 
 
 def test_supervision_ending_within_30_days(probation, today):
@@ -174,6 +216,9 @@ def calendar_causes(organisation, today, n):
 def test_the_daily_sweep_takes_as_many_statements_for_many_causes_as_for_few(probation, social_services, today):
     rules.run_daily_rules(today=today)  # warms the content-type cache, which the first run fills
     calendar_causes(probation, today, 2)
+    # The content types are cached after their first lookup: warm the cache so that the first
+    # sweep is not charged for it when this test runs first in its process.
+    ContentType.objects.get_for_models(m.Supervision, m.RiskAssessment, m.ConcernReport)
     with CaptureQueriesContext(connection) as few:
         assert rules.run_daily_rules(today=today) == dict.fromkeys(CALENDAR_RULES, 2) | NONE_OF_THE_RIGHTS_RULES
     calendar_causes(probation, today, 25)

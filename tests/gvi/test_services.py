@@ -227,3 +227,21 @@ def test_a_new_concern_report_makes_its_follow_up_at_once(
             user=social_services_officer, person=minor, reported_on=timezone.localdate(), reason="Oro", source="SOC-3"
         )
     assert m.FollowUp.objects.filter(rule="concern_report_minor", cause_id=report.pk, person=minor).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_invitations_of_the_same_persons_invite_each_once(police, police_coordinator):
+    """Partners' systems retry and coordinators double-click: each race ends with one invitation
+    per person and no error, the persons already invited skipped (PostgreSQL: real concurrency)."""
+    from tests.conftest import in_parallel
+
+    for _round in range(5):
+        call_in = f.CallInFactory(organisation=police, scheduled_at=timezone.now())
+        persons = [f.PersonFactory(organisation=police) for _ in range(3)]
+
+        def invite(call_in=call_in, persons=persons):
+            return callins.invite_persons(user=police_coordinator, call_in=call_in, persons=persons, source="plan")
+
+        created = in_parallel(invite, invite, invite, invite, start_together=True)
+        assert sum(len(invitations) for invitations in created) == 3
+        assert sorted(call_in.invitations.values_list("person_id", flat=True)) == sorted(p.pk for p in persons)

@@ -102,6 +102,10 @@ def _build(kind: str, org, minor=False):
             return m.DataSubjectRequest.objects.create(
                 programme=org.programme, person=_person(org, minor), kind=m.RequestKind.ACCESS, received_on=today
             )
+        case "consent":
+            return m.Consent.objects.create(
+                person=_person(org, minor), scope=m.ConsentScope.CONTACT, given_on=today, **_sourced(org)
+            )
         case "access_log":
             return m.AccessLog.objects.create(
                 organisation=org, action=m.AccessAction.READ, record_kind="person", object_id="1"

@@ -12,6 +12,7 @@ from django.urls import reverse
 from gvi import models as m
 from gvi.services.people import correct_person, register_person
 from tests import factories as f
+from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,26 @@ class TestAppendOnly:
             with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(statement)
         assert m.AccessLog.objects.filter(reason="").count() == 1
+
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "TRUNCATE gvi_accesslog",
+            "TRUNCATE gvi_accesslog RESTART IDENTITY",
+            "TRUNCATE gvi_user CASCADE",  # the log refers to its users: a cascade would empty it
+        ],
+    )
+    def test_postgresql_refuses_truncate_in_sql(self, police, police_coordinator, statement):
+        if connection.vendor != "postgresql":
+            skip_or_fail("The trigger exists on PostgreSQL only (CI runs this on PostgreSQL).")
+        make_log_rows(police, police_coordinator, 2)
+        with connection.cursor() as cursor:
+            # The rows were inserted in this test's transaction: check their deferred foreign
+            # keys now, or PostgreSQL refuses the TRUNCATE for pending trigger events instead.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+        assert m.AccessLog.objects.count() == 2
 
 
 class TestWhatIsRecorded:

@@ -230,3 +230,57 @@ def test_rotate_field_keys_command_re_encrypts_with_the_new_key(settings, police
     person.refresh_from_db()
     assert pnr.reveal(person) == number
     assert person.personnummer_hash == crypto.search_hash(number)
+
+
+# --- Digits of other scripts (issue 14, item 12) --------------------------------------------
+
+OTHER_DIGITS = {
+    "Arabic-Indic": "٠١٢٣٤٥٦٧٨٩",
+    "Persian": "۰۱۲۳۴۵۶۷۸۹",
+    "full-width": "０１２３４５６７８９",
+    "Devanagari": "०१२३४५६७८९",
+}
+
+
+def _in_script(number: str, script: str) -> str:
+    return number.translate(str.maketrans("0123456789", OTHER_DIGITS[script]))
+
+
+@pytest.mark.parametrize("script", list(OTHER_DIGITS))
+@given(born=birth_dates, serial=serials, twelve=st.booleans())
+def test_digits_of_other_scripts_normalise_to_the_same_ascii_number(script, born, serial, twelve):
+    number = make_number(born, serial, twelve=twelve)
+    ascii_form = pnr.parse(number, today=TODAY)
+    other = pnr.parse(_in_script(number, script), today=TODAY)
+    assert other == ascii_form
+    assert other.normalised.isascii() and other.normalised.isdigit()
+
+
+@pytest.mark.parametrize("dash", ["\u2010", "\u2011", "\u2013", "\u2212", "\uff0d"])
+def test_other_dashes_are_read_as_a_hyphen(dash):
+    number = make_number(dt.date(1990, 3, 14), 123)
+    with_dash = f"{number[:8]}{dash}{number[8:]}"
+    assert pnr.parse(with_dash, today=TODAY).normalised == number
+
+
+@pytest.mark.parametrize("value", ["¹9900314-1232", "19900314-123²", "19900314-12①2", "19900314-123½"])
+def test_digit_like_characters_that_are_not_decimal_digits_are_refused(value):
+    with pytest.raises(ValidationError) as error:
+        pnr.parse(value, today=TODAY)
+    assert error.value.code == "format"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("script", list(OTHER_DIGITS))
+def test_one_person_cannot_be_registered_twice_with_digits_of_another_script(police_coordinator, script):
+    number = make_number(dt.date(1999, 4, 21), 321)
+    first = register_person(user=police_coordinator, first_name="A", last_name="B", source="S", personnummer=number)
+    with pytest.raises(ValidationError) as error:
+        register_person(
+            user=police_coordinator, first_name="A", last_name="B", source="S", personnummer=_in_script(number, script)
+        )
+    assert "personnummer" in error.value.message_dict
+    assert list(m.Person.objects.all()) == [first]
+    assert list(find_person_by_personnummer(user=police_coordinator, personnummer=_in_script(number, script))) == [
+        first
+    ]

@@ -74,9 +74,9 @@ def test_a_burst_of_100_incidents_makes_one_run(scored_group):
 
 
 def test_log_incident_updates_the_scores_once_committed(
-    eager, police, police_analyst, django_capture_on_commit_callbacks
+    eager, police, police_analyst, police_coordinator, django_capture_on_commit_callbacks
 ):
-    from gvi.services.incidents import log_incident
+    from gvi.services.incidents import confirm_attribution, log_incident
 
     group = f.GroupFactory(organisation=police)
     with django_capture_on_commit_callbacks(execute=True):
@@ -90,6 +90,12 @@ def test_log_incident_updates_the_scores_once_committed(
         )
     run = m.ScoringRun.objects.get()
     assert run.trigger == "incident"
+    # Four eyes: the analyst's attribution counts only once another person confirms it.
+    assert run.scores.get(group=group).score == 0
+    attribution = m.GroupAttribution.objects.get(group=group)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_attribution(user=police_coordinator, attribution=attribution, reason="Stöds av spaning")
+    run = m.ScoringRun.objects.latest("id")
     assert run.scores.get(group=group).score == pytest.approx(8.0, rel=1e-3)
     assert m.GroupFlag.objects.get(status=m.FlagStatus.SUGGESTED).group == group
 
@@ -104,10 +110,12 @@ def test_confirming_a_flag_makes_the_enforcement_plan_tasks(
     with django_capture_on_commit_callbacks(execute=True):
         confirm_flag(user=police_coordinator, flag=flag, reason="Flest skjutningar i år")
     plans = m.FollowUp.objects.filter(rule="flag_enforcement_plan", cause_id=flag.pk)
-    assert {fu.owner_organisation_id for fu in plans} == {police.pk, probation.pk, social_services.pk}
+    assert {fu.owner_organisation_id for fu in plans} == {police.pk, probation.pk}  # the enforcement mandate
+    offers = m.FollowUp.objects.filter(rule="flag_help_offer", cause_id=flag.pk)
+    assert {fu.owner_organisation_id for fu in offers} == {social_services.pk}
     # The task may run again (a redelivery): nothing is duplicated.
     assert followup_tasks.apply_rules_for("flag", flag.pk) == 0
-    assert plans.count() == 3
+    assert plans.count() + offers.count() == 3
 
 
 def test_tasks_tolerate_vanished_rows(db):
@@ -173,7 +181,7 @@ def test_selectors_show_scores_trend_explanation_and_flags(scored_group, police_
     assert top.group == scored_group and top.rank == 1
     assert [point["rank"] for point in selectors.score_trend(police_coordinator, group=scored_group)] == [1, 1]
     (contribution,) = selectors.score_explanation(police_coordinator, group_score=top)
-    assert contribution.detail["by_analyst"] == 1
+    assert contribution.factor_values["by_analyst"] == 1
     flags = selectors.current_flags(police_coordinator)
     assert flags["suggested"].group == scored_group and flags["confirmed"] is None
     assert selectors.scoring_settings(police_coordinator)["severity_weights"]["shooting"] == 8

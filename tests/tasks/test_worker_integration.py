@@ -10,6 +10,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from gvi import models as m
@@ -32,20 +33,25 @@ def test_real_worker_scores_flags_and_makes_follow_ups(
 ):
     from gvi.services.callins import record_attendance
     from gvi.services.flags import confirm_flag
-    from gvi.services.incidents import log_incident
+    from gvi.services.incidents import confirm_attribution, log_incident
 
     north = f.GroupFactory(organisation=police, name="Norr")
     south = f.GroupFactory(organisation=police, name="Söder")
-    # A burst of five incidents: scored together, not five times.
+    # A burst of five incidents: scored together, not five times. Each analyst attribution is
+    # confirmed by the coordinator (four eyes) in the same transaction, so it counts at once.
     for share, group in [("1", north), ("1", north), ("1", north), ("0.5", south), ("1", south)]:
-        log_incident(
-            user=police_analyst,
-            incident_type="homicide",
-            occurred_at=timezone.now() - dt.timedelta(minutes=5),
-            source="K-TEST",
-            confidence=m.Confidence.CONFIRMED,
-            attributions=[{"group": group, "share": Decimal(share)}],
-        )
+        with transaction.atomic():
+            incident = log_incident(
+                user=police_analyst,
+                incident_type="homicide",
+                occurred_at=timezone.now() - dt.timedelta(minutes=5),
+                source="K-TEST",
+                confidence=m.Confidence.CONFIRMED,
+                attributions=[{"group": group, "share": Decimal(share)}],
+            )
+            confirm_attribution(
+                user=police_coordinator, attribution=incident.attributions.get(), reason="Bekräftad av samordnaren"
+            )
 
     def scored():
         run = m.ScoringRun.objects.filter(finished_at__isnull=False).order_by("-id").first()
@@ -65,8 +71,15 @@ def test_real_worker_scores_flags_and_makes_follow_ups(
 
     confirm_flag(user=police_coordinator, flag=flag, reason="Flest dödligt våld i år")
     wait_for(
-        lambda: m.FollowUp.objects.filter(rule="flag_enforcement_plan").count() == 3,
-        what="an enforcement plan task for each partner",
+        lambda: (
+            set(m.FollowUp.objects.filter(rule__startswith="flag_").values_list("rule", "owner_organisation"))
+            == {
+                ("flag_enforcement_plan", police.pk),
+                ("flag_enforcement_plan", probation.pk),
+                ("flag_help_offer", social_services.pk),
+            }
+        ),
+        what="an enforcement plan task for each partner with the mandate, a help offer for the others",
     )
 
     call_in = f.CallInFactory(organisation=police, scheduled_at=timezone.now() - dt.timedelta(hours=3))
@@ -90,5 +103,5 @@ def test_real_worker_scores_flags_and_makes_follow_ups(
     wait_for(lambda: m.FollowUp.objects.filter(rule="supervision_ending").exists(), what="the daily rules")
     time.sleep(2)
     assert m.FollowUp.objects.filter(rule="supervision_ending").count() == 1
-    assert m.FollowUp.objects.filter(rule="flag_enforcement_plan").count() == 3
+    assert m.FollowUp.objects.filter(rule__startswith="flag_").count() == 3
     assert worker.poll() is None  # the worker is still alive

@@ -2,6 +2,8 @@
 
 import contextlib
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -54,10 +56,86 @@ def purge_queue():
         conn.default_channel.queue_purge(app.conf.task_default_queue)
 
 
+# Spare ports for a Redis a test starts (and restarts) itself; the shared one is never restarted.
+SPARE_REDIS_PORTS = range(6390, 6400)
+
+
+def _free_port() -> int:
+    for port in SPARE_REDIS_PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    skip_or_fail(f"no free port for a Redis of the test's own in {SPARE_REDIS_PORTS}")
+
+
+class OwnRedis:
+    """A redis-server on a spare port, persisted as compose runs it (append-only file, here synced
+    on every write), so a restart keeps the queues, as a restarted production Redis does."""
+
+    def __init__(self):
+        if not shutil.which("redis-server"):
+            skip_or_fail("needs redis-server on PATH")
+        self.port = _free_port()
+        self.dir = tempfile.mkdtemp(prefix="gvi-redis-")
+        self.process = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def client(self, db: int = 0):
+        import redis
+
+        return redis.Redis.from_url(self.url(db), socket_connect_timeout=2)
+
+    def start(self):
+        command = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--dir", self.dir]
+        command += ["--save", "", "--appendonly", "yes", "--appendfsync", "always"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def answers():
+            try:
+                return self.client().ping()
+            except Exception:
+                return False
+
+        wait_for(answers, timeout=20, what=f"redis-server on port {self.port}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+
 @contextlib.contextmanager
-def celery_worker(extra_env: dict | None = None, include: str = "", pool: str = "solo", queue: str = ""):
-    """A `celery -A config worker` subprocess; stopped (or killed) on exit, its log printed on a traceback."""
-    broker = require_redis_and_postgresql()
+def own_redis():
+    """A Redis of the test's own, started on a spare port and stopped (its files removed) on exit."""
+    server = OwnRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def celery_worker(
+    extra_env: dict | None = None, include: str = "", pool: str = "solo", queue: str = "", broker: str = ""
+):
+    """A `celery -A config worker` subprocess; stopped (or killed) on exit, its log printed on a traceback.
+    `broker` is the URL of a test's own Redis (the shared one by default)."""
+    if broker:
+        if connection.vendor != "postgresql":
+            skip_or_fail("needs PostgreSQL so the worker process sees the test database")
+    else:
+        broker = require_redis_and_postgresql()
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -80,6 +158,7 @@ def celery_worker(extra_env: dict | None = None, include: str = "", pool: str = 
     process = subprocess.Popen(
         command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
+    process.log_name = log.name  # a test may read what the worker logged so far
     try:
         yield process
     finally:

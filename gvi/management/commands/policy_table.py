@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from gvi import policy
-from gvi.models import Role
+from gvi import policy, sharing
+from gvi.models import ConsentScope, OrganisationKind, Role
 
 DOC_PATH = Path(settings.BASE_DIR) / "docs" / "policy.md"
 
@@ -16,9 +16,10 @@ ROLE_NOTES = {
     "plans call-ins, confirms flags and memberships, handles requests from the persons listed. "
     "Writes records owned by other partners only where the programme shares them.",
     Role.PARTNER_OFFICER: "A case officer of one partner (police, probation, social services, civil "
-    "society). Reads the shared situational picture; writes only its own organisation's records; "
-    "exit cases, concern reports, risk assessments and follow-ups stay within the organisation; "
-    "sees minors only in its own organisation's records. Cannot export.",
+    "society, exit work). Reads the shared situational picture; writes only its own organisation's "
+    "records; risk assessments and follow-ups stay within the organisation, other organisations' "
+    "exit cases and concern reports only through a sharing rule; sees minors only in its own "
+    "organisation's records or through a rule that covers minors. Cannot export.",
     Role.ANALYST: "Builds the situational picture (lägesbild): groups, incidents, attributions. "
     "Reads persons but never minors, and nothing of exit work, concern reports or risk assessments.",
     Role.AUDITOR: "Checks lawful use (e.g. the data protection officer or an internal auditor): reads "
@@ -99,6 +100,7 @@ def _render_policy_markdown() -> str:
                 cells.append(SCOPE_TEXT[scope])
             lines.append(f"| {kind} | " + " | ".join(cells) + " |")
         lines.append("")
+    lines += _render_sharing()
     lines += [
         "## Rules for everyone",
         "",
@@ -116,6 +118,84 @@ def _render_policy_markdown() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+REACH_TEXT = {
+    sharing.Reach.ALL: "every record",
+    sharing.Reach.WORKS_WITH: "persons the reader's organisation works with",
+    sharing.Reach.CONCERN: "persons with a concern report in the programme",
+}
+
+
+def _kinds_text(kinds) -> str:
+    return ", ".join(kind for kind in policy.RECORD_KINDS if kind in kinds)
+
+
+def _render_sharing() -> list[str]:
+    """The organisation-kind dimension: the sharing rules, then per role which rules open another
+    organisation's records of each kind to each organisation kind."""
+    org_kinds = list(OrganisationKind)
+    lines = [
+        "## Sharing between organisations",
+        "",
+        "**programme** above is a ceiling. A record owned by *another* organisation of the programme is",
+        "seen only through a sharing rule below that the programme has given a legal basis (a programme",
+        "setting, written by its lawyers: `SharingBasis`), or through the person's consent to share with",
+        "the reader's organisation. A rule without a basis shares nothing. Every such read is logged as",
+        "a disclosure, with the rule and the basis relied on (`gvi.sharing`, `gvi.audit`).",
+        "",
+        "| rule | reader organisation kinds | roles | record kinds | owner kinds | reach | minors | basis |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    every = set(OrganisationKind.values)
+    for rule in sharing.SHARING_RULES:
+        readers = (
+            "all" if set(rule.readers) == every else ", ".join(k for k in OrganisationKind.values if k in rule.readers)
+        )
+        owners = (
+            "all" if set(rule.owners) == every else ", ".join(k for k in OrganisationKind.values if k in rule.owners)
+        )
+        roles = "all" if rule.roles is None else ", ".join(sorted(rule.roles))
+        lines.append(
+            f"| `{rule.code}` | {readers} | {roles} | {_kinds_text(rule.kinds)} | {owners} | "
+            f"{REACH_TEXT[rule.reach]} | {'yes' if rule.minors else '—'} | {rule.basis_kind} |"
+        )
+    lines += ["", "What each rule is for:", ""]
+    lines += [f"- `{rule.code}`: {rule.description}" for rule in sharing.SHARING_RULES]
+    lines += [
+        "",
+        "A person's consent to share with a named partner (`Consent`) widens what that partner sees,",
+        "within its role, from the day it is given until it is withdrawn (at once, on the next request,",
+        "API keys included). Its scope names the record kinds:",
+        "",
+    ]
+    lines += [f"- {scope.value}: {_kinds_text(sharing.CONSENT_KINDS[scope])}" for scope in ConsentScope]
+    lines += ["", "Consent never opens a minor's records to a role that sees only its own minors.", ""]
+    for role in Role:
+        lines += [
+            f"### Other organisations' records seen by a {role.label.lower()} (`{role.value}`)",
+            "",
+            "Columns: the kind of the reader's organisation. Cells: the rules (and consent) that can open",
+            "another organisation's records of that kind; the table above says from which owners, how far.",
+            "",
+            "| record kind | " + " | ".join(k.value for k in org_kinds) + " |",
+            "|---|" + "---|" * len(org_kinds),
+        ]
+        for kind, spec in policy.RECORD_KINDS.items():
+            if spec.organisation_path is None:
+                continue
+            cells = []
+            for org_kind in org_kinds:
+                if policy.POLICY.get(role, {}).get(kind, {}).get(policy.Action.READ) != policy.Scope.SHARED:
+                    cells.append("—")
+                    continue
+                codes = [rule.code for rule in sharing.rules_for(role, org_kind, kind)]
+                if kind in set().union(*sharing.CONSENT_KINDS.values()):
+                    codes.append("consent")
+                cells.append(", ".join(codes) or "—")
+            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
 
 
 class Command(BaseCommand):

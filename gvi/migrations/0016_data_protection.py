@@ -52,7 +52,7 @@ def fill_adult_on(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gvi', '0006_area_in_focus'),
+        ('gvi', '0015_research_export'),
     ]
 
     operations = [

@@ -19,7 +19,7 @@ def existing_data(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gvi', '0007_data_protection'),
+        ('gvi', '0016_data_protection'),
     ]
 
     operations = [

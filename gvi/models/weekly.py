@@ -1,0 +1,85 @@
+"""Weekly incident counts the weekly review reads, kept up to date by the incident write path.
+
+Derived data: `gvi.weekly_counts` recounts them from the incidents, involvements, attributions
+and memberships (the raw tables) and the nightly job checks they still agree. Weeks run Monday
+to Sunday in the programme's time zone (settings.TIME_ZONE, Europe/Stockholm); `week` is the
+Monday. Unfounded (retracted) incidents are not counted.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gvi.models.incidents import IncidentType
+
+
+class WeeklyAreaCount(models.Model):
+    """Incidents per week, area (or none) and incident type: the totals, areas and types."""
+
+    programme = models.ForeignKey("gvi.Programme", verbose_name=_("programme"), on_delete=models.CASCADE)
+    week = models.DateField(_("week (Monday)"))
+    area = models.ForeignKey("gvi.Area", verbose_name=_("area"), on_delete=models.CASCADE, null=True, blank=True)
+    incident_type = models.CharField(_("type"), max_length=24, choices=IncidentType.choices)
+    incidents = models.PositiveIntegerField(_("incidents"))
+
+    class Meta:
+        verbose_name = _("weekly count per area")
+        verbose_name_plural = _("weekly counts per area")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "week", "area", "incident_type"],
+                condition=Q(area__isnull=False),
+                name="weekly_area_count_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "week", "incident_type"],
+                condition=Q(area__isnull=True),
+                name="weekly_no_area_count_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["programme", "week"], name="weekly_area_count_week"),
+            models.Index(fields=["area", "week"], name="weekly_area_count_area"),
+        ]
+
+    def __str__(self):
+        return f"{self.week} {self.area_id or '-'} {self.incident_type}: {self.incidents}"
+
+
+class WeeklyGroupCount(models.Model):
+    """Incidents linked to a group per week (attributed by an analyst or with a member as suspect)."""
+
+    programme = models.ForeignKey("gvi.Programme", verbose_name=_("programme"), on_delete=models.CASCADE)
+    week = models.DateField(_("week (Monday)"))
+    group = models.ForeignKey("gvi.Group", verbose_name=_("group"), on_delete=models.CASCADE)
+    incidents = models.PositiveIntegerField(_("incidents"))
+
+    class Meta:
+        verbose_name = _("weekly count per group")
+        verbose_name_plural = _("weekly counts per group")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "week", "group"], name="weekly_group_count_unique"),
+        ]
+        indexes = [models.Index(fields=["group", "week"], name="weekly_group_count_group")]
+
+    def __str__(self):
+        return f"{self.week} {self.group_id}: {self.incidents}"
+
+
+class WeeklyTypeCount(models.Model):
+    """Incidents per week and incident type: the totals, without summing every area's rows."""
+
+    programme = models.ForeignKey("gvi.Programme", verbose_name=_("programme"), on_delete=models.CASCADE)
+    week = models.DateField(_("week (Monday)"))
+    incident_type = models.CharField(_("type"), max_length=24, choices=IncidentType.choices)
+    incidents = models.PositiveIntegerField(_("incidents"))
+
+    class Meta:
+        verbose_name = _("weekly count per type")
+        verbose_name_plural = _("weekly counts per type")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "week", "incident_type"], name="weekly_type_count_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.week} {self.incident_type}: {self.incidents}"

@@ -1,0 +1,334 @@
+"""Weekly incident counts (gvi.models.weekly): recounted from the raw tables, kept current, verified.
+
+The weekly review reads these counts instead of counting half a million links on every view.
+They are kept current by the write path, in the writing transaction:
+
+- `incident_changed(before, incident)` after an incident is logged, corrected or retracted
+  (`before` is `incident_keys(incident)` taken before the change, None for a new incident);
+- `group_links_changed(group_id)` after a membership starts or stops counting (a suspect's
+  incidents link to the groups where he is an active member).
+
+Each recounts only the weeks, areas and groups the change touches, from the raw tables, so a
+correction cannot leave a count off by one. Whatever changes the raw tables around these calls
+(the admin, retention, lapsing memberships, a seed) is caught by `verify()`, which the nightly job
+runs: it recounts everything and corrects the rows that drifted.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from gvi.models import (
+    GroupAttribution,
+    Incident,
+    Involvement,
+    InvolvementRole,
+    MembershipStatus,
+    VerificationStatus,
+    WeeklyAreaCount,
+    WeeklyGroupCount,
+    WeeklyTypeCount,
+)
+
+AreaKey = tuple[int, dt.date, int | None, str]  # programme, Monday, area (None: no area), incident type
+GroupKey = tuple[int, dt.date, int]  # programme, Monday, group
+TypeKey = tuple[int, dt.date, str]  # programme, Monday, incident type
+
+
+def monday_of(moment) -> dt.date:
+    """The Monday (local date) of the week a datetime or date falls in."""
+    day = timezone.localdate(moment) if isinstance(moment, dt.datetime) else moment
+    return day - dt.timedelta(days=day.weekday())
+
+
+def week_bounds(monday: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The week as [start, end) aware datetimes: Monday 00:00 to the next Monday 00:00, local time."""
+    start = timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(monday + dt.timedelta(weeks=1), dt.time.min))
+    return start, end
+
+
+def counted_incidents():
+    """The incidents the counts count: every one but those found unfounded (retracted)."""
+    return Incident.objects.exclude(verification_status=VerificationStatus.UNFOUNDED)
+
+
+def _in_weeks(weeks: Iterable[dt.date] | None, field: str = "occurred_at") -> Q:
+    if weeks is None:
+        return Q()
+    condition = Q(pk__in=[])
+    for monday in set(weeks):
+        start, end = week_bounds(monday)
+        condition |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return condition
+
+
+def _as_monday(value) -> dt.date:
+    # TruncWeek gives an aware datetime (local midnight); a raw cursor gives a datetime on
+    # PostgreSQL and ISO text on SQLite.
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def count_areas(*, programme_id=None, weeks=None, areas=None) -> dict[AreaKey, int]:
+    """Incidents per (programme, week, area, type), from the raw tables; optionally only some weeks/areas."""
+    incidents = counted_incidents().filter(_in_weeks(weeks))
+    if programme_id is not None:
+        incidents = incidents.filter(programme_id=programme_id)
+    if areas is not None:
+        areas = set(areas)
+        incidents = incidents.filter(
+            Q(area_id__in=areas - {None}) | Q(area__isnull=True) if None in areas else Q(area_id__in=areas)
+        )
+    rows = (
+        incidents.order_by()
+        .annotate(week=TruncWeek("occurred_at"))
+        .values_list("programme_id", "week", "area_id", "incident_type")
+        .annotate(n=Count("id"))
+    )
+    return {(pid, _as_monday(week), area_id, kind): n for pid, week, area_id, kind, n in rows}
+
+
+def count_types(*, programme_id=None, weeks=None) -> dict[TypeKey, int]:
+    """Incidents per (programme, week, type), from the raw tables; optionally only some weeks."""
+    incidents = counted_incidents().filter(_in_weeks(weeks))
+    if programme_id is not None:
+        incidents = incidents.filter(programme_id=programme_id)
+    rows = (
+        incidents.order_by()
+        .annotate(week=TruncWeek("occurred_at"))
+        .values_list("programme_id", "week", "incident_type")
+        .annotate(n=Count("id"))
+    )
+    return {(pid, _as_monday(week), kind): n for pid, week, kind, n in rows}
+
+
+def count_groups(*, programme_id=None, weeks=None, groups=None) -> dict[GroupKey, int]:
+    """Incidents per (programme, week, group), from the raw tables; optionally only some weeks/groups.
+
+    An incident is linked to a group when an analyst attributed it to the group, or when a
+    suspect in it is an active member of the group; linked both ways it counts once.
+    """
+    incidents = counted_incidents().filter(_in_weeks(weeks))
+    if programme_id is not None:
+        incidents = incidents.filter(programme_id=programme_id)
+    attributions = GroupAttribution.objects.filter(incident__in=incidents)
+    suspect_filter = {
+        "role": InvolvementRole.SUSPECT,
+        "person__memberships__status": MembershipStatus.ACTIVE,
+        "incident__in": incidents,
+    }
+    if groups is not None:
+        groups = list(set(groups))
+        attributions = attributions.filter(group_id__in=groups)
+        suspect_filter["person__memberships__group_id__in"] = groups
+    # One filter() call, so the membership join is shared by the conditions and the values.
+    suspects = Involvement.objects.filter(**suspect_filter)
+    week = TruncWeek("incident__occurred_at")
+    links = (
+        attributions.order_by()
+        .annotate(pid=F("incident__programme_id"), gid=F("group_id"), wk=week)
+        .values_list("pid", "gid", "incident_id", "wk")
+        .union(
+            suspects.order_by()
+            .annotate(pid=F("incident__programme_id"), gid=F("person__memberships__group_id"), wk=week)
+            .values_list("pid", "gid", "incident_id", "wk")
+        )
+    )
+    sql, params = links.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # UNION (not ALL) drops an incident reached by both links (and by two suspects).
+        cursor.execute(f"SELECT pid, gid, wk, COUNT(*) FROM ({sql}) links GROUP BY pid, gid, wk", params)
+        return {(pid, _as_monday(week), gid): n for pid, gid, week, n in cursor.fetchall()}
+
+
+def _lock(programme_id: int) -> None:
+    # Two writers recounting the same week must not both write what each saw alone: the second
+    # waits for the first to commit, then recounts with its rows in view (PostgreSQL; SQLite
+    # serialises writers anyway).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [48_185, programme_id])
+
+
+def _area_filter(areas) -> Q:
+    if areas is None:
+        return Q()
+    areas = set(areas)
+    condition = Q(area_id__in=areas - {None})
+    return condition | Q(area__isnull=True) if None in areas else condition
+
+
+def refresh(*, programme_id: int, weeks=None, areas=(), groups=()) -> None:
+    """Recount the given weeks (None: all) for the given areas and groups (None: all) and store them."""
+    _lock(programme_id)
+    week_filter = Q() if weeks is None else Q(week__in=set(weeks))
+    if areas is None or areas:
+        # Any change to an incident's area, type or week changes its week's totals per type too.
+        types = count_types(programme_id=programme_id, weeks=weeks)
+        WeeklyTypeCount.objects.filter(week_filter, programme_id=programme_id).delete()
+        WeeklyTypeCount.objects.bulk_create(
+            [
+                WeeklyTypeCount(programme_id=pid, week=week, incident_type=kind, incidents=n)
+                for (pid, week, kind), n in types.items()
+            ]
+        )
+        counts = count_areas(programme_id=programme_id, weeks=weeks, areas=areas)
+        WeeklyAreaCount.objects.filter(week_filter, _area_filter(areas), programme_id=programme_id).delete()
+        WeeklyAreaCount.objects.bulk_create(
+            [
+                WeeklyAreaCount(programme_id=pid, week=week, area_id=area_id, incident_type=kind, incidents=n)
+                for (pid, week, area_id, kind), n in counts.items()
+            ],
+            batch_size=5000,
+        )
+    if groups is None or groups:
+        counts = count_groups(programme_id=programme_id, weeks=weeks, groups=groups)
+        stored = WeeklyGroupCount.objects.filter(week_filter, programme_id=programme_id)
+        if groups is not None:
+            stored = stored.filter(group_id__in=set(groups))
+        stored.delete()
+        WeeklyGroupCount.objects.bulk_create(
+            [
+                WeeklyGroupCount(programme_id=pid, week=week, group_id=gid, incidents=n)
+                for (pid, week, gid), n in counts.items()
+            ],
+            batch_size=5000,
+        )
+
+
+@dataclass(frozen=True)
+class IncidentKeys:
+    """What an incident's counts depend on: its programme, week, area and linked groups."""
+
+    programme_id: int
+    week: dt.date
+    area_id: int | None
+    group_ids: frozenset
+
+
+def incident_keys(incident) -> IncidentKeys:
+    """The incident's keys as stored now (read before a correction, to recount where it was)."""
+    attributed = GroupAttribution.objects.filter(incident_id=incident.pk).values_list("group_id", flat=True)
+    by_suspects = Involvement.objects.filter(
+        incident_id=incident.pk,
+        role=InvolvementRole.SUSPECT,
+        person__memberships__status=MembershipStatus.ACTIVE,
+    ).values_list("person__memberships__group_id", flat=True)
+    row = Incident.objects.filter(pk=incident.pk).values_list("programme_id", "occurred_at", "area_id").first()
+    if row is None:  # deleted
+        return IncidentKeys(incident.programme_id, monday_of(incident.occurred_at), incident.area_id, frozenset())
+    programme_id, occurred_at, area_id = row
+    return IncidentKeys(programme_id, monday_of(occurred_at), area_id, frozenset(attributed.union(by_suspects)))
+
+
+def incident_changed(before: IncidentKeys | None, incident) -> None:
+    """Keep the weekly counts current after `incident` was logged (before=None), corrected or retracted.
+
+    Call inside the writing transaction, after the incident and its links are written.
+    """
+    after = incident_keys(incident)
+    keys = [after] if before is None else [before, after]
+    for programme_id in {k.programme_id for k in keys}:
+        mine = [k for k in keys if k.programme_id == programme_id]
+        refresh(
+            programme_id=programme_id,
+            weeks={k.week for k in mine},
+            areas={k.area_id for k in mine},
+            groups=set().union(*(k.group_ids for k in mine)),
+        )
+
+
+def group_links_changed(*, programme_id: int, group_id: int) -> None:
+    """Recount one group's weeks after a membership of it started or stopped counting."""
+    refresh(programme_id=programme_id, weeks=None, areas=(), groups={group_id})
+
+
+@dataclass
+class Drift:
+    """What `verify` found: stored rows that differed from the recount (and were corrected)."""
+
+    area_rows: int = 0
+    group_rows: int = 0
+    type_rows: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.area_rows + self.group_rows + self.type_rows
+
+
+def _stored_areas(programme_id) -> dict[AreaKey, int]:
+    rows = WeeklyAreaCount.objects.all()
+    if programme_id is not None:
+        rows = rows.filter(programme_id=programme_id)
+    return {
+        (pid, week, area_id, kind): n
+        for pid, week, area_id, kind, n in rows.values_list(
+            "programme_id", "week", "area_id", "incident_type", "incidents"
+        )
+    }
+
+
+def _stored_types(programme_id) -> dict[TypeKey, int]:
+    rows = WeeklyTypeCount.objects.all()
+    if programme_id is not None:
+        rows = rows.filter(programme_id=programme_id)
+    return {
+        (pid, week, kind): n
+        for pid, week, kind, n in rows.values_list("programme_id", "week", "incident_type", "incidents")
+    }
+
+
+def _stored_groups(programme_id) -> dict[GroupKey, int]:
+    rows = WeeklyGroupCount.objects.all()
+    if programme_id is not None:
+        rows = rows.filter(programme_id=programme_id)
+    return {
+        (pid, week, gid): n for pid, week, gid, n in rows.values_list("programme_id", "week", "group_id", "incidents")
+    }
+
+
+def _differences(stored: dict, counted: dict) -> set:
+    return {key for key in stored.keys() | counted.keys() if stored.get(key) != counted.get(key)}
+
+
+def verify(*, programme_id: int | None = None, fix: bool = True) -> Drift:
+    """Recount everything from the raw tables and compare with the stored counts.
+
+    With fix=True the rows that differ are corrected (the weeks they are in are recounted and
+    stored again). Returns how many rows differed: 0 when the write path kept them current.
+    """
+    counted_areas = count_areas(programme_id=programme_id)
+    counted_groups = count_groups(programme_id=programme_id)
+    counted_types = count_types(programme_id=programme_id)
+    area_keys = _differences(_stored_areas(programme_id), counted_areas)
+    group_keys = _differences(_stored_groups(programme_id), counted_groups)
+    type_keys = _differences(_stored_types(programme_id), counted_types)
+    if fix:
+        for pid in {key[0] for key in area_keys | group_keys | type_keys}:
+            area_weeks = {key[1] for key in area_keys | type_keys if key[0] == pid}
+            group_weeks = {key[1] for key in group_keys if key[0] == pid}
+            if area_weeks:
+                # Every area of those weeks: the week's types are recounted with its areas.
+                refresh(programme_id=pid, weeks=area_weeks, areas=None, groups=())
+            if group_weeks:
+                refresh(
+                    programme_id=pid,
+                    weeks=group_weeks,
+                    areas=(),
+                    groups={key[2] for key in group_keys if key[0] == pid},
+                )
+    return Drift(area_rows=len(area_keys), group_rows=len(group_keys), type_rows=len(type_keys))
+
+
+def rebuild(*, programme_id: int) -> None:
+    """Recount every week of a programme (after a bulk load that went around the services)."""
+    refresh(programme_id=programme_id, weeks=None, areas=None, groups=None)

@@ -1,0 +1,242 @@
+"""The weekly counts the review reads: kept current by logging, correcting and retracting incidents
+and by memberships starting and ending, equal to a recount from the raw tables, checked nightly."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gvi import models as m
+from gvi import weekly_counts
+from gvi.selectors.weekly_review import incident_trends, review_period
+from gvi.services.incident_corrections import correct_incident, retract_incident
+from gvi.services.incidents import log_incident
+from gvi.services.memberships import end_membership
+from tasks.weekly_counts import verify_weekly_counts
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+TYPES = [m.IncidentType.SHOOTING, m.IncidentType.EXPLOSION, m.IncidentType.HOMICIDE]
+WEEKS_BACK = 5
+
+
+@pytest.fixture
+def world(police, police_coordinator):
+    areas = [f.AreaFactory(programme=police.programme, name=f"Område {i}") for i in range(2)]
+    groups = [f.GroupFactory(organisation=police, name=f"Gruppering {i}") for i in range(2)]
+    # Persons 0 and 1 are active members of group 0 and 1; person 2 of both; person 3 of none.
+    persons = [f.PersonFactory(organisation=police) for _ in range(4)]
+    memberships = [
+        f.MembershipFactory(organisation=police, person=persons[0], group=groups[0]),
+        f.MembershipFactory(organisation=police, person=persons[1], group=groups[1]),
+        f.MembershipFactory(organisation=police, person=persons[2], group=groups[0]),
+        f.MembershipFactory(organisation=police, person=persons[2], group=groups[1]),
+    ]
+    other_coordinator = f.UserFactory(organisation=police, role=m.Role.COORDINATOR)
+    return {
+        "user": police_coordinator,
+        "other": other_coordinator,
+        "programme_id": police.programme_id,
+        "areas": areas,
+        "groups": groups,
+        "persons": persons,
+        "memberships": memberships,
+    }
+
+
+def _moment(weeks_back: int, day: int, hour: int) -> dt.datetime:
+    # Local times, including the hours around midnight where UTC is still the day before.
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday(), weeks=weeks_back)
+    moment = timezone.make_aware(dt.datetime.combine(monday + dt.timedelta(days=day), dt.time(hour, 30)))
+    return min(moment, timezone.now() - dt.timedelta(minutes=1))
+
+
+def stored(programme_id):
+    return (
+        weekly_counts._stored_areas(programme_id),
+        weekly_counts._stored_types(programme_id),
+        weekly_counts._stored_groups(programme_id),
+    )
+
+
+def recounted(programme_id):
+    return (
+        weekly_counts.count_areas(programme_id=programme_id),
+        weekly_counts.count_types(programme_id=programme_id),
+        weekly_counts.count_groups(programme_id=programme_id),
+    )
+
+
+when = st.tuples(st.integers(0, WEEKS_BACK), st.integers(0, 6), st.sampled_from([0, 1, 12, 23]))
+log_op = st.tuples(
+    st.just("log"),
+    when,
+    st.sampled_from([0, 1, None]),  # area
+    st.sampled_from(TYPES),
+    st.sampled_from([None, 0, 1]),  # attributed group
+    st.lists(st.integers(0, 3), max_size=2, unique=True),  # suspects
+    st.sampled_from([None, 1, 3]),  # a victim (never links)
+)
+correct_op = st.tuples(
+    st.just("correct"),
+    st.integers(0, 20),
+    st.one_of(st.none(), when),
+    st.sampled_from([0, 1, None, "keep"]),
+    st.sampled_from([*TYPES, None]),
+)
+retract_op = st.tuples(st.just("retract"), st.integers(0, 20))
+end_op = st.tuples(st.just("end"), st.integers(0, 3))
+operations = st.lists(st.one_of(log_op, log_op, correct_op, retract_op, end_op), min_size=1, max_size=12)
+
+
+def _apply(world, op, incidents):
+    user, areas, groups, persons = world["user"], world["areas"], world["groups"], world["persons"]
+    if op[0] == "log":
+        _, (weeks_back, day, hour), area, kind, group, suspects, victim = op
+        involvements = [{"person": persons[i], "role": m.InvolvementRole.SUSPECT} for i in suspects]
+        if victim is not None and victim not in suspects:
+            involvements.append({"person": persons[victim], "role": m.InvolvementRole.VICTIM})
+        incidents.append(
+            log_incident(
+                user=user,
+                incident_type=kind,
+                occurred_at=_moment(weeks_back, day, hour),
+                source=f"K-{len(incidents)}-26",
+                area=None if area is None else areas[area],
+                involvements=involvements,
+                attributions=[] if group is None else [{"group": groups[group]}],
+            )
+        )
+    elif op[0] == "correct" and incidents:
+        _, index, moment, area, kind = op
+        changes = {}
+        if moment is not None:
+            changes["occurred_at"] = _moment(*moment)
+        if area != "keep":
+            changes["area"] = None if area is None else areas[area]
+        if kind is not None:
+            changes["incident_type"] = kind
+        incident = incidents[index % len(incidents)]
+        incidents[index % len(incidents)] = correct_incident(user=user, incident=incident, reason="Rättad", **changes)
+    elif op[0] == "retract" and incidents:
+        incident = incidents[op[1] % len(incidents)]
+        retract_incident(user=user, incident=incident, reason="Ogrundad")
+    elif op[0] == "end":
+        membership = m.Membership.objects.get(pk=world["memberships"][op[1]].pk)
+        if membership.status == m.MembershipStatus.ACTIVE:
+            end_membership(user=world["other"], membership=membership, reason="Lämnat gruppen")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=operations)
+def test_the_counts_agree_with_a_recount_after_any_sequence_of_writes(world, ops):
+    programme_id = world["programme_id"]
+    with transaction.atomic():
+        incidents = []
+        for op in ops:
+            _apply(world, op, incidents)
+        assert stored(programme_id) == recounted(programme_id)
+        # Nothing for the nightly job to correct.
+        assert weekly_counts.verify(programme_id=programme_id, fix=False).total == 0
+        transaction.set_rollback(True)
+
+
+def test_a_correction_moves_the_incident_between_weeks_areas_and_types(world):
+    user, area0, area1 = world["user"], *world["areas"]
+    group = world["groups"][0]
+    incident = log_incident(
+        user=user,
+        incident_type=m.IncidentType.SHOOTING,
+        occurred_at=_moment(2, 6, 23),  # a Sunday 23:30 local: Saturday evening in UTC
+        source="K-1-26",
+        area=area0,
+        attributions=[{"group": group}],
+    )
+    week2 = weekly_counts.monday_of(_moment(2, 0, 12))
+    assert m.WeeklyGroupCount.objects.get(group=group).week == week2
+    assert m.WeeklyAreaCount.objects.get(area=area0).incident_type == m.IncidentType.SHOOTING
+
+    correct_incident(
+        user=user,
+        incident=incident,
+        reason="Fel vecka och plats",
+        occurred_at=_moment(1, 0, 0),  # Monday 00:30 local: still Sunday in UTC
+        area=area1,
+        incident_type=m.IncidentType.EXPLOSION,
+    )
+    week1 = weekly_counts.monday_of(_moment(1, 0, 12))
+    assert list(m.WeeklyGroupCount.objects.values_list("week", "incidents")) == [(week1, 1)]
+    assert list(m.WeeklyAreaCount.objects.values_list("area_id", "incident_type", "week", "incidents")) == [
+        (area1.pk, m.IncidentType.EXPLOSION, week1, 1)
+    ]
+    assert m.Incident.history.filter(id=incident.pk).first().history_change_reason == "Fel vecka och plats"
+
+    retract_incident(user=user, incident=incident, reason="Ogrundad")
+    assert not m.WeeklyGroupCount.objects.exists() and not m.WeeklyAreaCount.objects.exists()
+    assert not m.WeeklyTypeCount.objects.exists()
+    assert m.Incident.objects.get(pk=incident.pk).verification_status == m.VerificationStatus.UNFOUNDED
+
+
+def test_a_correction_needs_a_reason_and_only_correctable_fields(world):
+    incident = log_incident(
+        user=world["user"], incident_type=m.IncidentType.SHOOTING, occurred_at=_moment(1, 2, 12), source="K-2-26"
+    )
+    with pytest.raises(ValidationError):
+        correct_incident(user=world["user"], incident=incident, reason=" ", area=None)
+    with pytest.raises(ValidationError):
+        correct_incident(user=world["user"], incident=incident, reason="x", programme_id=99)
+    assert m.WeeklyAreaCount.objects.get().incidents == 1
+
+
+def test_the_nightly_job_finds_and_corrects_drift(world):
+    user, group = world["user"], world["groups"][0]
+    log_incident(
+        user=user,
+        incident_type=m.IncidentType.SHOOTING,
+        occurred_at=_moment(1, 3, 12),
+        source="K-3-26",
+        attributions=[{"group": group}],
+    )
+    # Written around the services (an import, the admin): the counts drift.
+    f.GroupAttributionFactory(
+        organisation=world["groups"][1].organisation,
+        group=world["groups"][1],
+        incident=f.IncidentFactory(organisation=world["groups"][1].organisation, occurred_at=_moment(2, 1, 12)),
+    )
+    m.WeeklyGroupCount.objects.filter(group=group).update(incidents=7)
+    assert stored(world["programme_id"]) != recounted(world["programme_id"])
+
+    result = verify_weekly_counts.apply().get()
+
+    assert result == {"area_rows": 1, "type_rows": 1, "group_rows": 2}
+    assert stored(world["programme_id"]) == recounted(world["programme_id"])
+    assert verify_weekly_counts.apply().get() == {"area_rows": 0, "type_rows": 0, "group_rows": 0}
+
+
+def test_the_review_reads_the_counts_and_agrees_with_the_raw_tables_for_every_period(world):
+    user = world["user"]
+    for weeks_back, day in ((0, 0), (1, 6), (2, 3), (4, 1)):
+        log_incident(
+            user=user,
+            incident_type=m.IncidentType.SHOOTING,
+            occurred_at=_moment(weeks_back, day, 12),
+            source=f"K-{weeks_back}-26",
+            area=world["areas"][0],
+            involvements=[{"person": world["persons"][2], "role": m.InvolvementRole.SUSPECT}],
+        )
+    today = timezone.localdate()
+    for kind in ("8w", "quarter", "year"):
+        period = review_period(today, kind)
+        stored_trends = incident_trends(user, period=period)
+        raw_trends = incident_trends(user, period=period, raw=True)
+        assert stored_trends.source == "stored" and raw_trends.source == "raw"
+        for name in ("total", "by_group", "by_area", "by_type"):
+            assert getattr(stored_trends, name) == getattr(raw_trends, name), (kind, name)
+        assert stored_trends.total.current == 1
+        assert stored_trends.total.reviewed == 1
