@@ -29,6 +29,19 @@ SYSTEM_SET = {
     "gvi.RetentionRun.finished_at",
     "gvi.User.last_login",
     "gvi.User.date_joined",
+    "gvi.AccessLog.at",
+    "gvi.AccessLogPrune.cutoff",
+    "gvi.Person.adult_on",  # the 18th birthday, from the date of birth
+    "gvi.Membership.removed_at",
+    "gvi.DataSubjectRequest.due_on",  # from the day received
+    "gvi.Consent.withdrawn_at",
+    "gvi.ResearchExport.decided_at",
+    "gvi.GroupAttribution.confirmed_at",
+    "gvi.ScoreContribution.occurred_at",  # copied from the incident
+    "gvi.GroupFlag.ended_at",
+    "gvi.WeeklyAreaCount.week",
+    "gvi.WeeklyGroupCount.week",
+    "gvi.WeeklyTypeCount.week",
 }
 
 TODAY = dt.date(2026, 6, 1)
