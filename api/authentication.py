@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from api.models import OrganisationAPIKey
+from api.models import SERVICE_ACCOUNT_PREFIX, OrganisationAPIKey
 from gvi.models import PartnerOrganisation, User
 
 KEYWORD = "Api-Key"
@@ -110,11 +110,39 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         if not user.is_active or user.organisation_id != api_key.organisation_id:
             raise exceptions.AuthenticationFailed(_("The API key's user may not use the API."))
         user.organisation = api_key.organisation  # saves a query per request in the policy
+        request._request.acting_user = _acting_person(request, api_key)
         return user, api_key
 
     def authenticate_header(self, request):
         # Makes unauthenticated requests 401 (with WWW-Authenticate) rather than 403.
         return KEYWORD
+
+
+ACTING_USER_HEADER = "X-Acting-User"
+
+
+def _acting_person(request, api_key) -> User | None:
+    """The person who acts through an organisation's key (one naming no user), from the
+    X-Acting-User header: the username of an active user of the key's organisation. Required for
+    reads, so that every read of personal data is attributable to a person; a per-person key
+    names its person itself."""
+    if api_key.user_id:
+        return None
+    username = request.META.get("HTTP_X_ACTING_USER", "").strip()
+    if not username:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            raise exceptions.AuthenticationFailed(
+                _("Name the person who reads in the X-Acting-User header (a user of your organisation).")
+            )
+        return None
+    person = (
+        User.objects.filter(username=username, organisation_id=api_key.organisation_id, is_active=True)
+        .exclude(username__startswith=SERVICE_ACCOUNT_PREFIX)
+        .first()
+    )
+    if person is None:
+        raise exceptions.AuthenticationFailed(_("X-Acting-User names no active user of your organisation."))
+    return person
 
 
 class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):

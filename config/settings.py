@@ -191,7 +191,8 @@ AXES_LOCKOUT_TEMPLATE = "twofactor/locked.html"  # translated, in the site's lay
 # Two-factor login (TOTP) for these roles and superusers. On in production; off in development so
 # the demo and the browser tests log in with a password only. Tests that need it turn it on.
 GVI_REQUIRE_TWO_FACTOR = env.bool("GVI_REQUIRE_TWO_FACTOR", default=PRODUCTION)
-GVI_TWO_FACTOR_ROLES = ("coordinator", "administrator")
+# Every role signs in with a second factor (issue 17): partners and analysts read personal data too.
+GVI_TWO_FACTOR_ROLES = ("coordinator", "partner_officer", "analyst", "auditor", "administrator")
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="gvi")
 OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try
 
@@ -401,10 +402,18 @@ GVI_MINOR_AGE = 18
 GVI_RETENTION_PERSON_YEARS = env.int("GVI_RETENTION_PERSON_YEARS", default=5)
 GVI_RETENTION_MINOR_YEARS = env.int("GVI_RETENTION_MINOR_YEARS", default=3)
 GVI_RETENTION_INCIDENT_YEARS = env.int("GVI_RETENTION_INCIDENT_YEARS", default=5)
+# Periods by record kind, and by the owning organisation's kind where agencies differ (JSON), e.g.
+# GVI_RETENTION_YEARS_BY_KIND='{"risk_assessment": 3}' and
+# GVI_RETENTION_YEARS_BY_ORGANISATION_KIND='{"municipality": {"concern_report": 5}}'.
+GVI_RETENTION_YEARS_BY_KIND = env.json("GVI_RETENTION_YEARS_BY_KIND", default={})
+GVI_RETENTION_YEARS_BY_ORGANISATION_KIND = env.json("GVI_RETENTION_YEARS_BY_ORGANISATION_KIND", default={})
 # Scoring runs (and their group scores) scored as of more than this many days ago are deleted,
 # except each programme's latest run and any run a flag refers to. 400 days keeps a year of
 # trends and history with margin.
 GVI_RETENTION_SCORING_RUN_DAYS = env.int("GVI_RETENTION_SCORING_RUN_DAYS", default=400)
+# The access log is kept this many days (counted from each entry), then pruned by its own job
+# (gvi.access_chain.prune, `manage.py prune_access_log`); nothing else removes its rows.
+GVI_ACCESS_LOG_KEEP_DAYS = env.int("GVI_ACCESS_LOG_KEEP_DAYS", default=3 * 365)
 # Research exports: every combination of age band, sex, area and group in a package is shared by at
 # least this many persons, or it is generalised or suppressed (docs/evaluation.md).
 GVI_RESEARCH_EXPORT_K = env.int("GVI_RESEARCH_EXPORT_K", default=5)

@@ -12,7 +12,11 @@ configuration beside this file, so that its package is called `gvi_client`:
 Then, with a key of your organisation:
 
     GVI_API_KEY=AbCd1234.secret python examples/partner_client.py --url https://gvi.example.org \\
-        --source KVV-2026-0113
+        --source KVV-2026-0113 --acting-user anna.handlaggare
+
+A key of the organisation (one that names no person) must name the person who reads in the
+X-Acting-User header (`--acting-user`, the username of an active user of your organisation):
+every read of personal data is attributable to a person. A per-person key needs no header.
 
 It lists the persons you may see page by page, reads the first, logs a custom notification for
 them with an Idempotency-Key, sends the same request again (the first response is replayed and
@@ -44,14 +48,17 @@ from gvi_client.models import (
 from gvi_client.types import UNSET
 
 
-def connect(url: str, key: str, language: str = "en") -> AuthenticatedClient:
-    """A client that sends the API key (Authorization: Api-Key <key>) and raises on any status
-    the schema does not document."""
+def connect(url: str, key: str, language: str = "en", acting_user: str = "") -> AuthenticatedClient:
+    """A client that sends the API key (Authorization: Api-Key <key>), and the person who acts
+    (X-Acting-User) when given, and raises on any status the schema does not document."""
+    headers = {"Accept-Language": language}
+    if acting_user:
+        headers["X-Acting-User"] = acting_user
     return AuthenticatedClient(
         base_url=url,
         token=key,
         prefix="Api-Key",
-        headers={"Accept-Language": language},
+        headers=headers,
         raise_on_unexpected_status=True,
         timeout=30,
     )
@@ -88,11 +95,16 @@ def main(argv=None) -> int:
     parser.add_argument("--source", required=True, help="Your reference for the notification, e.g. a case number")
     parser.add_argument("--page-size", type=int, default=50)
     parser.add_argument("--language", default="en", choices=["sv", "en"], help="Language of error messages")
+    parser.add_argument(
+        "--acting-user",
+        default=os.environ.get("GVI_ACTING_USER", ""),
+        help="Your username, sent as X-Acting-User (required with an organisation's key)",
+    )
     args = parser.parse_args(argv)
     key = os.environ.get("GVI_API_KEY")
     if not key:
         parser.error("set GVI_API_KEY")
-    client = connect(args.url, key, args.language)
+    client = connect(args.url, key, args.language, args.acting_user)
     report = {}
 
     persons = all_persons(client, args.page_size)

@@ -1,6 +1,6 @@
-"""Two-factor login (TOTP, django-otp) for coordinators and administrators.
+"""Two-factor login (TOTP, django-otp) for every role (settings.GVI_TWO_FACTOR_ROLES).
 
-With settings.GVI_REQUIRE_TWO_FACTOR on, a coordinator, administrator or superuser who has
+With settings.GVI_REQUIRE_TWO_FACTOR on, a user of those roles, or a superuser, who has
 signed in with a password but not yet with a code is sent to set up an authenticator app (if
 they have none) or to enter a code; the API answers 403. A device is set up once: adding another
 needs an administrator to remove the old one, so a stolen password alone cannot enrol a device.

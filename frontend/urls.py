@@ -103,3 +103,8 @@ urlpatterns += twofactor.urlpatterns
 from frontend import audit  # noqa: E402
 
 urlpatterns += audit.urlpatterns
+
+# The purpose of access, asked once per working session (frontend/purpose.py).
+from frontend import purpose  # noqa: E402
+
+urlpatterns += purpose.urlpatterns

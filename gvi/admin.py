@@ -300,7 +300,7 @@ class PersonAdmin(ScopedAdmin):
     list_filter = ("sex", "confidence", "programme")
     list_select_related = ("home_area", "organisation")
     search_fields = ("last_name", "first_name")
-    readonly_fields = ScopedAdmin.readonly_fields + ("anonymised_at",)
+    readonly_fields = ScopedAdmin.readonly_fields + ("adult_on",)
 
 
 class MembershipEvidenceInline(ShownOnly, ScopedInline):

@@ -10,7 +10,8 @@ that runs twice, or two workers at once, leave one row.
 Two kinds of entry points:
 - `apply_rules_for(cause_kind=, cause_id=)`: what a write service dispatches on commit.
 - `run_daily_rules(today=)`: the daily sweep for rules that depend on the calendar
-  (supervision ending, risk review dates, concern reports), run by celery beat.
+  (supervision ending, risk review dates, concern reports, persons' requests falling due, notice
+  withheld until a date that has come), run by celery beat.
 
 Titles carry no personal data (names stay in the application, not in digests or e-mails).
 """
@@ -33,15 +34,19 @@ from gvi.models import (
     CallInStatus,
     ConcernReport,
     CustomNotification,
+    DataSubjectRequest,
     FlagStatus,
     FollowUp,
     FollowUpOrigin,
     GroupFlag,
     InvitationStatus,
+    Notice,
+    NoticeMethod,
     NotificationResponse,
     OrganisationKind,
     OrganisationKindSetting,
     PartnerOrganisation,
+    RequestStatus,
     RiskAssessment,
     Supervision,
 )
@@ -67,6 +72,9 @@ RULE_FLAG_HELP_OFFER = "flag_help_offer"
 RULE_SUPERVISION_ENDING = "supervision_ending"
 RULE_RISK_REVIEW = "risk_review"
 RULE_CONCERN_REPORT = "concern_report_minor"
+RULE_REQUEST_DUE = "request_due"
+RULE_NOTICE_WITHHELD = "notice_withheld_until"
+REQUEST_REMINDER_DAYS_BEFORE = 7
 
 # The rule an invitation's attendance status triggers. When attendance is corrected, the
 # follow-ups of the other statuses' rules no longer hold (gvi.services.callins.record_attendance).
@@ -107,6 +115,7 @@ def _make(planned: list[Planned]) -> int:
                     due_date=item.due_date,
                     person_id=item.person_id,
                     group_id=item.group_id,
+                    source=f"rule: {item.rule}",
                 )
                 for item in planned
             ]
@@ -322,6 +331,54 @@ def concern_report(report: ConcernReport, today: date) -> list[Planned]:
     ]
 
 
+def request_due(request: DataSubjectRequest, today: date) -> list[Planned]:
+    """A person's request is answered within a month: a reminder a week before it is due, for
+    the organisation of whoever logged it."""
+    if request.status != RequestStatus.RECEIVED or request.due_on is None:
+        return []
+    owner = getattr(request.created_by, "organisation_id", None) or services_organisation_id(
+        request.programme_id, _any_organisation_id(request.programme_id)
+    )
+    if owner is None:
+        return []
+    return [
+        Planned(
+            rule=RULE_REQUEST_DUE,
+            cause=request,
+            owner_organisation_id=owner,
+            title=_("Answer the person's request by %(date)s") % {"date": request.due_on.isoformat()},
+            due_date=max(request.due_on - timedelta(days=REQUEST_REMINDER_DAYS_BEFORE), request.received_on),
+            person_id=request.person_id,
+        )
+    ]
+
+
+def notice_withheld(notice: Notice, today: date) -> list[Planned]:
+    """Notice withheld until a date that has come: decide whether to give it now or withhold it
+    again (with a new reason)."""
+    if notice.method != NoticeMethod.WITHHELD or notice.withheld_until is None or notice.withheld_until > today:
+        return []
+    return [
+        Planned(
+            rule=RULE_NOTICE_WITHHELD,
+            cause=notice,
+            owner_organisation_id=notice.organisation_id,
+            title=_("Notice was withheld until today: give it or record why it is still withheld"),
+            due_date=notice.withheld_until,
+            person_id=notice.person_id,
+        )
+    ]
+
+
+def _any_organisation_id(programme_id: int) -> int | None:
+    return (
+        PartnerOrganisation.objects.filter(programme_id=programme_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 # --- Entry points ---------------------------------------------------------------------------
 
 # cause_kind -> (model, rules). Calendar rules also run here so a new record is covered at once.
@@ -332,8 +389,9 @@ CAUSES = {
     "supervision": (Supervision, [supervision_ending]),
     "risk_assessment": (RiskAssessment, [risk_review]),
     "concern_report": (ConcernReport, [concern_report]),
+    "data_subject_request": (DataSubjectRequest, [request_due]),
 }
-_CALENDAR_RULES = {supervision_ending, risk_review, concern_report}
+_CALENDAR_RULES = {supervision_ending, risk_review, concern_report, request_due, notice_withheld}
 
 
 def apply_rules_for(*, cause_kind: str, cause_id: int, today: date | None = None) -> int:
@@ -390,6 +448,19 @@ def run_daily_rules(*, today: date | None = None) -> dict[str, int]:
                 ConcernReport.objects.filter(reported_on__gte=today - timedelta(days=CONCERN_REPORT_LOOKBACK_DAYS))
             ),
             concern_report,
+        ),
+        RULE_REQUEST_DUE: (
+            DataSubjectRequest.objects.filter(status=RequestStatus.RECEIVED, due_on__isnull=False).select_related(
+                "created_by"
+            ),
+            request_due,
+        ),
+        RULE_NOTICE_WITHHELD: (
+            # Only the person's latest notice: one given since ends the withholding.
+            Notice.objects.filter(method=NoticeMethod.WITHHELD, withheld_until__lte=today).exclude(
+                Exists(Notice.objects.filter(person_id=OuterRef("person_id"), created_at__gt=OuterRef("created_at")))
+            ),
+            notice_withheld,
         ),
     }
     made = {}

@@ -8,11 +8,18 @@ The table says, for a role, a record kind and an action, the organisation rule:
 - SHARED: every record of the user's programme,
 - OWN: only records owned by the user's own organisation,
 - NONE: nothing.
-On top of it, the minors rule says which records about minors (under 18) a role sees:
-all of them, only its own organisation's, or none.
+On top of it, the minors rule says which records about minors a role sees: all of them, only its
+own organisation's, or none. A record is a minor's when the person is under 18 today, or was under
+18 when the record was made or at the event it records (`minor_at_record_q`): what was recorded
+about a child stays protected after the 18th birthday, until the record's own retention ends.
 For a record that another organisation owns, SHARED is only a ceiling: `gvi.sharing` adds the
 organisation-kind dimension (a sharing rule by the kinds of the reader's and the owner's
 organisation, with a legal basis the programme has set, or the person's consent).
+
+Listings (memberships) have two states of their own (`listing_state_q`): while a contest is pending
+the listing is *restricted* (only the roles that handle the contest see it; everyone else sees only
+that it exists, `restricted_listing_counts`), and after an upheld contest it is *removed* (nobody
+sees it; its history is kept for the audit).
 
 Two rules hold for every role, superusers included:
 - append-only kinds (the access log) are never created, changed or deleted through the app;
@@ -22,17 +29,19 @@ Two rules hold for every role, superusers included:
 `docs/policy.md` is generated from this module by `manage.py policy_table`; a test keeps it current.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from gvi import sharing
-from gvi.models import Role
-from gvi.models.people import years_before
+from gvi.models import Membership, Role
+from gvi.models.people import birthday, years_before
 
 
 class Action(StrEnum):
@@ -214,20 +223,162 @@ def minors_rule_for(user) -> str:
     return MINORS_RULE.get(user.role, MINORS_NONE)
 
 
-def _minor_q(person_path: str) -> Q:
+def _minor_q(person_path: str, kind: str | None = None) -> Q:
     prefix = f"{person_path}__" if person_path else ""
     cutoff = years_before(timezone.localdate(), settings.GVI_MINOR_AGE)
-    return Q(**{f"{prefix}date_of_birth__gt": cutoff})
+    minor_today = Q(**{f"{prefix}date_of_birth__gt": cutoff})
+    return minor_today if kind is None else minor_today | minor_at_record_q(kind)
 
 
-def _filter(user, kind: str, action: Action) -> Q | None:
+# --- Minors: age at the time of the record ------------------------------------------------------
+
+# The date of the event a record records, where it has one: a record about something that happened
+# in childhood is a minor's record even if it was written later. Every kind also counts the day the
+# record was made (`created_at`). A kind not named here has only that.
+RECORD_EVENT_DATES: dict[str, str] = {
+    "membership": "start_date",
+    "supervision": "start_date",
+    "involvement": "incident__occurred_at",
+    "invitation": "call_in__scheduled_at",
+    "custom_notification": "delivered_on",
+    "enforcement_action": "performed_on",
+    "service_referral": "offered_on",
+    "exit_case": "opened_on",
+    "concern_report": "reported_on",
+    "risk_assessment": "assessed_on",
+    "notice": "given_on",
+    "data_subject_request": "received_on",
+}
+
+
+def record_dates(kind: str) -> list[str]:
+    """The lookups (from the record) of the dates that decide whether it is a minor's record."""
+    model = RECORD_KINDS[kind].model_class
+    paths = [RECORD_EVENT_DATES[kind]] if kind in RECORD_EVENT_DATES else []
+    if any(field.name == "created_at" for field in model._meta.fields):
+        paths.append("created_at")
+    return paths
+
+
+def minor_at_record_q(kind: str) -> Q:
+    """Records of `kind` made, or about an event, before the person's 18th birthday.
+
+    `Person.adult_on` holds the 18th birthday, so the comparison is one column against another on
+    any database. A date-time is compared by its local date.
+    """
+    spec = RECORD_KINDS[kind]
+    prefix = f"{spec.person_path}__" if spec.person_path else ""
+    condition = Q()
+    for path in record_dates(kind):
+        condition |= Q(**{f"{prefix}adult_on__gt": _as_date(kind, path)})
+    return condition
+
+
+def _as_date(kind: str, path: str):
+    field = _field_at(RECORD_KINDS[kind].model_class, path)
+    return TruncDate(path) if field.get_internal_type() == "DateTimeField" else F(path)
+
+
+def _field_at(model, path: str):
+    *hops, last = path.split("__")
+    for hop in hops:
+        model = model._meta.get_field(hop).related_model
+    return model._meta.get_field(last)
+
+
+def was_minor_at_record(kind: str, obj) -> bool:
+    """The same rule as `minor_at_record_q`, on a record in memory (saved or not)."""
+    spec = RECORD_KINDS[kind]
+    person = obj if spec.person_path == "" else getattr(obj, spec.person_path, None)
+    if person is None or person.date_of_birth is None:
+        return False
+    if person.is_minor():
+        return True
+    adult_on = adult_on_for(person.date_of_birth)
+    for path in record_dates(kind):
+        value = _value_at(obj, path)
+        if value is None and path == "created_at":
+            value = timezone.localdate()  # a record not yet made is made today
+        if value is None:
+            continue
+        if isinstance(value, dt.datetime):
+            value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+        if value < adult_on:
+            return True
+    return False
+
+
+def _value_at(obj, path: str):
+    for hop in path.split("__"):
+        obj = getattr(obj, hop, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def adult_on_for(date_of_birth: dt.date) -> dt.date:
+    """The day a person born on `date_of_birth` comes of age (`Person.adult_on`)."""
+    return birthday(date_of_birth, settings.GVI_MINOR_AGE)
+
+
+# --- Listings: restricted while contested, removed when a contest is upheld -----------------------
+
+# Kinds whose records are listings a person can contest.
+LISTING_KINDS = frozenset({"membership"})
+# Roles that see a restricted listing in full: those who handle the contest and those who audit it.
+# Everyone else sees only that a restricted listing exists.
+RESTRICTED_LISTING_ROLES = frozenset({Role.COORDINATOR, Role.AUDITOR})
+
+
+def sees_restricted_listings(user) -> bool:
+    return bool(user.is_superuser or getattr(user, "role", None) in RESTRICTED_LISTING_ROLES)
+
+
+def listing_state_q(user, kind: str) -> Q:
+    """The listing-state part of the filter: removed listings for nobody, restricted ones only for
+    the roles that handle contests."""
+    if kind not in LISTING_KINDS:
+        return Q()
+    condition = Q(removed_at__isnull=True)
+    if not sees_restricted_listings(user):
+        condition &= Q(is_contested=False)
+    return condition
+
+
+def listing_state_allows(user, kind: str, obj) -> bool:
+    """`listing_state_q` on a record in memory."""
+    if kind not in LISTING_KINDS:
+        return True
+    if obj.removed_at is not None:
+        return False
+    return not obj.is_contested or sees_restricted_listings(user)
+
+
+def restricted_listing_counts(user, person_ids) -> dict[int, int]:
+    """How many restricted listings of each of `person_ids` exist that `user` does not see in
+    full, counted under every other rule of the policy (a minor's listing the user may not see
+    at all is not counted either). Partners see only this number while a contest is pending."""
+    if sees_restricted_listings(user):
+        return {}
+    condition = _filter(user, "membership", Action.READ, listing_state=False)
+    if condition is None:
+        return {}
+    rows = (
+        Membership.objects.filter(condition, person_id__in=list(person_ids), is_contested=True, removed_at__isnull=True)
+        .values_list("person_id")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
+
+
+def _filter(user, kind: str, action: Action, *, listing_state: bool = True) -> Q | None:
     """The filter for `user`'s records of `kind`, or None for no records at all."""
     spec = RECORD_KINDS[kind]
     scope = scope_for(user, kind, action)
     if scope == Scope.NONE:
         return None
     if user.is_superuser:
-        return Q()
+        return listing_state_q(user, kind) if listing_state else Q()
     condition = Q()
     if spec.programme_path:
         condition &= Q(**{f"{spec.programme_path}_id": user.organisation.programme_id})
@@ -238,7 +389,7 @@ def _filter(user, kind: str, action: Action) -> Q | None:
         condition &= own | sharing.disclosed_q(user, kind, spec)  # another's: a rule with a basis, or consent
     if spec.person_path is not None:
         rule = minors_rule_for(user)
-        minor = _minor_q(spec.person_path)
+        minor = _minor_q(spec.person_path, kind)
         if spec.person_path:
             # A record may point at no person (e.g. a follow-up about a group): not a minor's.
             minor &= Q(**{f"{spec.person_path}__isnull": False})
@@ -248,6 +399,8 @@ def _filter(user, kind: str, action: Action) -> Q | None:
             condition &= ~minor | own | sharing.minors_disclosed_q(user, kind, spec)
         # (A kind no organisation owns counts as everyone's own, as in _matches_unsaved; `~minor | Q()`
         # would instead read as ~minor, since Django drops an empty Q from an OR.)
+    if listing_state:
+        condition &= listing_state_q(user, kind)
     return condition
 
 
@@ -289,6 +442,8 @@ def _matches_unsaved(user, kind: str, action: Action, obj) -> bool:
     scope = scope_for(user, kind, action)
     if scope == Scope.NONE:
         return False
+    if not listing_state_allows(user, kind, obj):
+        return False
     if user.is_superuser:
         return True
     if spec.programme_path and _id_at(obj, spec.programme_path) != user.organisation.programme_id:
@@ -302,7 +457,7 @@ def _matches_unsaved(user, kind: str, action: Action, obj) -> bool:
     if spec.person_path is not None:
         # None for a record still without its person (a form with that field missing).
         person = obj if spec.person_path == "" else getattr(obj, spec.person_path, None)
-        if person is not None and person.is_minor():
+        if person is not None and was_minor_at_record(kind, obj):
             rule = minors_rule_for(user)
             if rule == MINORS_NONE or (rule == MINORS_OWN and not is_own and not disclosure.opens_minors):
                 return False

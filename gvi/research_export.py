@@ -124,10 +124,8 @@ def build_tables(user, export: ResearchExport, *, today: dt.date | None = None) 
         )
 
     persons = []
-    for person_id, born, sex, home_area in (
-        scoped_queryset(user, "person")
-        .filter(anonymised_at__isnull=True)
-        .values_list("id", "date_of_birth", "sex", "home_area_id")
+    for person_id, born, sex, home_area in scoped_queryset(user, "person").values_list(
+        "id", "date_of_birth", "sex", "home_area_id"
     ):
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         persons.append(

@@ -1,22 +1,29 @@
 """Retention: personal data leaves when its time is up; statistics stay, without the persons.
 
 Rules (periods in settings, see docs/security-and-privacy.md):
-- A person is *due* when nothing about them was created or changed for GVI_RETENTION_PERSON_YEARS
-  (GVI_RETENTION_MINOR_YEARS if they were a minor at that last activity) and nothing holds them:
-  no current supervision, no current active membership, no open follow-up, no open request.
-  A due person is purged: the person, every record about them, and the change history of all
-  of it. Enforcement actions against the group stay, without the person.
+- Every record kind about a person has its own period (`retention_years`: by the owning
+  organisation's kind where agencies differ, else by record kind, else GVI_RETENTION_PERSON_YEARS;
+  GVI_RETENTION_MINOR_YEARS when shorter for a record made, or about an event, before the person's
+  18th birthday), counted from the event that starts it (`retention_start`: the day the record was
+  made, or the end of a period that has ended), never from the last edit: a correction or a
+  decision restarts nothing.
+- A person is *due* when none of their records (the person record included) is still within its
+  own period and nothing holds them: no current supervision, no current active membership, no
+  open follow-up opened by hand, no open request. A due person is purged: the person, every record
+  about them, and the change history of all of it. Enforcement actions against the group stay,
+  without the person. (Records are not purged one by one while the person stays.)
 - An incident older than GVI_RETENTION_INCIDENT_YEARS is anonymised: the persons involved,
   the free text and the source reference go (with their history); type, time, area, casualties
   and group attributions stay as statistics.
-- The access log is kept (it holds ids, not names), so an audit can still see who read what.
+- The access log is kept (it holds ids and purposes, not names) for GVI_ACCESS_LOG_KEEP_DAYS and
+  pruned only by its own job (`gvi.access_chain.prune`), so an audit can still see who read what.
 - Housekeeping in the same nightly run (no personal data, just volume): scoring runs scored as of
   more than GVI_RETENTION_SCORING_RUN_DAYS ago go with their group scores and contributions,
   except each programme's latest run and any run a flag refers to; digest delivery marks go after
   DIGEST_DELIVERY_KEEP_DAYS.
 
 `plan()` lists what is due (the dry run); `run()` purges the personal data in one transaction and
-records what it did, with aggregate statistics, in a RetentionRun. The housekeeping follows in short
+records what it did, with counts and aggregate statistics (no ids), in a RetentionRun. The housekeeping follows in short
 transactions of its own, at most SCORING_RUNS_PER_NIGHT runs a night. Running it twice purges nothing
 the second time.
 """
@@ -28,8 +35,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from gvi.digest import DIGEST_DELIVERY_KEEP_DAYS
@@ -55,7 +62,7 @@ from gvi.models import (
     Supervision,
 )
 from gvi.models.people import years_before
-from gvi.policy import RECORD_KINDS
+from gvi.policy import RECORD_KINDS, minor_at_record_q
 
 logger = logging.getLogger(__name__)
 
@@ -69,26 +76,81 @@ def _linked_model(kind):
     return spec.model_class, spec.person_path
 
 
-def _last_activity():
-    """The latest moment anything about the person was created or changed (one expression)."""
-    parts = []
-    for kind in PERSON_LINKED_KINDS:
+# --- Rules by record kind ------------------------------------------------------------------------
+
+# The event each kind's period counts from: the day the record was made, or for a record of a
+# period (a membership, a supervision, an exit case) the day the period ended, when it has ended.
+# Never the last edit: correcting a record or deciding on it starts nothing again.
+RETENTION_END_FIELDS: dict[str, str] = {
+    "membership": "end_date",
+    "supervision": "end_date",
+    "exit_case": "closed_on",
+}
+
+
+def retention_start(kind: str):
+    """The expression (on the kind's model) of the date its retention period counts from."""
+    made = TruncDate("created_at")
+    end = RETENTION_END_FIELDS.get(kind)
+    return Coalesce(F(end), made) if end else made
+
+
+def retention_years(kind: str, *, minor: bool, organisation_kind: str | None = None) -> int:
+    """The period of a record of `kind`: by owning organisation's kind where agencies differ
+    (GVI_RETENTION_YEARS_BY_ORGANISATION_KIND), else by kind (GVI_RETENTION_YEARS_BY_KIND), else
+    the general period; the minors' period for a record made, or about an event, before the
+    person's 18th birthday, when that is shorter."""
+    by_org = settings.GVI_RETENTION_YEARS_BY_ORGANISATION_KIND.get(organisation_kind or "", {})
+    years = by_org.get(kind, settings.GVI_RETENTION_YEARS_BY_KIND.get(kind, settings.GVI_RETENTION_PERSON_YEARS))
+    return min(years, settings.GVI_RETENTION_MINOR_YEARS) if minor else years
+
+
+def _organisation_kind_path(kind: str) -> str | None:
+    spec = RECORD_KINDS[kind]
+    return f"{spec.organisation_path}__kind" if spec.organisation_path else None
+
+
+def _still_kept(kind: str, today: dt.date) -> Q:
+    """Records of `kind` whose own period has not run out yet, as a filter on the kind's model."""
+    start = retention_start(kind)
+    minor = minor_at_record_q(kind)
+    org_path = _organisation_kind_path(kind)
+    overridden = sorted(
+        org_kind
+        for org_kind, kinds in settings.GVI_RETENTION_YEARS_BY_ORGANISATION_KIND.items()
+        if kind in kinds and org_path
+    )
+
+    def within(organisation_kind):
+        adult = years_before(today, retention_years(kind, minor=False, organisation_kind=organisation_kind))
+        child = years_before(today, retention_years(kind, minor=True, organisation_kind=organisation_kind))
+        return (minor & Q(_start__gte=child)) | (~minor & Q(_start__gte=adult))
+
+    condition = within(None)
+    if overridden:
+        condition = ~Q(**{f"{org_path}__in": overridden}) & condition
+        for organisation_kind in overridden:
+            condition |= Q(**{org_path: organisation_kind}) & within(organisation_kind)
+    return condition, start
+
+
+def kept_by_records(today: dt.date) -> Q:
+    """Persons who have at least one record (the person record included) still within its own
+    period."""
+    condition = Q()
+    for kind in ["person", *PERSON_LINKED_KINDS]:
         model, person_path = _linked_model(kind)
-        stamp = "updated_at" if any(f.name == "updated_at" for f in model._meta.fields) else "created_at"
-        latest = (
-            model._default_manager.filter(**{person_path: OuterRef("pk")})
-            .order_by()
-            .values(person_path)
-            .annotate(latest=Max(stamp))
-            .values("latest")
-        )
-        # Coalesce: SQLite's multi-argument MAX() is NULL if any argument is NULL.
-        parts.append(Coalesce(Subquery(latest), F("updated_at")))
-    return Greatest(F("updated_at"), *parts)
+        kept, start = _still_kept(kind, today)
+        records = model._default_manager.annotate(_start=start).filter(kept)
+        if person_path:
+            condition |= Q(pk__in=records.values(f"{person_path}_id"))
+        else:
+            condition |= Q(pk__in=records.values("pk"))
+    return condition
 
 
 def _held(today: dt.date) -> Q:
-    """Persons something still holds, whatever their last activity."""
+    """Persons something still holds, whatever their records' dates."""
     current = Q(end_date__isnull=True) | Q(end_date__gte=today)
     return (
         Q(pk__in=Supervision.objects.filter(current).values("person_id"))
@@ -112,17 +174,21 @@ class RetentionPlan:
     digest_deliveries: int = 0
 
     def as_dict(self) -> dict:
+        """What the RetentionRun keeps: counts, never the ids of the persons or incidents (the
+        ids of purged persons would otherwise outlive them)."""
         return {
             "as_of": self.now.isoformat(),
             "periods": {
                 "person_years": settings.GVI_RETENTION_PERSON_YEARS,
                 "minor_years": settings.GVI_RETENTION_MINOR_YEARS,
+                "years_by_kind": settings.GVI_RETENTION_YEARS_BY_KIND,
+                "years_by_organisation_kind": settings.GVI_RETENTION_YEARS_BY_ORGANISATION_KIND,
                 "incident_years": settings.GVI_RETENTION_INCIDENT_YEARS,
                 "scoring_run_days": settings.GVI_RETENTION_SCORING_RUN_DAYS,
                 "digest_delivery_days": DIGEST_DELIVERY_KEEP_DAYS,
             },
-            "persons": self.person_ids,
-            "incidents": self.incident_ids,
+            "persons": len(self.person_ids),
+            "incidents": len(self.incident_ids),
             # A count, not ids: hourly scoring makes thousands of runs a year.
             "scoring_runs": len(self.scoring_run_ids),
             "digest_deliveries": self.digest_deliveries,
@@ -130,25 +196,11 @@ class RetentionPlan:
 
 
 def due_persons(now: dt.datetime) -> list[int]:
+    """Persons nothing holds and none of whose records is still within its own period."""
     today = timezone.localtime(now).date()
-    adult_cutoff = years_before(today, settings.GVI_RETENTION_PERSON_YEARS)
-    minor_cutoff = years_before(today, settings.GVI_RETENTION_MINOR_YEARS)
-    earliest_cutoff = max(adult_cutoff, minor_cutoff)
-    candidates = (
-        Person.objects.annotate(last_activity=_last_activity())
-        .exclude(_held(today))
-        .values_list("pk", "date_of_birth", "last_activity")
-        .order_by("pk")
+    return list(
+        Person.objects.exclude(_held(today)).exclude(kept_by_records(today)).order_by("pk").values_list("pk", flat=True)
     )
-    due = []
-    for pk, born, last in candidates:
-        last_day = timezone.localtime(last).date()
-        if last_day >= earliest_cutoff:
-            continue
-        was_minor = born > years_before(last_day, settings.GVI_MINOR_AGE)
-        if last_day < (minor_cutoff if was_minor else adult_cutoff):
-            due.append(pk)
-    return due
 
 
 def due_incidents(now: dt.datetime) -> list[int]:

@@ -56,6 +56,14 @@ SCHEDULES = [
         "Also deletes old scoring runs and digest delivery marks.",
     ),
     Schedule(
+        "gvi: prune the access log",
+        "tasks.retention.prune_access_log",
+        "30",
+        "3",
+        "Deletes access log entries older than GVI_ACCESS_LOG_KEEP_DAYS, keeping the hash chain checkable. "
+        "Nothing else removes access log entries.",
+    ),
+    Schedule(
         "gvi: verify the weekly review's counts",
         "tasks.weekly_counts.verify_weekly_counts",
         "30",

@@ -1,14 +1,28 @@
 """The thin view base: reads through a selector (logged), writes through a service (idempotent)."""
 
+from django.core.exceptions import ValidationError
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
 from api.authentication import api_key_prefix
 from api.history import api_write
 from api.idempotency import idempotent
 from api.serializers.common import service_kwargs
-from gvi.audit import log_access
+from gvi.audit import Purpose, log_access
 from gvi.models import AccessAction
+
+
+def api_purpose(request) -> Purpose | None:
+    """The purpose a request carries in X-Purpose-Kind and X-Purpose (optional; checked if given)."""
+    kind = request.META.get("HTTP_X_PURPOSE_KIND", "")
+    text = request.META.get("HTTP_X_PURPOSE", "")
+    if not kind and not text:
+        return None
+    try:
+        return Purpose.parse(kind, text)
+    except ValidationError as error:
+        raise APIValidationError(error.message_dict) from error
 
 
 class WriteViewSet(viewsets.GenericViewSet):
@@ -87,4 +101,6 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WriteViewS
             channel="api",
             path=request.get_full_path(),
             api_key_prefix=api_key_prefix(request),
+            acting_user=getattr(request._request, "acting_user", None),
+            purpose=api_purpose(request),
         )

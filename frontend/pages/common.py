@@ -17,9 +17,12 @@ def or_404(obj):
 
 
 def log_read(request, *, record_kind: str, objects=(), person_ids=(), action: str = "read", also=None) -> None:
-    """Record that the user looked at personal data through the UI (`also`: records of other
-    kinds shown on the same page, see gvi.audit.log_access)."""
+    """Record that the user looked at personal data through the UI, with the session's purpose
+    (`also`: records of other kinds shown on the same page, see gvi.audit.log_access)."""
+    from frontend.purpose import session_purpose  # the purpose page imports this module
+
     log_access(
+        purpose=session_purpose(request),
         user=request.user,
         action=action,
         record_kind=record_kind,

@@ -1,6 +1,6 @@
 """The domain model, split by topic. Import from `gvi.models`."""
 
-from gvi.models.audit import AccessAction, AccessLog, RetentionRun
+from gvi.models.audit import AccessAction, AccessLog, AccessLogPrune, PurposeKind, RetentionRun
 from gvi.models.base import Confidence, SourcedModel, TrackedModel
 from gvi.models.evaluation import ResearchExport, ResearchExportStatus, TimeGranularity
 from gvi.models.followups import OPEN_STATUSES, DigestDelivery, FollowUp, FollowUpOrigin, FollowUpStatus

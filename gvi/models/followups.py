@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gvi import dates
-from gvi.models.base import TrackedModel
+from gvi.models.base import Confidence, TrackedModel
 
 
 class FollowUpStatus(models.TextChoices):
@@ -54,6 +54,11 @@ class FollowUp(TrackedModel):
     description = models.TextField(_("description"), blank=True)
     due_date = models.DateField(_("due date"), validators=[dates.planned])
     status = models.CharField(_("status"), max_length=16, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
+    # Where the task comes from (the rule, or who entered it) and how sure its content is.
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    confidence = models.CharField(
+        _("confidence"), max_length=16, choices=Confidence.choices, default=Confidence.CONFIRMED
+    )
     origin = models.CharField(_("origin"), max_length=8, choices=FollowUpOrigin.choices, default=FollowUpOrigin.MANUAL)
     # The rule that made it and what caused it; together they keep a rule from firing twice.
     rule = models.CharField(_("rule"), max_length=64, blank=True)

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gvi import dates
@@ -18,6 +19,8 @@ class Programme(models.Model):
     min_inclusion_criteria = models.PositiveSmallIntegerField(
         _("minimum inclusion criteria"),
         default=2,
+        # At least one: a listing with no cited criterion would rest on nothing.
+        validators=[MinValueValidator(1)],
         help_text=_("How many criteria a membership must cite before it can be approved."),
     )
     membership_review_days = models.PositiveIntegerField(_("membership review period (days)"), default=365)
@@ -36,6 +39,11 @@ class Programme(models.Model):
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_inclusion_criteria__gte=1), name="programme_min_criteria_at_least_one"
+            )
+        ]
 
     def __str__(self):
         return self.name

@@ -22,6 +22,25 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+def birthday(date_of_birth: date, age: int) -> date:
+    """The day a person born on `date_of_birth` turns `age`, as `age_on` counts it: someone born
+    on 29 February turns a year older on 1 March in other years."""
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + age)
+    except ValueError:
+        return date(date_of_birth.year + age, 3, 1)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day (31 Jan + 1
+    month = 28 or 29 Feb)."""
+    import calendar
+
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def age_on(date_of_birth: date, day: date) -> int:
     return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
 
@@ -34,6 +53,15 @@ class Sex(models.TextChoices):
 
 
 class PersonQuerySet(models.QuerySet):
+    def fill_adult_on(self) -> int:
+        """Set `adult_on` where bulk writes (the seed, a migration) left it empty: one update per
+        distinct date of birth, never one per person. Returns how many persons were filled."""
+        filled = 0
+        missing = self.filter(adult_on__isnull=True)
+        for born in missing.values_list("date_of_birth", flat=True).distinct().order_by():
+            filled += missing.filter(date_of_birth=born).update(adult_on=birthday(born, settings.GVI_MINOR_AGE))
+        return filled
+
     def minors(self, on: date | None = None):
         """Persons under the minor age on `on` (today by default)."""
         on = on or timezone.localdate()
@@ -59,7 +87,10 @@ class Person(SourcedModel):
     personnummer_hash = models.CharField(
         _("identity number search hash"), max_length=64, blank=True, db_index=True, editable=False
     )
-    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+    # The 18th birthday, kept with the record (set on save from the date of birth) so that the
+    # policy can compare it with each record's own date in the database: what was recorded
+    # before it stays under the minors rule.
+    adult_on = models.DateField(_("comes of age on"), null=True, blank=True, editable=False, db_index=True)
 
     objects = PersonQuerySet.as_manager()
 
@@ -84,6 +115,16 @@ class Person(SourcedModel):
     def clean(self):
         if self.date_of_birth and self.date_of_birth > timezone.localdate():
             raise ValidationError({"date_of_birth": _("The date of birth cannot be in the future.")})
+
+    def save(self, *args, **kwargs):
+        if self.date_of_birth:
+            born = self.date_of_birth
+            if isinstance(born, str):  # a date given as text (a fixture); Django parses it on save
+                born = date.fromisoformat(born)
+            self.adult_on = birthday(born, settings.GVI_MINOR_AGE)
+            if kwargs.get("update_fields") is not None and "date_of_birth" in kwargs["update_fields"]:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "adult_on"}
+        super().save(*args, **kwargs)
 
 
 class InclusionCriterion(models.Model):
@@ -125,8 +166,9 @@ class MembershipStatus(models.TextChoices):
 
 class MembershipQuerySet(models.QuerySet):
     def counting(self):
-        """Memberships that count: approved and not lapsed, rejected or proposed."""
-        return self.filter(status=MembershipStatus.ACTIVE)
+        """Memberships that count: approved and not lapsed, rejected or proposed, and not
+        restricted by a pending contest."""
+        return self.filter(status=MembershipStatus.ACTIVE, is_contested=False, removed_at__isnull=True)
 
     def current(self, on: date | None = None):
         on = on or timezone.localdate()
@@ -158,7 +200,10 @@ class Membership(SourcedModel):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason for decision"), blank=True)
+    # A pending contest restricts the listing (it counts nowhere; partners see only that it
+    # exists); an upheld one removes it from everyone's view, its history kept for the audit.
     is_contested = models.BooleanField(_("contested"), default=False)
+    removed_at = models.DateTimeField(_("removed after an upheld contest"), null=True, blank=True, editable=False)
 
     objects = MembershipQuerySet.as_manager()
 

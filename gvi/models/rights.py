@@ -7,7 +7,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from gvi import dates
-from gvi.models.base import SourcedModel
+from gvi.models.base import Confidence, SourcedModel
 
 
 class NoticeMethod(models.TextChoices):
@@ -57,6 +57,9 @@ class RequestKind(models.TextChoices):
     ACCESS = "access", _("Access")
     CORRECTION = "correction", _("Correction")
     CONTEST = "contest", _("Contest")
+    ERASURE = "erasure", _("Erasure")
+    RESTRICTION = "restriction", _("Restriction")
+    OBJECTION = "objection", _("Objection")
 
 
 class RequestStatus(models.TextChoices):
@@ -68,7 +71,7 @@ class RequestStatus(models.TextChoices):
 
 
 class DataSubjectRequest(models.Model):
-    """A person's request for access, correction, or a contest of an entry."""
+    """A person's request: access, correction, contest of an entry, erasure, restriction or objection."""
 
     programme = models.ForeignKey(
         "gvi.Programme", verbose_name=_("programme"), on_delete=models.PROTECT, related_name="+"
@@ -79,6 +82,13 @@ class DataSubjectRequest(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=RequestKind.choices)
     received_on = models.DateField(_("received on"), validators=[dates.happened])
     description = models.TextField(_("description"), blank=True)
+    # Where the request came from (a letter, a form, a meeting) and how sure that is.
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    confidence = models.CharField(
+        _("confidence"), max_length=16, choices=Confidence.choices, default=Confidence.CONFIRMED
+    )
+    # Answered within one month of receipt (GDPR art. 12(3); brottsdatalagen the same).
+    due_on = models.DateField(_("answer due"), null=True, blank=True)
     membership = models.ForeignKey(
         "gvi.Membership",
         verbose_name=_("membership"),

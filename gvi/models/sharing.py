@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gvi import dates
 from gvi.models.base import SourcedModel, TrackedModel
 
 
@@ -64,7 +65,7 @@ class Consent(SourcedModel):
 
     person = models.ForeignKey("gvi.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="+")
     scope = models.CharField(_("scope"), max_length=16, choices=ConsentScope.choices)
-    given_on = models.DateField(_("given on"))
+    given_on = models.DateField(_("given on"), validators=[dates.happened])
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawal_note = models.TextField(_("note on the withdrawal"), blank=True)
 

@@ -233,6 +233,8 @@ def seed_follow_ups(ctx: Context) -> None:
                 person,
                 group,
                 completed,
+                "Seed",
+                "confirmed",
                 *ctx.tracked(),
             )
 
@@ -251,6 +253,8 @@ def seed_follow_ups(ctx: Context) -> None:
             "person_id",
             "group_id",
             "completed_at",
+            "source",
+            "confidence",
             *TRACKED,
         ),
         rows(),

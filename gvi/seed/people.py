@@ -19,7 +19,7 @@ from gvi.models import (
     Supervision,
     SupervisionKind,
 )
-from gvi.models.people import years_before
+from gvi.models.people import add_months, birthday, years_before
 from gvi.seed import names
 from gvi.seed.context import SOURCED, Context, weighted_table, zipf_cum_weights
 
@@ -48,6 +48,7 @@ PERSON_FIELDS = (
     "home_area_id",
     "personnummer_encrypted",
     "personnummer_hash",
+    "adult_on",
     *SOURCED,
 )
 MEMBERSHIP_FIELDS = (
@@ -79,6 +80,9 @@ REQUEST_FIELDS = (
     "decided_by_id",
     "created_at",
     "created_by_id",
+    "source",
+    "confidence",
+    "due_on",
 )
 
 
@@ -125,7 +129,19 @@ class PersonGenerator:
         if dob > self.minor_cutoff:
             ctx.minors.append(person_id)
         source = f"Polisen {ctx.city}, UR-{ctx.today.year}-{ctx.between(1000, 99999)}"
-        return (person_id, first, ctx.pick(names.SURNAMES), dob, sex, area, "", "", *ctx.sourced(owner, source))
+        adult_on = birthday(dob, settings.GVI_MINOR_AGE)
+        return (
+            person_id,
+            first,
+            ctx.pick(names.SURNAMES),
+            dob,
+            sex,
+            area,
+            "",
+            "",
+            adult_on,
+            *ctx.sourced(owner, source),
+        )
 
     def membership(self, person_id: int, dob: dt.date, group: int, status: str, earlier: bool = False) -> tuple:
         ctx, rng = self.ctx, self.rng
@@ -256,6 +272,9 @@ class PersonGenerator:
             None,
             ctx.now,
             None,
+            "Brev",
+            "confirmed",
+            add_months(received, 1),
         )
 
 

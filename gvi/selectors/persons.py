@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from gvi.policy import scoped_queryset
+from gvi.policy import restricted_listing_counts, scoped_queryset
 
 
 def person_list(user, *, q: str = ""):
@@ -28,6 +28,8 @@ class PersonPage:
     services: list
     risk_assessments: list
     follow_ups: list
+    # Listings restricted by a pending contest that the user sees only as existing.
+    restricted_listings: int = 0
 
     def parts(self) -> dict[str, list]:
         """The records shown beside the person, by record kind (for the access log)."""
@@ -73,4 +75,5 @@ def person_detail(user, person_id: int) -> PersonPage | None:
             .select_related("owner_organisation", "owner_user")
             .order_by("due_date")
         ),
+        restricted_listings=restricted_listing_counts(user, [person.pk]).get(person.pk, 0),
     )

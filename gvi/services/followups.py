@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gvi.models import OPEN_STATUSES, FollowUp, FollowUpOrigin, FollowUpStatus
+from gvi.models import OPEN_STATUSES, Confidence, FollowUp, FollowUpOrigin, FollowUpStatus
 from gvi.services.common import acting_organisation, as_changed_by, create_record, require_visible, update_record
 
 # How the history names a follow-up cancelled because its cause was corrected (and one reopened).
@@ -29,8 +29,11 @@ def create_follow_up(
     description: str = "",
     person=None,
     group=None,
+    source: str = "",
+    confidence: str = Confidence.CONFIRMED,
 ) -> FollowUp:
-    """A follow-up made by hand. The owner organisation defaults to the user's own."""
+    """A follow-up made by hand. The owner organisation defaults to the user's own; the source,
+    when none is given, is the organisation that entered it."""
     organisation = acting_organisation(user)
     owner_organisation = owner_organisation or organisation
     if owner_organisation.programme_id != organisation.programme_id:
@@ -50,6 +53,8 @@ def create_follow_up(
             person=person,
             group=group,
             origin=FollowUpOrigin.MANUAL,
+            source=(source or "").strip()[:200] or organisation.name[:200],
+            confidence=confidence,
         ),
         user=user,
         kind="follow_up",

@@ -1,12 +1,19 @@
-"""The rights of the people listed: notice, and requests for access, correction and contest.
+"""The rights of the people listed: notice, and requests for access, correction, contest,
+erasure, restriction and objection.
 
 - Notice: when and how a person was told they are in the programme (at a call-in they attended,
-  by a custom notification, by letter), or why notice is withheld and until when.
-- Requests are logged when received and decided with a reason and a date. An access request
-  produces the person's data export. A contest marks the membership contested until decided.
+  by a custom notification, by letter), or why notice is withheld and until when (a reminder
+  follow-up falls due on that date: gvi.followup_rules.notice_withheld).
+- Requests are logged when received, with their source and confidence, due one month later (a
+  reminder follow-up a week before), and decided with a reason and a date. An access request
+  produces the person's data export. A contest, restriction or objection restricts the membership
+  it names until decided; an upheld contest, objection or erasure removes the listing; an upheld
+  restriction keeps it restricted.
   Corrections go through the ordinary write path, so django-simple-history keeps the before and
   after of every corrected field, with the request named as the reason for the change.
 """
+
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,15 +25,18 @@ from gvi.models import (
     DataSubjectRequest,
     InvitationStatus,
     Membership,
+    MembershipEvidence,
     MembershipStatus,
     Notice,
     NoticeMethod,
     RequestKind,
     RequestStatus,
 )
+from gvi.models.people import add_months
 from gvi.policy import RECORD_KINDS, Action
 from gvi.services.common import as_changed_by, create_record, require, require_visible, update_record
 from gvi.services.memberships import close_review_follow_ups
+from tasks.followups import apply_rules_for
 
 # Fields a correction may not touch: ownership, stamps, and decisions that have their own services.
 PROTECTED_FIELDS = frozenset(
@@ -47,7 +57,8 @@ PROTECTED_FIELDS = frozenset(
         "is_contested",
         "personnummer_encrypted",
         "personnummer_hash",
-        "anonymised_at",
+        "adult_on",
+        "removed_at",
     }
 )
 DECISIONS = (RequestStatus.UPHELD, RequestStatus.PARTLY_UPHELD, RequestStatus.REJECTED, RequestStatus.COMPLETED)
@@ -131,13 +142,30 @@ def record_notice(
     )
 
 
+# Requests that restrict the listing they name while they are pending (it counts nowhere and
+# partners see only that it exists), and those that remove it when upheld.
+RESTRICTING_KINDS = (RequestKind.CONTEST, RequestKind.RESTRICTION, RequestKind.OBJECTION)
+REMOVING_KINDS = (RequestKind.CONTEST, RequestKind.OBJECTION, RequestKind.ERASURE)
+LISTING_KINDS = (*RESTRICTING_KINDS, RequestKind.ERASURE)
+
+
 @transaction.atomic
 def log_request(
-    *, user, person, kind: str, received_on=None, description: str = "", membership=None
+    *,
+    user,
+    person,
+    kind: str,
+    received_on=None,
+    description: str = "",
+    membership=None,
+    source: str = "",
+    confidence: str = Confidence.CONFIRMED,
 ) -> DataSubjectRequest:
-    """Log a request for access, correction or a contest, as received.
+    """Log a request (access, correction, contest, erasure, restriction, objection), as received.
 
-    A contest names the membership contested; it is marked contested until the request is decided.
+    It is due one month after receipt; a reminder follow-up is made for whoever logged it. A
+    contest names the membership contested; a restriction or an objection may name one. The
+    membership is restricted until the request is decided.
     """
     require_visible(user, "person", person, "person")
     if kind not in RequestKind.values:
@@ -150,21 +178,27 @@ def log_request(
             raise ValidationError({"membership": _("This membership is not the person's.")})
     if kind == RequestKind.CONTEST and membership is None:
         raise ValidationError({"membership": _("Choose the membership the person contests.")})
-    if kind == RequestKind.ACCESS:
+    if kind not in LISTING_KINDS and kind != RequestKind.CORRECTION:
         membership = None
+    if confidence not in Confidence.values:
+        raise ValidationError({"confidence": _("Unknown confidence.")})
     request = create_record(
         DataSubjectRequest(
             person=person,
             kind=kind,
             received_on=received_on,
+            due_on=add_months(received_on, 1),
             description=description.strip(),
             membership=membership,
             status=RequestStatus.RECEIVED,
+            source=(source or "").strip()[:200],
+            confidence=confidence,
         ),
         user=user,
         kind="data_subject_request",
     )
-    if kind == RequestKind.CONTEST:
+    transaction.on_commit(partial(apply_rules_for.delay, "data_subject_request", request.pk))
+    if kind in RESTRICTING_KINDS and membership is not None:
         # Reloaded and locked: saving the caller's copy could write back stale fields.
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if not membership.is_contested:
@@ -231,17 +265,17 @@ def decide_request(*, user, request: DataSubjectRequest, status: str, reason: st
     """Decide a correction or contest request; the decision, reason, date and decider are kept.
 
     A contest is decided by someone who neither proposed nor last approved the membership. Upheld,
-    the membership is rejected (it no longer counts); either way it is no longer marked contested
-    once no other contest of it is open.
+    the membership is rejected and removed from everyone's view with its evidence (`remove_listing`);
+    either way it is no longer restricted once no other contest of it is open.
     """
-    request = _lock_open_request(user, request, (RequestKind.CORRECTION, RequestKind.CONTEST, RequestKind.ACCESS))
+    request = _lock_open_request(user, request, RequestKind.values)
     if status not in DECISIONS:
         raise ValidationError({"status": _("Choose a decision.")})
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason for the decision.")})
     today = timezone.localdate()
-    if request.kind == RequestKind.CONTEST:
+    if request.kind in LISTING_KINDS and request.membership_id:
         _decide_contest(user=user, request=request, status=status, reason=reason)
     request.status = status
     request.decision_reason = reason
@@ -256,16 +290,17 @@ def _decide_contest(*, user, request: DataSubjectRequest, status: str, reason: s
     if user.pk in (membership.created_by_id, membership.decided_by_id):
         raise PermissionDenied(_("A contest is decided by someone who neither proposed nor approved the membership."))
     changes = {}
-    still_contested = (
+    still_restricted = (
         DataSubjectRequest.objects.filter(
-            membership=membership, kind=RequestKind.CONTEST, status=RequestStatus.RECEIVED
+            membership=membership, kind__in=RESTRICTING_KINDS, status=RequestStatus.RECEIVED
         )
         .exclude(pk=request.pk)
         .exists()
-    )
-    if not still_contested:
+    ) or (request.kind == RequestKind.RESTRICTION and status == RequestStatus.UPHELD)
+    if not still_restricted and membership.is_contested:
         changes["is_contested"] = False
-    if status == RequestStatus.UPHELD:
+    removes = request.kind in REMOVING_KINDS and status == RequestStatus.UPHELD
+    if removes:
         changes.update(
             status=MembershipStatus.REJECTED,
             decided_by=user,
@@ -276,5 +311,22 @@ def _decide_contest(*, user, request: DataSubjectRequest, status: str, reason: s
     if changes:
         as_changed_by(membership, user, f"contest request {request.pk}")
         update_record(membership, user=user, kind="membership", **changes)
-    if status == RequestStatus.UPHELD:
+    if removes:
         close_review_follow_ups(membership, user=user)
+        remove_listing(user=user, membership=membership, reason=f"contest request {request.pk} upheld")
+
+
+def remove_listing(*, user, membership: Membership, reason: str) -> Membership:
+    """Remove a listing whose contest was upheld from everyone's view.
+
+    The evidence rows are deleted and the membership is marked removed; django-simple-history
+    keeps both as they were, for the audit only (the policy shows a removed listing to nobody).
+    Nothing here touches a date a retention period counts from.
+    """
+    for evidence in MembershipEvidence.objects.filter(membership=membership):
+        as_changed_by(evidence, user, reason).delete()
+    membership.removed_at = timezone.now()
+    membership.updated_by = user
+    # Saved directly: after this change the policy lets nobody change (or see) the record.
+    as_changed_by(membership, user, reason).save(update_fields=["removed_at", "updated_by", "updated_at"])
+    return membership

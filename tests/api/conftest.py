@@ -26,17 +26,30 @@ def issue_key(db):
     return issue
 
 
+def acting_reader(organisation):
+    """A partner officer of `organisation` to name in X-Acting-User."""
+    from gvi.models import Role, User
+
+    user, _created = User.objects.get_or_create(
+        username=f"reader-{organisation.pk}", defaults={"organisation": organisation, "role": Role.PARTNER_OFFICER}
+    )
+    return user
+
+
 @pytest.fixture
 def client_for(issue_key):
     """client_for(user or organisation): an APIClient sending an API key (a person's key for a user)."""
 
     def make(who, **key_fields):
+        headers = {}
         if hasattr(who, "role"):
             _obj, raw = issue_key(who.organisation, user=who, **key_fields)
         else:
             _obj, raw = issue_key(who, **key_fields)
+            # An organisation's key names the person who reads (X-Acting-User).
+            headers["HTTP_X_ACTING_USER"] = acting_reader(who).username
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}", **headers)
         client.raw_key = raw
         return client
 

@@ -18,9 +18,19 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/persons/"
 
 
-def _client(raw):
+READER = "probation-reader"
+
+
+@pytest.fixture(autouse=True)
+def _reader(db, probation):
+    """The probation officer named in X-Acting-User by requests with the organisation's key
+    (a per-person key needs no header: it names its person)."""
+    return m.User.objects.create(username=READER, organisation=probation, role=m.Role.PARTNER_OFFICER)
+
+
+def _client(raw, acting: str = READER):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}", HTTP_X_ACTING_USER=acting)
     return client
 
 

@@ -8,6 +8,8 @@ import socket
 import pytest
 from rest_framework.test import APIClient
 
+from tests.api.conftest import acting_reader
+
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/persons/"
@@ -44,7 +46,8 @@ def test_reads_answer_while_redis_is_down_and_the_outage_is_logged(redis_down, c
 def test_a_revoked_or_wrong_key_is_refused_while_redis_is_down(redis_down, issue_key, probation):
     key, raw = issue_key(probation)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    # An organisation's key: reads name the person who acts.
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}", HTTP_X_ACTING_USER=acting_reader(probation).username)
     assert client.get(URL).status_code == 200
     key.revoked = True
     key.save()  # drops the cached key, in the database cache

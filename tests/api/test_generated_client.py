@@ -60,8 +60,9 @@ def generated(tmp_path_factory, django_db_setup, django_db_blocker):
 def test_the_generated_client_drives_the_main_flows(generated, live_server, probation_officer, probation, issue_key):
     example, models = generated
     persons = [f.PersonFactory(organisation=probation) for _ in range(5)]
-    _key, raw = issue_key(probation, user=probation_officer)
-    client = example.connect(live_server.url, raw)
+    # An organisation's key: reads name the person who acts in X-Acting-User.
+    _key, raw = issue_key(probation)
+    client = example.connect(live_server.url, raw, acting_user=probation_officer.username)
 
     # A list, page by page (two per page: three pages, each followed by its cursor).
     listed = example.all_persons(client, page_size=2)
@@ -127,11 +128,12 @@ def test_the_example_runs_the_same_flows(generated, live_server, probation_offic
     example, _models = generated
     for _ in range(3):
         f.PersonFactory(organisation=probation)
-    _key, raw = issue_key(probation, user=probation_officer)
+    _key, raw = issue_key(probation)  # the organisation's key, with the acting person named
     monkeypatch.setenv("GVI_API_KEY", raw)
     printed = []
     monkeypatch.setattr("builtins.print", lambda text, **kwargs: printed.append(text))
-    assert example.main(["--url", live_server.url, "--source", "KVV-1", "--page-size", "2"]) == 0
+    argv = ["--url", live_server.url, "--source", "KVV-1", "--page-size", "2"]
+    assert example.main([*argv, "--acting-user", probation_officer.username]) == 0
     report = json.loads(printed[-1])
     assert report["persons"] == 3
     assert report["logged"]["status"] == 201

@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from gvi import models as m
@@ -57,6 +58,7 @@ def build_city(police, probation, *, scale: int = 1, prefix: str = "", with_flag
         )
         for i in range(40 * scale)
     )
+    m.Person.objects.fill_adult_on()  # bulk_create skips save(), which sets it
     memberships = m.Membership.objects.bulk_create(
         m.Membership(
             **_sourced(
@@ -261,3 +263,19 @@ def coordinator_client(client, police_coordinator):
 
 
 __all__ = ["build_city", "f"]
+
+
+class PurposefulClient(Client):
+    """A test client whose sessions have given a purpose of access, as a user does once per
+    working session (the asking itself: tests/privacy/test_purpose_and_chain.py)."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        session = self.session
+        session["gvi_purpose"] = {"kind": "case", "text": "TEST-1"}
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return PurposefulClient()

@@ -17,9 +17,10 @@ TWO_FACTOR = reverse("frontend:twofactor_setup")
 # What each role finds in the menu (True) or not (False), and every link it finds opens.
 MENU = {
     "police_coordinator": {QUEUE: True, REPORT: True, ACCESS_LOG: False, CHANGES: False, TWO_FACTOR: True},
-    "auditor": {QUEUE: False, REPORT: True, ACCESS_LOG: True, CHANGES: True, TWO_FACTOR: False},
-    "probation_officer": {QUEUE: False, REPORT: False, ACCESS_LOG: False, CHANGES: False, TWO_FACTOR: False},
-    "police_analyst": {QUEUE: False, REPORT: False, ACCESS_LOG: False, CHANGES: False, TWO_FACTOR: False},
+    # Every role is offered the second factor (issue 17).
+    "auditor": {QUEUE: False, REPORT: True, ACCESS_LOG: True, CHANGES: True, TWO_FACTOR: True},
+    "probation_officer": {QUEUE: False, REPORT: False, ACCESS_LOG: False, CHANGES: False, TWO_FACTOR: True},
+    "police_analyst": {QUEUE: False, REPORT: False, ACCESS_LOG: False, CHANGES: False, TWO_FACTOR: True},
 }
 
 

@@ -37,7 +37,10 @@ def _count(client, url):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, url
-    return len(queries)
+    # The access log's rows go in one INSERT; SQLite's 999-parameter limit makes Django split it
+    # into batches of 66 rows (15 columns each), so there it counts once.
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "gvi_accesslog"')]
+    return len(queries) - max(len(inserts) - 1, 0)
 
 
 def test_query_count_does_not_grow_with_rows(

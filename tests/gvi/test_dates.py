@@ -22,7 +22,6 @@ SYSTEM_SET = {
     "gvi.FollowUp.escalated_at",
     "gvi.FollowUp.completed_at",
     "gvi.DigestDelivery.day",
-    "gvi.Person.anonymised_at",
     "gvi.Membership.decided_at",
     "gvi.ScoringRun.as_of",
     "gvi.ScoringRun.finished_at",
@@ -30,14 +29,19 @@ SYSTEM_SET = {
     "gvi.RetentionRun.finished_at",
     "gvi.User.last_login",
     "gvi.User.date_joined",
-    "gvi.GroupAttribution.confirmed_at",
-    "gvi.ScoreContribution.occurred_at",  # the incident's time, copied as the run saw it
-    "gvi.GroupFlag.ended_at",
+    "gvi.AccessLog.at",
+    "gvi.AccessLogPrune.cutoff",
+    "gvi.Person.adult_on",  # the 18th birthday, from the date of birth
+    "gvi.Membership.removed_at",
+    "gvi.DataSubjectRequest.due_on",  # from the day received
     "gvi.Consent.withdrawn_at",
+    "gvi.ResearchExport.decided_at",
+    "gvi.GroupAttribution.confirmed_at",
+    "gvi.ScoreContribution.occurred_at",  # copied from the incident
+    "gvi.GroupFlag.ended_at",
     "gvi.WeeklyAreaCount.week",
     "gvi.WeeklyGroupCount.week",
     "gvi.WeeklyTypeCount.week",
-    "gvi.ResearchExport.decided_at",
 }
 
 TODAY = dt.date(2026, 6, 1)

@@ -18,6 +18,14 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture(autouse=True)
+def back_to_the_latest_migrations():
+    """Leave the test database fully migrated: the tests after this one expect every column."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_runs_and_flags_survive_with_why_each_flag_ended_and_the_default_mandates():
     old = migrate(BEFORE)

@@ -7,10 +7,24 @@ from django.utils import timezone
 from gvi import models as m
 from tests import factories as f
 
+# `minor` is True (under 18 today), False (an adult, always was in the records) or WAS_MINOR
+# (20 today, the record made when the person was 16: under the minors rule by age at the record).
+WAS_MINOR = "was_minor"
 
-def birth_date(minor: bool) -> dt.date:
+
+def birth_date(minor) -> dt.date:
     today = timezone.localdate()
+    if minor == WAS_MINOR:
+        return today - dt.timedelta(days=20 * 365)
     return today - dt.timedelta(days=16 * 365) if minor else dt.date(1990, 3, 14)
+
+
+def made_in_childhood(obj):
+    """Date the record back to when its person (20 today) was 16: `created_at`, as the row holds it."""
+    four_years_ago = timezone.now() - dt.timedelta(days=4 * 365)
+    type(obj)._default_manager.filter(pk=obj.pk).update(created_at=four_years_ago)
+    obj.created_at = four_years_ago
+    return obj
 
 
 def _person(org, minor):
@@ -21,8 +35,14 @@ def _sourced(org):
     return {"organisation": org, "programme": org.programme, "source": "TEST-WALK", "confidence": "probable"}
 
 
-def build(kind: str, org, minor: bool = False):
-    """A saved record of `kind` owned by `org` (for person-linked kinds, about an adult or a minor)."""
+def build(kind: str, org, minor=False):
+    """A saved record of `kind` owned by `org` (for person-linked kinds, about an adult, a minor or,
+    with WAS_MINOR, an adult it was recorded about as a child)."""
+    obj = _build(kind, org, minor)
+    return made_in_childhood(obj) if minor == WAS_MINOR else obj
+
+
+def _build(kind: str, org, minor=False):
     today = timezone.localdate()
     match kind:
         case "area":

@@ -104,12 +104,15 @@ class TestTwoFactor:
         client.force_login(root)
         assert client.get(reverse("frontend:weekly_review")).status_code == 302
 
-    def test_partner_officers_and_development_need_no_second_factor(
-        self, client, settings, probation_officer, police_coordinator
+    def test_every_role_needs_it_and_development_none(
+        self, client, settings, probation_officer, police_analyst, auditor, police_coordinator
     ):
         settings.GVI_REQUIRE_TWO_FACTOR = True
-        client.force_login(probation_officer)
-        assert client.get(reverse("frontend:weekly_review")).status_code == 200
+        assert set(settings.GVI_TWO_FACTOR_ROLES) == set(m.Role)
+        for user in (probation_officer, police_analyst, auditor):
+            client.force_login(user)
+            response = client.get(reverse("frontend:weekly_review"))
+            assert response.status_code == 302 and response["Location"].startswith(reverse("frontend:twofactor_setup"))
         settings.GVI_REQUIRE_TWO_FACTOR = False
         client.force_login(police_coordinator)
         assert client.get(reverse("frontend:weekly_review")).status_code == 200

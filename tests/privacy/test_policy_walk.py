@@ -18,7 +18,7 @@ from gvi import policy, sharing
 from gvi.management.commands.policy_table import DOC_PATH, render_policy_markdown
 from gvi.policy import Action, Scope
 from tests import factories as f
-from tests.privacy.builders import build
+from tests.privacy.builders import WAS_MINOR, build
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +32,22 @@ def expected(
     same_programme,
     own,
     minor,
+    listing="",
     owner_kind=None,
     works_with=False,
     concern=False,
     consent_kinds=frozenset(),
     bases=None,
 ) -> bool:
-    """What the table, the sharing rules, the minors rule and the append-only rule say, read literally."""
+    """What the table, the sharing rules, the minors rule, the listing states and the append-only
+    rule say, read literally. `minor` is true for a person under 18 today and for one who was under
+    18 when the record was made; `listing` is "", "restricted" (a contest pending) or "removed"."""
     spec = policy.RECORD_KINDS[kind]
     if not same_programme:
+        return False
+    if listing == "removed":
+        return False  # an upheld contest removes the listing from everyone's view
+    if listing == "restricted" and role not in policy.RESTRICTED_LISTING_ROLES:
         return False
     if kind in policy.APPEND_ONLY_KINDS and action not in (Action.READ, Action.EXPORT):
         return False
@@ -99,11 +106,22 @@ def world(programme):
     owners = [*readers.values(), second_police, foreign]
     built = {}
     for kind, spec in policy.RECORD_KINDS.items():
-        ages = (False, True) if spec.person_path is not None else (False,)
-        built[kind] = [(build(kind, org, minor), org) for org in owners for minor in ages]
+        ages = (False, True, WAS_MINOR) if spec.person_path is not None else (False,)
+        built[kind] = [(build(kind, org, minor), org, {"minor": bool(minor)}) for org in owners for minor in ages]
+    # Listings in their own states: restricted while a contest is pending, removed after an upheld one.
+    for org in owners:
+        for minor in (False, True):
+            for listing in ("restricted", "removed"):
+                membership = build("membership", org, minor)
+                if listing == "restricted":
+                    membership.is_contested = True
+                else:
+                    membership.removed_at = timezone.now()
+                membership.save()
+                built["membership"].append((membership, org, {"minor": minor, "listing": listing}))
     today = timezone.localdate()
     for kind, rows in built.items():
-        for obj, org in rows:
+        for obj, org, _extra in rows:
             person = obj if kind == "person" else getattr(obj, "person", None)
             if person is None or org == foreign:
                 continue
@@ -162,14 +180,6 @@ def facts(user, kind, obj, owner, programme, known):
     }
 
 
-def is_minor(kind, obj):
-    spec = policy.RECORD_KINDS[kind]
-    if spec.person_path is None:
-        return False
-    person = obj if kind == "person" else obj.person
-    return person is not None and person.is_minor()
-
-
 def test_the_policy_walk(world, monkeypatch):
     """One world (it takes a while to build) for every walk: the table as it is, then any table,
     then a programme missing some legal bases."""
@@ -212,10 +222,7 @@ def walk(users, records, programme, bases=None, single=(Action.READ,)):
     for (role, reader_kind), user in users.items():
         about = reader_facts(user.organisation, programme)
         known = {
-            kind: [
-                (obj, {**facts(user, kind, obj, owner, programme, about), "minor": is_minor(kind, obj)})
-                for obj, owner in rows
-            ]
+            kind: [(obj, {**facts(user, kind, obj, owner, programme, about), **extra}) for obj, owner, extra in rows]
             for kind, rows in records.items()
         }
         for kind, built in known.items():

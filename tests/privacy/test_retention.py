@@ -101,9 +101,12 @@ DUE = {"idle_adult", "just_over", "minor_then", "idle_member", "rule_reminder"}
 def test_dry_run_lists_exactly_what_is_due_and_changes_nothing(world):
     people, _, old_incident, _ = world
     before = m.Person.objects.count()
+    due = retention.plan()
+    assert set(due.person_ids) == {people[name].pk for name in DUE}
+    assert due.incident_ids == [old_incident.pk]
     run = retention.run(dry_run=True)
-    assert set(run.summary["persons"]) == {people[name].pk for name in DUE}
-    assert run.summary["incidents"] == [old_incident.pk]
+    # The run's record keeps counts, not the ids of persons about to go.
+    assert (run.summary["persons"], run.summary["incidents"]) == (len(DUE), 1)
     assert run.dry_run and m.Person.objects.count() == before
     assert m.Involvement.objects.filter(incident=old_incident).exists()
 
@@ -148,7 +151,7 @@ def test_run_purges_exactly_what_is_due_with_history_and_keeps_statistics(world)
 def test_a_second_run_finds_nothing(world):
     retention.run()
     again = retention.run()
-    assert again.summary["persons"] == [] and again.summary["incidents"] == []
+    assert again.summary["persons"] == 0 and again.summary["incidents"] == 0
     assert m.RetentionRun.objects.count() == 2
 
 
@@ -171,3 +174,66 @@ def test_plan_queries_do_not_grow_with_persons(world, police, django_assert_max_
         aged(f.PersonFactory(organisation=police), years=6)
     with django_assert_max_num_queries(4):
         assert len(retention.plan().person_ids) == len(DUE) + 20
+
+
+# --- Rules by record kind, counted from the event (issue 17, point 7) ----------------------------
+
+
+@pytest.fixture
+def periods(settings):
+    settings.GVI_RETENTION_PERSON_YEARS = 5
+    settings.GVI_RETENTION_MINOR_YEARS = 3
+    settings.GVI_RETENTION_YEARS_BY_KIND = {}
+    settings.GVI_RETENTION_YEARS_BY_ORGANISATION_KIND = {}
+    return settings
+
+
+def _idle_person(org, years=7):
+    return aged(f.PersonFactory(organisation=org, date_of_birth=dt.date(1990, 1, 1)), years=years)
+
+
+def test_an_edit_or_a_decision_restarts_no_clock(periods, police):
+    person = _idle_person(police)
+    membership = aged(
+        f.MembershipFactory(
+            organisation=police, person=person, start_date=dt.date(2017, 1, 1), end_date=dt.date(2018, 1, 1)
+        ),
+        years=7,
+    )
+    # Decided on (or corrected) today: updated_at is now, the record's own dates are not.
+    m.Membership.objects.filter(pk=membership.pk).update(status=m.MembershipStatus.REJECTED, updated_at=timezone.now())
+    m.Person.objects.filter(pk=person.pk).update(updated_at=timezone.now())
+    assert retention.due_persons(timezone.now()) == [person.pk]
+
+
+def test_a_period_counts_from_its_end_not_from_when_it_was_recorded(periods, police, today):
+    person = _idle_person(police)
+    # Recorded seven years ago, but the supervision ended two years ago: its period runs from then.
+    aged(
+        f.SupervisionFactory(
+            organisation=police, person=person, start_date=dt.date(2015, 1, 1), end_date=today - dt.timedelta(days=730)
+        ),
+        years=7,
+    )
+    assert retention.due_persons(timezone.now()) == []
+    periods.GVI_RETENTION_YEARS_BY_KIND = {"supervision": 1}
+    assert retention.due_persons(timezone.now()) == [person.pk]
+
+
+def test_a_period_by_record_kind_and_by_organisation_kind(periods, police, social_services):
+    person = _idle_person(police)
+    aged(f.RiskAssessmentFactory(organisation=social_services, person=person), years=4)
+    assert retention.due_persons(timezone.now()) == []  # four years < five
+    periods.GVI_RETENTION_YEARS_BY_KIND = {"risk_assessment": 3}
+    assert retention.due_persons(timezone.now()) == [person.pk]
+    # Social services keep their risk assessments longer than the kind's rule.
+    periods.GVI_RETENTION_YEARS_BY_ORGANISATION_KIND = {social_services.kind: {"risk_assessment": 10}}
+    assert retention.due_persons(timezone.now()) == []
+    assert retention.retention_years("risk_assessment", minor=False, organisation_kind=police.kind) == 3
+
+
+def test_a_record_made_in_childhood_keeps_the_minors_period_after_18(periods, police, today):
+    person = aged(f.PersonFactory(organisation=police, date_of_birth=today - dt.timedelta(days=22 * 365)), years=4)
+    # Made four years ago, when he was 18 - 4 = under 18: the minors' period (three years) applies.
+    aged(f.RiskAssessmentFactory(organisation=police, person=person), years=4)
+    assert retention.due_persons(timezone.now()) == [person.pk]

@@ -16,8 +16,15 @@ from gvi.services.sharing import record_consent, withdraw_consent
 from gvi.services.subject_access import export_person_data
 from gvi.sharing import SHARING_RULES
 from tests import factories as f
+from tests.frontend.conftest import PurposefulClient
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client():
+    """The pages are read in a working session that gave its purpose (the data protection rule)."""
+    return PurposefulClient()
 
 
 @pytest.fixture

@@ -57,7 +57,31 @@ def _render_policy_markdown() -> str:
         "- **—**: nothing. A record the user may not read is reported as unknown, never as forbidden.",
         "",
         "Nobody sees anything of another programme. A user without an organisation sees nothing.",
-        f"A minor is a person under {settings.GVI_MINOR_AGE} today.",
+        "",
+        "## Minors: age at the time of the record",
+        "",
+        f"A record is a minor's record when its person is under {settings.GVI_MINOR_AGE} today, or was under "
+        f"{settings.GVI_MINOR_AGE} on the day",
+        "the record was made or on the date of the event it records. So what was recorded about a child stays",
+        "under the minors rule after the 18th birthday, until the record's own retention ends. The dates used:",
+        "",
+        "| record kind | event date (besides the day it was made) |",
+        "|---|---|",
+        *[
+            f"| {kind} | {policy.RECORD_EVENT_DATES.get(kind, '—')} |"
+            for kind, spec in policy.RECORD_KINDS.items()
+            if spec.person_path is not None
+        ],
+        "",
+        "## Listings: restricted and removed",
+        "",
+        "A listing (" + ", ".join(sorted(policy.LISTING_KINDS)) + ") is *restricted* while the person's contest,",
+        "restriction request or objection is pending: it counts nowhere (scores, call-in suggestions, reach, member",
+        "counts), and only "
+        + " and ".join(sorted(Role(role).label.lower() + "s" for role in policy.RESTRICTED_LISTING_ROLES))
+        + " see it; everyone else sees only how many",
+        "restricted listings a person has. An upheld contest, objection or erasure *removes* the listing and its",
+        "evidence from everyone's view, superusers included; the change history keeps them for the audit only.",
         "",
     ]
     for role in Role:
@@ -87,7 +111,8 @@ def _render_policy_markdown() -> str:
         + ") count as",
         "  every organisation's own, for the **own org.** scope and for the minors rule alike.",
         "- Personal data is deleted by the retention job (`manage.py retention`), not by hand.",
-        "- Every read of a person's record, every search and every export is written to the access log.",
+        "- Every read of a person's record, every search (with hits or none) and every export is written to the",
+        "  access log with its purpose and, for an organisation's key, the acting person; ids only, no search words.",
         "- Superusers (set-up accounts) see every programme; give that flag to nobody in daily work.",
         "  They too delete by hand only what some role above may delete.",
         "",

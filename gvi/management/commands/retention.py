@@ -22,8 +22,8 @@ class Command(BaseCommand):
         verb = "Would purge" if dry_run else "Purged"
         statistics = summary["statistics"]
         self.stdout.write(
-            f"{verb} {len(summary['persons'])} persons and "
-            f"{'would anonymise' if dry_run else 'anonymised'} {len(summary['incidents'])} incidents "
+            f"{verb} {summary['persons']} persons and "
+            f"{'would anonymise' if dry_run else 'anonymised'} {summary['incidents']} incidents "
             f"(retention run {record.pk})."
         )
         self.stdout.write(
