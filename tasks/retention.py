@@ -14,7 +14,7 @@ def run_retention(self, dry_run: bool = False) -> int:
     return retention.run(dry_run=dry_run).pk
 
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(**RETRYING)
 def prune_access_log(self) -> int:
     """The access log's own retention job: delete entries older than GVI_ACCESS_LOG_KEEP_DAYS
     (gvi.access_chain.prune); returns how many went. Idempotent: a second run finds none."""
