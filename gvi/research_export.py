@@ -112,7 +112,12 @@ def build_tables(user, export: ResearchExport, *, today: dt.date | None = None) 
     suppression = Suppression()
     areas = dict(scoped_queryset(user, "area").values_list("id", "name"))
 
-    memberships = scoped_queryset(user, "membership").order_by("person_id", "start_date", "pk")
+    # A listing under a pending contest (restricted) or removed after an upheld one never leaves.
+    memberships = (
+        scoped_queryset(user, "membership")
+        .filter(is_contested=False, removed_at__isnull=True)
+        .order_by("person_id", "start_date", "pk")
+    )
     first_group = {}
     membership_rows = []
     for person_id, group_id, start, end, status, key in memberships.values_list(

@@ -199,3 +199,10 @@ def test_the_page_lets_a_coordinator_ask_and_another_decide(
     client.force_login(probation_officer)
     assert client.get(reverse("frontend:research_exports")).status_code == 403
     assert client.get(reverse("frontend:research_export_download", args=[export.pk])).status_code == 403
+
+
+def test_a_restricted_or_removed_listing_never_leaves(records, police_coordinator, second_coordinator):
+    contested = f.MembershipFactory(organisation=records["group"].organisation, is_contested=True)
+    files = package(police_coordinator, approved(police_coordinator, second_coordinator))
+    memberships = rows(files, "memberships")
+    assert len(memberships) == m.Membership.objects.exclude(pk=contested.pk).count() == 13
