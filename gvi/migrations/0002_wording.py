@@ -6,113 +6,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("gvi", "0001_initial"),
+        ('gvi', '0001_initial'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="accesslog",
-            name="at",
-            field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="logged at"),
+            model_name='accesslog',
+            name='at',
+            field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='logged at'),
         ),
         migrations.AlterField(
-            model_name="enforcementaction",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("control", "Police control"),
-                    ("probation_check", "Probation check"),
-                    ("search", "Search"),
-                    ("arrest", "Arrest"),
-                    ("warrant", "Arrest warrant"),
-                    ("asset_seizure", "Asset seizure"),
-                    ("other", "Other action"),
-                ],
-                max_length=24,
-                verbose_name="kind",
-            ),
+            model_name='enforcementaction',
+            name='kind',
+            field=models.CharField(choices=[('control', 'Police control'), ('probation_check', 'Probation check'), ('search', 'Search'), ('arrest', 'Arrest'), ('warrant', 'Arrest warrant'), ('asset_seizure', 'Asset seizure'), ('other', 'Other action')], max_length=24, verbose_name='kind'),
         ),
         migrations.AlterField(
-            model_name="exitcase",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("open", "Open"),
-                    ("active", "Active"),
-                    ("completed", "Completed"),
-                    ("dropped", "Dropped out"),
-                ],
-                default="open",
-                max_length=16,
-                verbose_name="status",
-            ),
+            model_name='exitcase',
+            name='status',
+            field=models.CharField(choices=[('open', 'Open'), ('active', 'Active'), ('completed', 'Completed'), ('dropped', 'Dropped out')], default='open', max_length=16, verbose_name='status'),
         ),
         migrations.AlterField(
-            model_name="followup",
-            name="owner_user",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="follow_ups",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="owner (user)",
-            ),
+            model_name='followup',
+            name='owner_user',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='follow_ups', to=settings.AUTH_USER_MODEL, verbose_name='owner (user)'),
         ),
         migrations.AlterField(
-            model_name="historicalenforcementaction",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("control", "Police control"),
-                    ("probation_check", "Probation check"),
-                    ("search", "Search"),
-                    ("arrest", "Arrest"),
-                    ("warrant", "Arrest warrant"),
-                    ("asset_seizure", "Asset seizure"),
-                    ("other", "Other action"),
-                ],
-                max_length=24,
-                verbose_name="kind",
-            ),
+            model_name='historicalenforcementaction',
+            name='kind',
+            field=models.CharField(choices=[('control', 'Police control'), ('probation_check', 'Probation check'), ('search', 'Search'), ('arrest', 'Arrest'), ('warrant', 'Arrest warrant'), ('asset_seizure', 'Asset seizure'), ('other', 'Other action')], max_length=24, verbose_name='kind'),
         ),
         migrations.AlterField(
-            model_name="historicalexitcase",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("open", "Open"),
-                    ("active", "Active"),
-                    ("completed", "Completed"),
-                    ("dropped", "Dropped out"),
-                ],
-                default="open",
-                max_length=16,
-                verbose_name="status",
-            ),
+            model_name='historicalexitcase',
+            name='status',
+            field=models.CharField(choices=[('open', 'Open'), ('active', 'Active'), ('completed', 'Completed'), ('dropped', 'Dropped out')], default='open', max_length=16, verbose_name='status'),
         ),
         migrations.AlterField(
-            model_name="historicalfollowup",
-            name="owner_user",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="owner (user)",
-            ),
+            model_name='historicalfollowup',
+            name='owner_user',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner (user)'),
         ),
         migrations.AlterField(
-            model_name="scoringconfig",
-            name="confidence_multipliers",
-            field=models.JSONField(
-                blank=True,
-                default=dict,
-                help_text='Multiplier per confidence level, e.g. {"confirmed": 1.0, "unverified": 0.25}.',
-                verbose_name="confidence multipliers",
-            ),
+            model_name='scoringconfig',
+            name='confidence_multipliers',
+            field=models.JSONField(blank=True, default=dict, help_text='Multiplier per confidence level, e.g. {"confirmed": 1.0, "unverified": 0.25}.', verbose_name='confidence multipliers'),
         ),
     ]

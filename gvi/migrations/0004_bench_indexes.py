@@ -4,23 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("gvi", "0003_access_log_append_only_trigger"),
+        ('gvi', '0003_access_log_append_only_trigger'),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name="involvement",
-            name="gvi_involve_person__58bab1_idx",
+            model_name='involvement',
+            name='gvi_involve_person__58bab1_idx',
         ),
         migrations.AddIndex(
-            model_name="groupattribution",
-            index=models.Index(fields=["group"], include=("incident", "programme"), name="attribution_group_cover"),
+            model_name='groupattribution',
+            index=models.Index(fields=['group'], include=('incident', 'programme'), name='attribution_group_cover'),
         ),
         migrations.AddIndex(
-            model_name="involvement",
-            index=models.Index(
-                fields=["person", "role"], include=("incident", "programme"), name="involvement_person_role_cover"
-            ),
+            model_name='involvement',
+            index=models.Index(fields=['person', 'role'], include=('incident', 'programme'), name='involvement_person_role_cover'),
         ),
     ]

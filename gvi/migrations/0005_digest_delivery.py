@@ -4,27 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("gvi", "0004_bench_indexes"),
+        ('gvi', '0004_bench_indexes'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="DigestDelivery",
+            name='DigestDelivery',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("recipient", models.EmailField(max_length=254, verbose_name="recipient")),
-                ("day", models.DateField(verbose_name="day")),
-                ("sent_at", models.DateTimeField(auto_now_add=True, verbose_name="sent at")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('recipient', models.EmailField(max_length=254, verbose_name='recipient')),
+                ('day', models.DateField(verbose_name='day')),
+                ('sent_at', models.DateTimeField(auto_now_add=True, verbose_name='sent at')),
             ],
             options={
-                "verbose_name": "digest delivery",
-                "verbose_name_plural": "digest deliveries",
-                "ordering": ["-day", "recipient"],
-                "default_permissions": ("view",),
-                "constraints": [
-                    models.UniqueConstraint(fields=("recipient", "day"), name="one_digest_per_recipient_and_day")
-                ],
+                'verbose_name': 'digest delivery',
+                'verbose_name_plural': 'digest deliveries',
+                'ordering': ['-day', 'recipient'],
+                'default_permissions': ('view',),
+                'constraints': [models.UniqueConstraint(fields=('recipient', 'day'), name='one_digest_per_recipient_and_day')],
             },
         ),
     ]
