@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gvi import dates
-from gvi.models import CallIn, FollowUpStatus, GroupStatus, InvitationStatus, ResearchExport, TimeGranularity
+from gvi.models import (
+    CallIn,
+    Confidence,
+    FollowUpStatus,
+    GroupStatus,
+    InvitationStatus,
+    ResearchExport,
+    TimeGranularity,
+)
 
 
 class CallInForm(forms.Form):
@@ -65,6 +73,16 @@ class GroupFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or alias"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + GroupStatus.choices)
     area = forms.TypedChoiceField(label=_("Area"), required=False, coerce=int, empty_value=None)
+    order = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("name", _("Name, A–Ö")),
+            ("-name", _("Name, Ö–A")),
+            ("status", _("Status")),
+            ("-members", _("Most active members")),
+        ],
+    )
 
     def __init__(self, *args, areas=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,7 +90,35 @@ class GroupFilterForm(forms.Form):
 
 
 class PersonSearchForm(forms.Form):
-    q = forms.CharField(label=_("Name"), required=False)
+    q = forms.CharField(
+        label=_("Name or identity number"),
+        required=False,
+        max_length=100,
+        help_text=_("An identity number is searched only through its keyed hash, never in plain text."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "aria-describedby": "id_q_helptext"}),
+    )
+    area = forms.TypedChoiceField(label=_("Home area"), required=False, coerce=int, empty_value=None)
+    minors = forms.ChoiceField(
+        label=_("Age"),
+        required=False,
+        choices=[("", _("All")), ("only", _("Minors only")), ("none", _("Adults only"))],
+    )
+    confidence = forms.ChoiceField(label=_("Confidence"), required=False, choices=[("", _("All"))] + Confidence.choices)
+    order = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("name", _("Name, A–Ö")),
+            ("-name", _("Name, Ö–A")),
+            ("born", _("Oldest first")),
+            ("-born", _("Youngest first")),
+            ("-created", _("Most recently registered")),
+        ],
+    )
+
+    def __init__(self, *args, areas=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", _("All"))] + [(area.pk, area.name) for area in areas]
 
 
 class FollowUpFilterForm(forms.Form):

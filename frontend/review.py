@@ -23,7 +23,7 @@ from gvi import dates
 from gvi.audit import log_access
 from gvi.exports import report_csv_response, require_report_export
 from gvi.models import DataSubjectRequest, Notice, NoticeMethod, RequestKind, RequestStatus
-from gvi.policy import Action, can
+from gvi.policy import Action, can, scoped_queryset
 from gvi.selectors import membership_review as selectors
 from gvi.selectors.quality_report import quality_report
 from gvi.services import memberships as membership_services
@@ -46,15 +46,70 @@ def _error_messages(error: ValidationError | PermissionDenied) -> list[str]:
 # --- The approval queue ------------------------------------------------------------------
 
 
+QUEUE_PAGE_SIZE = 20
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Person: name or identity number"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None)
+    organisation = forms.TypedChoiceField(label=_("Proposed by"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, groups=(), organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", _("All"))] + [(group.pk, group.name) for group in groups]
+        self.fields["organisation"].choices = [("", _("All"))] + [(org.pk, org.name) for org in organisations]
+
+
 def _queue(request, *, errors=None, status=200):
+    """The queue, searched, filtered and paged: proposals (oldest first) and reviews due
+    (soonest first), each list paged on its own."""
+    from django.core.paginator import Paginator
+
+    from frontend.purpose import ask_for_purpose, session_purpose
+    from gvi.models import PartnerOrganisation
+
     user = request.user
     if not can(user, "membership", Action.CHANGE):
         raise PermissionDenied
-    queue = selectors.approval_queue(user)
-    log_access(
-        user=user, action="list", record_kind="membership", objects=queue.proposed + queue.due, path=request.path
+    groups = scoped_queryset(user, "group").order_by("name").only("pk", "name")
+    organisations = PartnerOrganisation.objects.filter(programme_id=user.programme_id).order_by("name")
+    form = QueueFilterForm(request.GET or None, groups=groups, organisations=organisations)
+    filters = form.cleaned_data if form.is_valid() else {}
+    q = (filters.get("q") or "").strip()
+    if q and session_purpose(request) is None:
+        return ask_for_purpose(request)
+    lists = selectors.approval_queue_lists(
+        user, q=q, group_id=filters.get("group"), organisation_id=filters.get("organisation")
     )
-    context = {"proposed": queue.proposed, "due": queue.due, "window": queue.window_days, "errors": errors or {}}
+    proposed = Paginator(lists.proposed, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    due = Paginator(lists.due, QUEUE_PAGE_SIZE).get_page(request.GET.get("due_page"))
+    log_access(
+        user=user,
+        action="search" if q else "list",
+        record_kind="membership",
+        objects=list(proposed) + list(due),
+        path=request.path,
+        purpose=session_purpose(request),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    due_query = request.GET.copy()
+    due_query.pop("due_page", None)
+    context = {
+        "form": form,
+        "proposed": proposed,
+        "due": due,
+        "page": proposed,
+        "query": query.urlencode(),
+        "due_query": due_query.urlencode(),
+        "window": lists.window_days,
+        "errors": errors or {},
+    }
     return render(request, "review/approval_queue.html", context, status=status)
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from frontend.charts import relation_network, sparkline
 from frontend.forms import GroupFilterForm
 from frontend.pages.common import log_read, or_404
+from gvi.policy import Action, can
 from gvi.selectors import groups as selectors
 from gvi.selectors import scores
 
@@ -21,7 +22,11 @@ def group_list(request):
     form = GroupFilterForm(request.GET or None, areas=areas)
     filters = form.cleaned_data if form.is_valid() else {}
     groups = selectors.group_list(
-        request.user, status=filters.get("status") or "", area_id=filters.get("area"), q=filters.get("q") or ""
+        request.user,
+        status=filters.get("status") or "",
+        area_id=filters.get("area"),
+        q=filters.get("q") or "",
+        order=filters.get("order") or "name",
     )
     page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
     trends = scores.score_trends(request.user, group_ids=[group.pk for group in page])
@@ -39,7 +44,14 @@ def group_list(request):
     return render(
         request,
         "frontend/groups/list.html",
-        {"form": form, "page": page, "rows": rows, "runs": trends.runs, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "runs": trends.runs,
+            "query": query.urlencode(),
+            "may_create": can(request.user, "group", Action.CREATE),
+        },
     )
 
 
@@ -63,5 +75,7 @@ def group_detail(request, pk: int):
             "group": data.group,
             "trend": sparkline(data.trend, width=240, height=48),
             "network": relation_network(data.group, data.relations),
+            "may_change": can(request.user, "group", Action.CHANGE, data.group),
+            "may_relate": can(request.user, "group_relation", Action.CREATE),
         },
     )

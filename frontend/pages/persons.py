@@ -9,6 +9,7 @@ from frontend.forms import PersonSearchForm
 from frontend.pages.common import log_read, or_404
 from frontend.purpose import ask_for_purpose, session_purpose
 from frontend.review import person_rights_url
+from gvi.policy import Action, can, scoped_queryset
 from gvi.selectors import persons as selectors
 
 PAGE_SIZE = 50
@@ -17,17 +18,33 @@ PAGE_SIZE = 50
 @login_required
 @require_GET
 def person_list(request):
-    form = PersonSearchForm(request.GET or None)
-    q = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    user = request.user
+    form = PersonSearchForm(request.GET or None, areas=scoped_queryset(user, "area").order_by("name"))
+    filters = form.cleaned_data if form.is_valid() else {}
+    q = (filters.get("q") or "").strip()
     if q and session_purpose(request) is None:
         return ask_for_purpose(request)
-    page = Paginator(selectors.person_list(request.user, q=q), PAGE_SIZE).get_page(request.GET.get("page"))
+    persons = selectors.person_list(
+        user,
+        q=q,
+        area_id=filters.get("area"),
+        minors=filters.get("minors") or "",
+        confidence=filters.get("confidence") or "",
+        order=filters.get("order") or "name",
+    )
+    page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
     if page.object_list or q:
         # A search with no hits is logged too (one row naming nobody); the words searched are not.
         log_read(request, record_kind="person", objects=page.object_list, action="search" if q else "list")
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "frontend/persons/list.html", {"form": form, "page": page, "query": query.urlencode()})
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "may_create": can(user, "person", Action.CREATE),
+    }
+    return render(request, "frontend/persons/list.html", context)
 
 
 @login_required
@@ -37,5 +54,11 @@ def person_detail(request, pk: int):
         return ask_for_purpose(request)
     data = or_404(selectors.person_detail(request.user, pk))
     log_read(request, record_kind="person", objects=[data.person], also=data.parts())
-    context = {"data": data, "person": data.person, "rights_url": person_rights_url(data.person)}
+    context = {
+        "data": data,
+        "person": data.person,
+        "rights_url": person_rights_url(data.person),
+        "may_change": can(request.user, "person", Action.CHANGE, data.person),
+        "may_propose": can(request.user, "membership", Action.CREATE),
+    }
     return render(request, "frontend/persons/detail.html", context)

@@ -18,7 +18,15 @@ def visible_groups(user):
     return scoped_queryset(user, "group")
 
 
-def group_list(user, *, status: str = "", area_id: int | None = None, q: str = ""):
+GROUP_ORDERINGS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "status": ("status", "name", "id"),
+    "-members": ("-active_members", "name", "id"),
+}
+
+
+def group_list(user, *, status: str = "", area_id: int | None = None, q: str = "", order: str = "name"):
     """Groups the user may see, filtered, with their number of active members and areas.
 
     The members counted are those the group's page counts: active memberships the user may see
@@ -34,7 +42,7 @@ def group_list(user, *, status: str = "", area_id: int | None = None, q: str = "
     return (
         groups.annotate(active_members=Count("memberships__person", filter=Q(memberships__in=visible), distinct=True))
         .prefetch_related("areas", "aliases")
-        .order_by("name", "id")
+        .order_by(*GROUP_ORDERINGS.get(order, GROUP_ORDERINGS["name"]))
     )
 
 

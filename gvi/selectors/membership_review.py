@@ -49,6 +49,50 @@ def approval_queue(user, *, today: dt.date | None = None, window_days: int = REV
     return ApprovalQueue(proposed=proposed, due=due, window_days=window_days)
 
 
+@dataclass
+class ApprovalQueueLists:
+    """The queue's two lists as querysets (each with its evidence prefetched), to page through."""
+
+    proposed: QuerySet
+    due: QuerySet
+    window_days: int
+
+
+def approval_queue_lists(
+    user,
+    *,
+    q: str = "",
+    group_id: int | None = None,
+    organisation_id: int | None = None,
+    today: dt.date | None = None,
+    window_days: int = REVIEW_WINDOW_DAYS,
+) -> ApprovalQueueLists:
+    """The approval queue, searched by the person's name or identity number (keyed hash), filtered
+    by group and by the organisation that proposed; each list in two queries per page shown."""
+    from gvi.selectors.persons import search_persons
+
+    today = today or timezone.localdate()
+    evidence = Prefetch(
+        "evidence", queryset=MembershipEvidence.objects.select_related("criterion").order_by("criterion__name", "pk")
+    )
+    base = (
+        scoped_queryset(user, "membership")
+        .select_related("person", "group", "organisation", "created_by", "decided_by")
+        .prefetch_related(evidence)
+    )
+    if q:
+        base = base.filter(person__in=search_persons(scoped_queryset(user, "person"), q))
+    if group_id:
+        base = base.filter(group_id=group_id)
+    if organisation_id:
+        base = base.filter(organisation_id=organisation_id)
+    proposed = base.filter(status=MembershipStatus.PROPOSED).order_by("created_at", "pk")
+    due = base.filter(status=MembershipStatus.ACTIVE, review_due__lte=today + dt.timedelta(days=window_days)).order_by(
+        "review_due", "pk"
+    )
+    return ApprovalQueueLists(proposed=proposed, due=due, window_days=window_days)
+
+
 def membership_for(user, membership_id: int):
     """One membership the user may see, for a decision on it; None when it is not visible."""
     return scoped_queryset(user, "membership").filter(pk=membership_id).first()

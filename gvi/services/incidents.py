@@ -145,3 +145,45 @@ def reopen_changed_attribution(attribution: GroupAttribution, changed_fields) ->
     attribution.confirmed_by = None
     attribution.confirmed_at = None
     attribution.decision_reason = ""
+
+
+# --- Adding to a logged incident: one involvement or attribution at a time --------------------
+
+
+def _after_link_added(incident, before) -> None:
+    """A new link can move the incident into another group's counts and score."""
+    weekly_counts.incident_changed(before, incident)
+    transaction.on_commit(partial(score_programme.delay, incident.programme_id, INCIDENT_TRIGGER))
+
+
+@transaction.atomic
+def record_involvement(
+    *, user, incident, person, role: str, source: str, confidence: str = Confidence.UNVERIFIED
+) -> Involvement:
+    """Add a person's role in a logged incident (the incident must be the user's to change)."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    require(user, "incident", Action.CHANGE, incident)
+    if Involvement.objects.filter(incident=incident, person=person, role=role).exists():
+        raise ValidationError({"person": _("This person is already recorded in this role.")})
+    before = weekly_counts.incident_keys(incident)
+    involvement = add_involvement(
+        user=user, incident=incident, person=person, role=role, source=source, confidence=confidence
+    )
+    _after_link_added(incident, before)
+    return involvement
+
+
+@transaction.atomic
+def record_attribution(
+    *, user, incident, group, share=1, source: str, confidence: str = Confidence.UNVERIFIED
+) -> GroupAttribution:
+    """An analyst's attribution of a logged incident to a group; proposed until confirmed."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if GroupAttribution.objects.filter(incident=incident, group=group).exists():
+        raise ValidationError({"group": _("The incident is already attributed to this group.")})
+    before = weekly_counts.incident_keys(incident)
+    attribution = attribute_to_group(
+        user=user, incident=incident, group=group, share=share, source=source, confidence=confidence
+    )
+    _after_link_added(incident, before)
+    return attribution
