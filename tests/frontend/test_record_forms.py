@@ -421,3 +421,37 @@ def test_list_query_counts_do_not_grow_with_rows(coordinator_client, police, pro
         with django_assert_max_num_queries(30):
             large = _count(coordinator_client, url)
         assert large == small[name], f"{name}: {small[name]} queries with few rows, {large} with many"
+
+
+def test_record_pages_are_labelled_and_have_nothing_inline(coordinator_client, police, programme):
+    from tests.frontend.test_accessibility import PageAudit
+
+    person, group = f.PersonFactory(organisation=police), f.GroupFactory(organisation=police)
+    incident = f.IncidentFactory(organisation=police)
+    f.InclusionCriterionFactory(programme=programme, code="own", name="Egen uppgift")
+    urls = [
+        reverse("frontend:person_create"),
+        reverse("frontend:person_edit", args=[person.pk]),
+        reverse("frontend:group_create"),
+        reverse("frontend:group_edit", args=[group.pk]),
+        reverse("frontend:group_relation_create", args=[group.pk]),
+        reverse("frontend:membership_propose", args=[person.pk]),
+        reverse("frontend:incident_list"),
+        reverse("frontend:incident_create"),
+        reverse("frontend:incident_detail", args=[incident.pk]),
+        reverse("frontend:incident_correct", args=[incident.pk]),
+        reverse("frontend:incident_retract", args=[incident.pk]),
+        reverse("frontend:involvement_create", args=[incident.pk]) + "?person_q=" + person.last_name,
+        reverse("frontend:attribution_create", args=[incident.pk]),
+        reverse("frontend:search") + "?q=x",
+        reverse("frontend:membership_queue"),
+    ]
+    for url in urls:
+        for response in (coordinator_client.get(url), coordinator_client.post(url, {})):
+            if response.status_code in (302, 405):
+                continue
+            audit = PageAudit()
+            audit.feed(response.content.decode())
+            assert audit.problems == [], url
+            assert audit.unlabelled() == [], url
+            assert audit.landmarks == {"header", "nav", "main", "footer"}, url
