@@ -7,7 +7,7 @@ class TasksConfig(AppConfig):
     def ready(self):
         # Register the shared tasks in every process, the worker included.
         from gvi import jobs
-        from tasks import followups, maintenance, memberships, retention, scoring, weekly_counts  # noqa: F401
+        from tasks import followups, memberships, retention, scoring, weekly_counts  # noqa: F401
 
         # Fill in the domain's seam (gvi.jobs). `.delay` is looked up at each call, so a test that
         # swaps a task's `delay` still sees its own.
