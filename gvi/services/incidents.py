@@ -150,7 +150,7 @@ def reopen_changed_attribution(attribution: GroupAttribution, changed_fields) ->
 def _after_link_added(incident, before) -> None:
     """A new link can move the incident into another group's counts and score."""
     weekly_counts.incident_changed(before, incident)
-    transaction.on_commit(partial(score_programme.delay, incident.programme_id, INCIDENT_TRIGGER))
+    jobs.after_commit(jobs.SCORE_PROGRAMME, incident.programme_id, jobs.INCIDENT_TRIGGER)
 
 
 @transaction.atomic
