@@ -53,7 +53,7 @@ ALLOWED_CALLS = {
     ("api/idempotency.py", "record.save"): "an IdempotencyRecord (the API's, not the domain's)",
     ("api/idempotency.py", "existing.delete"): "an IdempotencyRecord",
     ("api/management/commands/issue_api_key.py", "api_key.save"): "an OrganisationAPIKey",
-    ("frontend/twofactor.py", "device.save"): "a django-otp TOTPDevice",
+    ("frontend/pages/twofactor.py", "device.save"): "a django-otp TOTPDevice",
     ("gvi/exports.py", "workbook.save"): "an openpyxl workbook written to a buffer",
     ("tasks/schedules.py", "task.save"): "a django-celery-beat PeriodicTask",
 }
