@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from frontend.pages.common import add_service_errors, log_read, or_404
-from frontend.purpose import ask_for_purpose, session_purpose
+from frontend.pages.purpose import ask_for_purpose, session_purpose
 from frontend.record_forms import (
     GroupEditForm,
     GroupForm,

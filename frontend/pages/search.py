@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from frontend.pages.common import log_read
-from frontend.purpose import ask_for_purpose, session_purpose
+from frontend.pages.purpose import ask_for_purpose, session_purpose
 from gvi.policy import Action, can
 from gvi.selectors.search import search_everything
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from gvi import jobs
 from gvi import models as m
-from gvi.services import help, incidents
+from gvi.services import incidents, interventions
 from tasks import followups as followup_tasks
 from tasks import scoring as scoring_tasks
 from tests import factories as f
@@ -49,7 +49,7 @@ def test_create_with_rules_dispatches_the_rules_for_the_new_record(
 ):
     minor = f.PersonFactory(organisation=social_services, date_of_birth=minor_birth_date)
     with django_capture_on_commit_callbacks(execute=True):
-        report = help.file_concern_report(
+        report = interventions.file_concern_report(
             user=social_services_officer, person=minor, reported_on=timezone.localdate(), reason="Oro", source="SOC-1"
         )
     assert sent == [("rules", ("concern_report", report.pk))]

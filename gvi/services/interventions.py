@@ -1,4 +1,4 @@
-"""Help: service referrals, exit cases, concern reports for minors, risk assessments."""
+"""Interventions offered as help: service referrals, exit cases, concern reports for minors, risk assessments."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction

@@ -70,7 +70,7 @@ def _queue(request, *, errors=None, status=200):
     (soonest first), each list paged on its own."""
     from django.core.paginator import Paginator
 
-    from frontend.purpose import ask_for_purpose, session_purpose
+    from frontend.pages.purpose import ask_for_purpose, session_purpose
     from gvi.models import PartnerOrganisation
 
     user = request.user
