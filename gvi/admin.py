@@ -1,12 +1,9 @@
 """The admin: every model listed and searchable, every queryset built by `gvi.policy`."""
 
-from functools import partial
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -15,7 +12,7 @@ from gvi import models as m
 from gvi.audit import log_access
 from gvi.policy import RECORD_KINDS, Action, allows_state, can, scoped_queryset
 from gvi.services.incidents import confirm_attribution, reject_attribution, reopen_changed_attribution
-from tasks.scoring import INCIDENT_TRIGGER, score_programme
+from gvi.services.score_changes import scores_changed
 
 
 def policy_checked(form_class, user, kind: str, *, inline: bool = False):
@@ -272,8 +269,27 @@ class GroupAliasInline(ScopedInline):
     part_of_parent = True
 
 
+class RescoresProgrammeAdmin(ScopedAdmin):
+    """Incidents, involvements, attributions, memberships and groups saved here rescore what they
+    touch once the change commits (gvi.services.score_changes, the incremental update), as the
+    services do, so the flag does not wait for the nightly check."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the inlines are saved by now
+        # Only saves: nobody deletes these by hand, superusers included (retention anonymises).
+        obj = form.instance
+        if isinstance(obj, m.Incident):
+            scores_changed(obj.programme_id, incidents=[obj.pk])
+        elif isinstance(obj, m.Membership):
+            scores_changed(obj.programme_id, persons=[obj.person_id])
+        elif isinstance(obj, m.Group):
+            scores_changed(obj.programme_id, groups=[obj.pk])
+        else:  # an involvement or an attribution
+            scores_changed(obj.programme_id, incidents=[obj.incident_id])
+
+
 @admin.register(m.Group)
-class GroupAdmin(ScopedAdmin):
+class GroupAdmin(RescoresProgrammeAdmin):
     record_kind = "group"
     list_display = ("name", "status", "organisation", "confidence", "programme")
     list_filter = ("status", "confidence", "programme")
@@ -317,7 +333,7 @@ class MembershipEvidenceInline(ShownOnly, ScopedInline):
 
 
 @admin.register(m.Membership)
-class MembershipAdmin(ScopedAdmin):
+class MembershipAdmin(RescoresProgrammeAdmin):
     record_kind = "membership"
     list_display = ("person", "group", "status", "role", "is_key_individual", "start_date", "end_date", "review_due")
     list_filter = ("status", "role", "is_key_individual", "confidence")
@@ -345,16 +361,6 @@ class SupervisionAdmin(ScopedAdmin):
     list_select_related = ("person", "organisation")
     search_fields = ("person__last_name", "person__first_name")
     autocomplete_fields = ("person",)
-
-
-class RescoresProgrammeAdmin(ScopedAdmin):
-    """Incidents, involvements and attributions saved here rescore their programme once the
-    change commits, as `gvi.services.incidents` does, so the flag does not wait for the hourly run."""
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)  # the inlines are saved by now
-        # Only saves: nobody deletes these by hand, superusers included (retention anonymises).
-        transaction.on_commit(partial(score_programme.delay, form.instance.programme_id, INCIDENT_TRIGGER))
 
 
 class InvolvementInline(ScopedInline):

@@ -46,6 +46,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, FloatField, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -71,6 +72,7 @@ from gvi.models import (
     Membership,
     MembershipStatus,
     ScoreContribution,
+    ScoreTerm,
     ScoringConfig,
     ScoringRun,
     VerificationStatus,
@@ -206,7 +208,9 @@ def labelled_factors(detail: dict | None) -> list[Factor]:
 # --- The run --------------------------------------------------------------------------------
 
 
-def run_scoring(*, programme_id: int, trigger: str = "schedule", as_of=None, requested_after=None):
+def run_scoring(
+    *, programme_id: int, trigger: str = "schedule", as_of=None, requested_after=None, verify: bool = False
+):
     """Score every group of a programme; store a snapshot; update the flag suggestion.
 
     All or nothing in one transaction. Runs of one programme are serialised by a row lock on
@@ -216,6 +220,9 @@ def run_scoring(*, programme_id: int, trigger: str = "schedule", as_of=None, req
 
     Scoring twice for the same `as_of` stores one run: the second call returns the first run
     (a unique rule on programme and as_of backs the check made under the lock).
+
+    `verify` (the nightly check): the incremental state (gvi.scoring_state) is compared with this
+    full recomputation, any drift is logged and repaired, and the state is re-based on it.
     """
     with transaction.atomic():
         config = get_config(programme_id)
@@ -227,10 +234,18 @@ def run_scoring(*, programme_id: int, trigger: str = "schedule", as_of=None, req
         ):
             return None
         as_of = as_of or timezone.now()
+        if verify:
+            from gvi import scoring_state
+
+            scoring_state.take_pending(programme_id=programme_id, config=config, as_of=as_of)
+            upto = scoring_state.pending_upto(programme_id)
         run = _new_run(programme_id=programme_id, as_of=as_of, trigger=trigger)
         if run.finished_at is not None:
             return run  # already scored for this moment
-        _compute(run, config)
+        _compute(run, config)  # a failure rolls back the transaction, the temporary table with it
+        if verify:
+            scoring_state.check_and_rebase(run=run, config=config, pending_upto=upto)
+        _drop_temp()
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
         update_flag_suggestion(run=run, config=config)
@@ -274,10 +289,8 @@ def _case(column: str, mapping: dict[str, float]) -> tuple[str, list]:
     return sql, params
 
 
-def _compute(run: ScoringRun, config: ScoringConfig) -> None:
-    """Fill the run's GroupScores and every ScoreContribution with set-based SQL."""
-    v = _vendor_sql()
-    t = {
+def _tables() -> dict[str, str]:
+    return {
         "incident": Incident._meta.db_table,
         "involvement": Involvement._meta.db_table,
         "membership": Membership._meta.db_table,
@@ -285,7 +298,28 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
         "attribution": GroupAttribution._meta.db_table,
         "score": GroupScore._meta.db_table,
         "contribution": ScoreContribution._meta.db_table,
+        "term": ScoreTerm._meta.db_table,
     }
+
+
+def decay_rate(config: ScoringConfig) -> float:
+    """The exponent per day: decay = exp(rate × age in days) = 0.5 ** (age / half-life)."""
+    return -math.log(2) / max(config.half_life_days, 1)
+
+
+def contributions_select(
+    config: ScoringConfig, *, programme_id: int, as_of, incident_ids: list[int] | None = None
+) -> tuple[str, list]:
+    """THE scoring function, as one SELECT: a row per (incident, group) pair that either measure
+    reaches, with the factors, the decay at `as_of`, `violence` and `exposure`.
+
+    The full run selects every incident of the window into a temporary table; the incremental
+    update (gvi.scoring_state) selects only the incidents a change touched (`incident_ids`) and
+    keeps the rows without the decay as its state. One function, so the two cannot disagree
+    about the rules.
+    """
+    v = _vendor_sql()
+    t = _tables()
     multipliers = confidence_multipliers(config)
     type_sql, type_params = _case("i.incident_type", severity_weights(config))
     confidence_sql, confidence_params = _case("i.confidence", multipliers)
@@ -297,13 +331,15 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
     date_sql, date_params = connection.ops.datetime_cast_date_sql(
         "i.occurred_at", (), timezone.get_current_timezone_name()
     )
-    as_of = run.as_of
     as_of_days = as_of.timestamp() / 86400.0
-    decay_rate = -math.log(2) / max(config.half_life_days, 1)
     window_start = as_of - timedelta(days=config.window_days)
+    only = ""
+    only_params: list = []
+    if incident_ids is not None:
+        only = f" AND i.id IN ({', '.join(['%s'] * len(incident_ids))})" if incident_ids else " AND 1 = 0"
+        only_params = list(incident_ids)
 
-    contributions_sql = f"""
-        CREATE TEMP TABLE {_TMP} AS
+    sql = f"""
         WITH inc AS (
             SELECT i.id AS incident_id, i.incident_type, i.occurred_at, i.killed, i.injured,
                    {date_sql} AS incident_date,
@@ -312,7 +348,7 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
                    {confidence_sql} AS confidence_multiplier
             FROM {t["incident"]} i
             WHERE i.programme_id = %s AND i.occurred_at > %s AND i.occurred_at <= %s
-              AND i.verification_status NOT IN (%s, %s)
+              AND i.verification_status NOT IN (%s, %s){only}
         ),
         scored_groups AS (
             SELECT g.id FROM {t["group"]} g WHERE g.programme_id = %s AND g.status <> %s
@@ -375,14 +411,15 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
     params = [
         *date_params,
         *type_params,
-        decay_rate,
+        decay_rate(config),
         as_of_days,
         *confidence_params,
-        run.programme_id,
+        programme_id,
         window_start,
         as_of,
         *EXCLUDED_VERIFICATION,
-        run.programme_id,
+        *only_params,
+        programme_id,
         GroupStatus.DISSOLVED,
         *role_params,
         *involvement_conf_params,
@@ -399,6 +436,32 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
         casualty["killed"],
         casualty["injured"],
     ]
+    return sql, params
+
+
+def explained_groups_sql() -> str:
+    """The groups of a run whose every contribution is stored: the first ranks
+    (GVI_SCORING_EXPLAINED_RANKS) and the groups of the programme's open suggestion and confirmed
+    flag, so every explanation a flag refers to is kept as the run saw it. The other groups'
+    contributions are computed on demand by the same function (gvi.scoring_state.contributions_now)."""
+    return f"""
+        (gs.{connection.ops.quote_name("rank")} <= %s
+         OR gs.group_id IN (SELECT f.group_id FROM {GroupFlag._meta.db_table} f
+                            WHERE f.programme_id = %s AND f.status IN (%s, %s)))
+    """
+
+
+def explained_params(programme_id: int) -> list:
+    return [settings.GVI_SCORING_EXPLAINED_RANKS, programme_id, FlagStatus.SUGGESTED, FlagStatus.CONFIRMED]
+
+
+def _compute(run: ScoringRun, config: ScoringConfig) -> None:
+    """Fill the run's GroupScores (every group) and the contributions of the explained groups
+    with set-based SQL. The temporary table of every contribution stays for the caller
+    (the nightly check compares it with the incremental state); `_drop_temp` removes it."""
+    t = _tables()
+    select_sql, params = contributions_select(config, programme_id=run.programme_id, as_of=run.as_of)
+    contributions_sql = f"CREATE TEMP TABLE {_TMP} AS {select_sql}"
     # The score is the sum of exactly the rows stored as contributions below (violence > 0).
     scores_sql = f"""
         INSERT INTO {t["score"]} (run_id, group_id, score, {connection.ops.quote_name("rank")}, incident_count,
@@ -429,7 +492,7 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
                    {"c.attributed_by_id, c.confirmed_by_id" if by_analyst != "0" else "NULL, NULL"}
             FROM {_TMP} c
             JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = c.group_id
-            WHERE {where}
+            WHERE ({where}) AND {explained_groups_sql()}
         """
 
     violence_sql = contributions_insert(
@@ -442,9 +505,13 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {_TMP}")
         cursor.execute(scores_sql, [run.pk, run.programme_id, GroupStatus.DISSOLVED])
-        cursor.execute(violence_sql, [run.pk])
-        cursor.execute(exposure_sql, [run.pk])
-        cursor.execute(f"DROP TABLE {_TMP}")
+        cursor.execute(violence_sql, [run.pk, *explained_params(run.programme_id)])
+        cursor.execute(exposure_sql, [run.pk, *explained_params(run.programme_id)])
+
+
+def _drop_temp() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_TMP}")
 
 
 # --- The flag suggestion (hysteresis) -----------------------------------------------------

@@ -36,6 +36,7 @@ from gvi.models.people import add_months
 from gvi.policy import RECORD_KINDS, Action
 from gvi.services.common import as_changed_by, create_record, require, require_visible, update_record
 from gvi.services.memberships import close_review_follow_ups
+from gvi.services.score_changes import scores_changed
 from tasks.followups import apply_rules_for
 
 # Fields a correction may not touch: ownership, stamps, and decisions that have their own services.
@@ -204,6 +205,7 @@ def log_request(
         if not membership.is_contested:
             as_changed_by(membership, user, f"contest request {request.pk}")
             update_record(membership, user=user, kind="membership", is_contested=True)
+            scores_changed(membership.programme_id, persons=[membership.person_id])
     return request
 
 
@@ -311,6 +313,7 @@ def _decide_contest(*, user, request: DataSubjectRequest, status: str, reason: s
     if changes:
         as_changed_by(membership, user, f"contest request {request.pk}")
         update_record(membership, user=user, kind="membership", **changes)
+        scores_changed(membership.programme_id, persons=[membership.person_id])
     if removes:
         close_review_follow_ups(membership, user=user)
         remove_listing(user=user, membership=membership, reason=f"contest request {request.pk} upheld")
