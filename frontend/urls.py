@@ -78,6 +78,8 @@ from frontend import review  # noqa: E402
 urlpatterns += [
     path("review/memberships/", review.approval_queue, name="membership_queue"),
     path("review/memberships/<int:pk>/decide/", review.decide_membership, name="membership_decide"),
+    path("review/attributions/", review.attribution_queue, name="attribution_queue"),
+    path("review/attributions/<int:pk>/decide/", review.decide_attribution, name="attribution_decide"),
     path("review/quality/", review.quality_report_page, name="quality_report"),
     path("review/quality.csv", review.quality_report_csv, name="quality_report_csv"),
     path("review/people/<int:pk>/rights/", review.person_rights, name="person_rights"),
