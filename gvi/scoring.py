@@ -242,7 +242,7 @@ def run_scoring(
         run = _new_run(programme_id=programme_id, as_of=as_of, trigger=trigger)
         if run.finished_at is not None:
             return run  # already scored for this moment
-        _compute(run, config)  # a failure rolls back the transaction, the temporary table with it
+        _compute(run, config, keep_all=verify)  # a failure rolls back, the temporary table with it
         if verify:
             scoring_state.check_and_rebase(run=run, config=config, pending_upto=upto)
         _drop_temp()
@@ -455,13 +455,19 @@ def explained_params(programme_id: int) -> list:
     return [settings.GVI_SCORING_EXPLAINED_RANKS, programme_id, FlagStatus.SUGGESTED, FlagStatus.CONFIRMED]
 
 
-def _compute(run: ScoringRun, config: ScoringConfig) -> None:
+def _compute(run: ScoringRun, config: ScoringConfig, *, keep_all: bool = False) -> None:
     """Fill the run's GroupScores (every group) and the contributions of the explained groups
-    with set-based SQL. The temporary table of every contribution stays for the caller
-    (the nightly check compares it with the incremental state); `_drop_temp` removes it."""
+    with set-based SQL.
+
+    The scores are summed straight from the scoring function (one statement, as the floor);
+    the explained groups' contributions then come from the same function over only the
+    incidents that can reach them. With `keep_all` (the nightly check) every contribution is
+    first kept in a temporary table, which stays for the caller to compare with the incremental
+    state; `_drop_temp` removes it."""
     t = _tables()
     select_sql, params = contributions_select(config, programme_id=run.programme_id, as_of=run.as_of)
     contributions_sql = f"CREATE TEMP TABLE {_TMP} AS {select_sql}"
+    source = _TMP if keep_all else f"({select_sql})"
     # The score is the sum of exactly the rows stored as contributions below (violence > 0).
     scores_sql = f"""
         INSERT INTO {t["score"]} (run_id, group_id, score, {connection.ops.quote_name("rank")}, incident_count,
@@ -474,14 +480,14 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
                           SUM(CASE WHEN violence > 0 THEN 1 ELSE 0 END) AS n,
                           SUM(CASE WHEN exposure > 0 THEN exposure ELSE 0.0 END) AS exposure,
                           SUM(CASE WHEN exposure > 0 THEN 1 ELSE 0 END) AS exposure_n
-                   FROM {_TMP} GROUP BY group_id) c ON c.group_id = g.id
+                   FROM {source} x GROUP BY group_id) c ON c.group_id = g.id
         WHERE g.programme_id = %s AND g.status <> %s
     """
 
     # Every contribution, with what the run saw of the incident. The factor columns are the keys
     # FACTOR_LABELS names: a new factor gets its label there. An analyst's share of 0 is kept too
     # (it adds nothing, but explains why the group's suspects do not count).
-    def contributions_insert(measure: str, amount: str, share: str, by_analyst: str, where: str) -> str:
+    def contributions_insert(measure: str, amount: str, share: str, by_analyst: str, where: str, source: str) -> str:
         return f"""
             INSERT INTO {t["contribution"]} (group_score_id, measure, incident_id, incident_type, occurred_at,
                                              contribution, type_weight, killed, injured, severity, decay, share,
@@ -490,23 +496,63 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
                    c.type_weight, c.killed, c.injured, c.severity, c.decay, c.{share}, c.confidence_multiplier,
                    {by_analyst} = 1,
                    {"c.attributed_by_id, c.confirmed_by_id" if by_analyst != "0" else "NULL, NULL"}
-            FROM {_TMP} c
+            FROM {source} c
             JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = c.group_id
             WHERE ({where}) AND {explained_groups_sql()}
         """
 
-    violence_sql = contributions_insert(
-        Measure.VIOLENCE, "violence", "violence_share", "c.by_analyst", "c.violence > 0 OR c.by_analyst = 1"
-    )
-    exposure_sql = contributions_insert(Measure.EXPOSURE, "exposure", "exposure_share", "0", "c.exposure > 0")
+    def insert_contributions(cursor, source: str, source_params: list) -> None:
+        for measure, amount, share, by_analyst, where in (
+            (Measure.VIOLENCE, "violence", "violence_share", "c.by_analyst", "c.violence > 0 OR c.by_analyst = 1"),
+            (Measure.EXPOSURE, "exposure", "exposure_share", "0", "c.exposure > 0"),
+        ):
+            cursor.execute(
+                contributions_insert(measure, amount, share, by_analyst, where, source),
+                [*source_params, run.pk, *explained_params(run.programme_id)],
+            )
+
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_TMP}")
-        cursor.execute(contributions_sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {_TMP}")
-        cursor.execute(scores_sql, [run.pk, run.programme_id, GroupStatus.DISSOLVED])
-        cursor.execute(violence_sql, [run.pk, *explained_params(run.programme_id)])
-        cursor.execute(exposure_sql, [run.pk, *explained_params(run.programme_id)])
+        if keep_all:
+            cursor.execute(contributions_sql, params)
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {_TMP}")
+            cursor.execute(scores_sql, [run.pk, run.programme_id, GroupStatus.DISSOLVED])
+            insert_contributions(cursor, _TMP, [])
+            return
+        cursor.execute(scores_sql, [run.pk, *params, run.programme_id, GroupStatus.DISSOLVED])
+        # The incidents that can reach an explained group: attributed to it, or with a suspect or
+        # victim ever listed in it. The same function over them gives exactly their pairs.
+        cursor.execute(
+            f"""
+            SELECT a.incident_id FROM {t["attribution"]} a
+            JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = a.group_id
+            WHERE {explained_groups_sql()}
+            UNION
+            SELECT v.incident_id FROM {t["involvement"]} v
+            JOIN {t["membership"]} ms ON ms.person_id = v.person_id
+            JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = ms.group_id
+            WHERE {explained_groups_sql()}
+            """,
+            [run.pk, *explained_params(run.programme_id), run.pk, *explained_params(run.programme_id)],
+        )
+        incident_ids = sorted(row[0] for row in cursor.fetchall())
+        for start in range(0, len(incident_ids), 500):
+            chunk_sql, chunk_params = contributions_select(
+                config, programme_id=run.programme_id, as_of=run.as_of, incident_ids=incident_ids[start : start + 500]
+            )
+            insert_contributions(cursor, f"({chunk_sql})", chunk_params)
+        # An explained group's score is the sum of exactly its stored rows.
+        cursor.execute(
+            f"""
+            UPDATE {t["score"]} SET score = COALESCE((
+                SELECT SUM(c.contribution) FROM {t["contribution"]} c
+                WHERE c.group_score_id = {t["score"]}.id AND c.measure = %s AND c.contribution > 0), 0.0)
+            WHERE run_id = %s AND incident_count > 0 AND id IN (
+                SELECT gs.id FROM {t["score"]} gs WHERE gs.run_id = %s AND {explained_groups_sql()})
+            """,
+            [Measure.VIOLENCE, run.pk, run.pk, *explained_params(run.programme_id)],
+        )
 
 
 def _drop_temp() -> None:
