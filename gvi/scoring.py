@@ -308,7 +308,7 @@ def decay_rate(config: ScoringConfig) -> float:
 
 
 def contributions_select(
-    config: ScoringConfig, *, programme_id: int, as_of, incident_ids: list[int] | None = None
+    config: ScoringConfig, *, programme_id: int, as_of, incident_ids: list[int] | str | None = None
 ) -> tuple[str, list]:
     """THE scoring function, as one SELECT: a row per (incident, group) pair that either measure
     reaches, with the factors, the decay at `as_of`, `violence` and `exposure`.
@@ -335,7 +335,9 @@ def contributions_select(
     window_start = as_of - timedelta(days=config.window_days)
     only = ""
     only_params: list = []
-    if incident_ids is not None:
+    if isinstance(incident_ids, str):  # a subquery giving the ids
+        only = f" AND i.id IN ({incident_ids})"
+    elif incident_ids is not None:
         only = f" AND i.id IN ({', '.join(['%s'] * len(incident_ids))})" if incident_ids else " AND 1 = 0"
         only_params = list(incident_ids)
 
@@ -451,6 +453,15 @@ def explained_groups_sql() -> str:
     """
 
 
+def explained_group_ids(cursor, run: ScoringRun) -> list[int]:
+    """The explained groups of a run whose GroupScores are stored (a handful)."""
+    cursor.execute(
+        f"SELECT gs.group_id FROM {GroupScore._meta.db_table} gs WHERE gs.run_id = %s AND {explained_groups_sql()}",
+        [run.pk, *explained_params(run.programme_id)],
+    )
+    return sorted(row[0] for row in cursor.fetchall())
+
+
 def explained_params(programme_id: int) -> list:
     return [settings.GVI_SCORING_EXPLAINED_RANKS, programme_id, FlagStatus.SUGGESTED, FlagStatus.CONFIRMED]
 
@@ -523,25 +534,25 @@ def _compute(run: ScoringRun, config: ScoringConfig, *, keep_all: bool = False) 
         cursor.execute(scores_sql, [run.pk, *params, run.programme_id, GroupStatus.DISSOLVED])
         # The incidents that can reach an explained group: attributed to it, or with a suspect or
         # victim ever listed in it. The same function over them gives exactly their pairs.
+        groups = explained_group_ids(cursor, run)
+        marks = ", ".join(["%s"] * len(groups)) or "NULL"
+        cursor.execute(f"DROP TABLE IF EXISTS {_TMP}_ids")
         cursor.execute(
             f"""
-            SELECT a.incident_id FROM {t["attribution"]} a
-            JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = a.group_id
-            WHERE {explained_groups_sql()}
+            CREATE TEMP TABLE {_TMP}_ids AS
+            SELECT a.incident_id FROM {t["attribution"]} a WHERE a.group_id IN ({marks})
             UNION
             SELECT v.incident_id FROM {t["involvement"]} v
             JOIN {t["membership"]} ms ON ms.person_id = v.person_id
-            JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = ms.group_id
-            WHERE {explained_groups_sql()}
+            WHERE ms.group_id IN ({marks})
             """,
-            [run.pk, *explained_params(run.programme_id), run.pk, *explained_params(run.programme_id)],
+            [*groups, *groups],
         )
-        incident_ids = sorted(row[0] for row in cursor.fetchall())
-        for start in range(0, len(incident_ids), 500):
-            chunk_sql, chunk_params = contributions_select(
-                config, programme_id=run.programme_id, as_of=run.as_of, incident_ids=incident_ids[start : start + 500]
-            )
-            insert_contributions(cursor, f"({chunk_sql})", chunk_params)
+        chunk_sql, chunk_params = contributions_select(
+            config, programme_id=run.programme_id, as_of=run.as_of, incident_ids=f"SELECT incident_id FROM {_TMP}_ids"
+        )
+        insert_contributions(cursor, f"({chunk_sql})", chunk_params)
+        cursor.execute(f"DROP TABLE {_TMP}_ids")
         # An explained group's score is the sum of exactly its stored rows.
         cursor.execute(
             f"""
@@ -668,7 +679,7 @@ def _end(flag: GroupFlag, *, reason: str) -> None:
     flag.save(update_fields=["status", "end_reason", "ended_at"])
 
 
-def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
+def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig, explain=None):
     """Suggest the most violent group, with hysteresis in time. Returns the open suggestion, if any.
 
     The bar is the standing flag: the open suggestion, else the confirmed flag, else the flag a
@@ -692,6 +703,8 @@ def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
     standing = open_flag or confirmed
 
     def suggest(reason: str) -> GroupFlag:
+        if explain is not None:
+            explain(leader)  # an incremental run stores the new flag's contributions now
         if open_flag is not None:  # closed first: one open suggestion per programme
             _end(open_flag, reason=FlagEndReason.SUPERSEDED)
         new = GroupFlag.objects.create(
@@ -710,7 +723,9 @@ def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
         return new
 
     if standing is not None and standing.group_id == leader.group_id:
-        if open_flag is not None:
+        # An incremental run (explain given) leaves the open suggestion on the run that made or
+        # last refreshed it, with that run's full explanation; the full runs refresh it.
+        if open_flag is not None and explain is None:
             open_flag.run = run
             open_flag.score = leader.score
             open_flag.runner_up_id = runner_up.group_id if runner_up else None

@@ -61,8 +61,6 @@ from gvi.scoring import (
     confidence_multipliers,
     contributions_select,
     decay_rate,
-    explained_groups_sql,
-    explained_params,
     get_config,
     role_weights,
     severity_weights,
@@ -259,25 +257,37 @@ def take_pending(*, programme_id: int, config: ScoringConfig, as_of) -> int | No
 
 
 def _scores_from_state(run: ScoringRun, state: ScoreState, config: ScoringConfig) -> None:
-    """Every group's score, rank and counts at the run's moment, from the sums; then every
-    contribution of the explained groups from their terms, with the full run's arithmetic."""
+    """Every group's score, rank and counts at the run's moment, from the sums."""
+    from gvi.models import GroupStatus
+
     t = _tables()
     factor = math.exp(decay_rate(config) * (_days(run.as_of) - _days(state.reference_at)))
     rank = connection.ops.quote_name("rank")
     state_table = GroupScoreState._meta.db_table
-    scores_sql = f"""
-        INSERT INTO {t["score"]} (run_id, group_id, score, {rank}, incident_count, exposure, exposure_incident_count)
-        SELECT %s, x.id, x.score, RANK() OVER (ORDER BY x.score DESC), x.n, x.exposure, x.exposure_n
-        FROM (SELECT g.id,
-                     CASE WHEN s.violence_n > 0 AND s.violence > 0 THEN s.violence * %s ELSE 0.0 END AS score,
-                     COALESCE(s.violence_n, 0) AS n,
-                     CASE WHEN s.exposure_n > 0 AND s.exposure > 0 THEN s.exposure * %s ELSE 0.0 END AS exposure,
-                     COALESCE(s.exposure_n, 0) AS exposure_n
-              FROM {t["group"]} g LEFT JOIN {state_table} s ON s.group_id = g.id
-              WHERE g.programme_id = %s AND g.status <> %s) x
-    """
-    from gvi.models import GroupStatus
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {t["score"]} (run_id, group_id, score, {rank}, incident_count, exposure,
+                                      exposure_incident_count)
+            SELECT %s, x.id, x.score, RANK() OVER (ORDER BY x.score DESC), x.n, x.exposure, x.exposure_n
+            FROM (SELECT g.id,
+                         CASE WHEN s.violence_n > 0 AND s.violence > 0 THEN s.violence * %s ELSE 0.0 END AS score,
+                         COALESCE(s.violence_n, 0) AS n,
+                         CASE WHEN s.exposure_n > 0 AND s.exposure > 0 THEN s.exposure * %s ELSE 0.0 END AS exposure,
+                         COALESCE(s.exposure_n, 0) AS exposure_n
+                  FROM {t["group"]} g LEFT JOIN {state_table} s ON s.group_id = g.id
+                  WHERE g.programme_id = %s AND g.status <> %s) x
+            """,
+            [run.pk, factor, factor, run.programme_id, GroupStatus.DISSOLVED],
+        )
 
+
+def _explain_from_terms(run: ScoringRun, config: ScoringConfig, groups: list[int]) -> None:
+    """Every contribution of `groups` in the run, from their terms, with the full run's arithmetic
+    (the same products in the same order); each group's score becomes the sum of its rows."""
+    if not groups:
+        return
+    t = _tables()
     window_start = run.as_of - timedelta(days=config.window_days)
     decay = f"EXP(%s * (%s - {_epoch_days('c.occurred_at')}))"
 
@@ -293,21 +303,20 @@ def _scores_from_state(run: ScoringRun, state: ScoreState, config: ScoringConfig
                    {"c.by_analyst" if analyst else "%s"}, {who}
             FROM {t["term"]} c
             JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = c.group_id
-            WHERE c.programme_id = %s AND c.occurred_at > %s AND c.occurred_at <= %s AND ({where})
-              AND {explained_groups_sql()}
+            WHERE c.group_id IN ({marks}) AND c.occurred_at > %s AND c.occurred_at <= %s AND ({where})
         """
 
     rate, as_of_days = decay_rate(config), _days(run.as_of)
-    common = [run.pk, run.programme_id, window_start, run.as_of]
     with connection.cursor() as cursor:
-        cursor.execute(scores_sql, [run.pk, factor, factor, run.programme_id, GroupStatus.DISSOLVED])
+        marks = ", ".join(["%s"] * len(groups))
+        common = [run.pk, *groups, window_start, run.as_of]
         cursor.execute(
             contributions_insert("violence", "violence_share", "c.violence_base > 0 OR c.by_analyst", True),
-            [rate, as_of_days, rate, as_of_days, *common, *explained_params(run.programme_id)],
+            [rate, as_of_days, rate, as_of_days, *common],
         )
         cursor.execute(
             contributions_insert("exposure", "exposure_share", "c.exposure_base > 0", False),
-            [rate, as_of_days, rate, as_of_days, False, *common, *explained_params(run.programme_id)],
+            [rate, as_of_days, rate, as_of_days, False, *common],
         )
         # An explained group's score is the sum of exactly its stored rows (the same SUM as the
         # full run); the sums above agree with it to rounding.
@@ -316,10 +325,9 @@ def _scores_from_state(run: ScoringRun, state: ScoreState, config: ScoringConfig
             UPDATE {t["score"]} SET score = COALESCE((
                 SELECT SUM(c.contribution) FROM {t["contribution"]} c
                 WHERE c.group_score_id = {t["score"]}.id AND c.measure = 'violence' AND c.contribution > 0), 0.0)
-            WHERE run_id = %s AND id IN (SELECT DISTINCT group_score_id FROM {t["contribution"]} c2
-                                         JOIN {t["score"]} s2 ON s2.id = c2.group_score_id WHERE s2.run_id = %s)
+            WHERE run_id = %s AND incident_count > 0 AND group_id IN ({marks})
             """,
-            [run.pk, run.pk],
+            [run.pk, *groups],
         )
 
 
@@ -349,7 +357,15 @@ def run_incremental(*, programme_id: int, trigger: str = "incident", as_of=None)
         _scores_from_state(run, state, config)
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
-        update_flag_suggestion(run=run, config=config)
+
+        # Only a new suggestion's group gets its contributions stored with this run (every one of
+        # them: the flag's explanation as the run saw it). The other groups' explanations come
+        # from the full runs, or on demand (contributions_now).
+        def explain(leader: GroupScore) -> None:
+            _explain_from_terms(run, config, [leader.group_id])
+            leader.refresh_from_db(fields=["score"])
+
+        update_flag_suggestion(run=run, config=config, explain=explain)
     return run
 
 
