@@ -242,7 +242,7 @@ def run_scoring(
         run = _new_run(programme_id=programme_id, as_of=as_of, trigger=trigger)
         if run.finished_at is not None:
             return run  # already scored for this moment
-        _compute(run, config, keep_all=verify)  # a failure rolls back, the temporary table with it
+        _compute(run, config)  # a failure rolls back the transaction, the temporary table with it
         if verify:
             scoring_state.check_and_rebase(run=run, config=config, pending_upto=upto)
         _drop_temp()
@@ -466,19 +466,17 @@ def explained_params(programme_id: int) -> list:
     return [settings.GVI_SCORING_EXPLAINED_RANKS, programme_id, FlagStatus.SUGGESTED, FlagStatus.CONFIRMED]
 
 
-def _compute(run: ScoringRun, config: ScoringConfig, *, keep_all: bool = False) -> None:
+def _compute(run: ScoringRun, config: ScoringConfig) -> None:
     """Fill the run's GroupScores (every group) and the contributions of the explained groups
-    with set-based SQL.
-
-    The scores are summed straight from the scoring function (one statement, as the floor);
-    the explained groups' contributions then come from the same function over only the
-    incidents that can reach them. With `keep_all` (the nightly check) every contribution is
-    first kept in a temporary table, which stays for the caller to compare with the incremental
-    state; `_drop_temp` removes it."""
+    with set-based SQL. Every contribution is first kept in a temporary table, which stays for
+    the caller (the nightly check compares it with the incremental state); `_drop_temp` removes
+    it. (Summing the scores straight from the scoring function and then calling it again for
+    the incidents that reach the explained groups was tried: slower at national scale, where
+    the first groups reach a fifth of the incidents; bench/README.md.)"""
     t = _tables()
     select_sql, params = contributions_select(config, programme_id=run.programme_id, as_of=run.as_of)
     contributions_sql = f"CREATE TEMP TABLE {_TMP} AS {select_sql}"
-    source = _TMP if keep_all else f"({select_sql})"
+    source = _TMP
     # The score is the sum of exactly the rows stored as contributions below (violence > 0).
     scores_sql = f"""
         INSERT INTO {t["score"]} (run_id, group_id, score, {connection.ops.quote_name("rank")}, incident_count,
@@ -524,46 +522,11 @@ def _compute(run: ScoringRun, config: ScoringConfig, *, keep_all: bool = False) 
 
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_TMP}")
-        if keep_all:
-            cursor.execute(contributions_sql, params)
-            if connection.vendor == "postgresql":
-                cursor.execute(f"ANALYZE {_TMP}")
-            cursor.execute(scores_sql, [run.pk, run.programme_id, GroupStatus.DISSOLVED])
-            insert_contributions(cursor, _TMP, [])
-            return
-        cursor.execute(scores_sql, [run.pk, *params, run.programme_id, GroupStatus.DISSOLVED])
-        # The incidents that can reach an explained group: attributed to it, or with a suspect or
-        # victim ever listed in it. The same function over them gives exactly their pairs.
-        groups = explained_group_ids(cursor, run)
-        marks = ", ".join(["%s"] * len(groups)) or "NULL"
-        cursor.execute(f"DROP TABLE IF EXISTS {_TMP}_ids")
-        cursor.execute(
-            f"""
-            CREATE TEMP TABLE {_TMP}_ids AS
-            SELECT a.incident_id FROM {t["attribution"]} a WHERE a.group_id IN ({marks})
-            UNION
-            SELECT v.incident_id FROM {t["involvement"]} v
-            JOIN {t["membership"]} ms ON ms.person_id = v.person_id
-            WHERE ms.group_id IN ({marks})
-            """,
-            [*groups, *groups],
-        )
-        chunk_sql, chunk_params = contributions_select(
-            config, programme_id=run.programme_id, as_of=run.as_of, incident_ids=f"SELECT incident_id FROM {_TMP}_ids"
-        )
-        insert_contributions(cursor, f"({chunk_sql})", chunk_params)
-        cursor.execute(f"DROP TABLE {_TMP}_ids")
-        # An explained group's score is the sum of exactly its stored rows.
-        cursor.execute(
-            f"""
-            UPDATE {t["score"]} SET score = COALESCE((
-                SELECT SUM(c.contribution) FROM {t["contribution"]} c
-                WHERE c.group_score_id = {t["score"]}.id AND c.measure = %s AND c.contribution > 0), 0.0)
-            WHERE run_id = %s AND incident_count > 0 AND id IN (
-                SELECT gs.id FROM {t["score"]} gs WHERE gs.run_id = %s AND {explained_groups_sql()})
-            """,
-            [Measure.VIOLENCE, run.pk, run.pk, *explained_params(run.programme_id)],
-        )
+        cursor.execute(contributions_sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {_TMP}")
+        cursor.execute(scores_sql, [run.pk, run.programme_id, GroupStatus.DISSOLVED])
+        insert_contributions(cursor, _TMP, [])
 
 
 def _drop_temp() -> None:
