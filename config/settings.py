@@ -323,7 +323,7 @@ GVI_SCORING_COALESCE_SECONDS = env.int("GVI_SCORING_COALESCE_SECONDS", default=2
 # Every contribution of a run is stored for its first ranks and for the groups a flag refers to
 # (the open suggestion, the confirmed flag); the other groups' are computed on demand
 # (docs/scoring.md, "Every contribution is kept").
-GVI_SCORING_EXPLAINED_RANKS = env.int("GVI_SCORING_EXPLAINED_RANKS", default=3)
+GVI_SCORING_EXPLAINED_RANKS = env.int("GVI_SCORING_EXPLAINED_RANKS", default=1)
 
 # --- REST framework --------------------------------------------------------------------
 REST_FRAMEWORK = {
