@@ -31,9 +31,9 @@ def _proposed(police, analyst, n=1, name=None):
 def test_a_coordinator_confirms_an_analysts_attribution(client, police, police_coordinator, police_analyst):
     [attribution] = _proposed(police, police_analyst, name="Norra gänget")
     client.force_login(police_coordinator)
-    page = client.get(URL)
-    assert page.status_code == 200
-    assert b"K-0" in page.content and b"Norra g\xc3\xa4nget" in page.content
+    shown = client.get(URL)
+    assert shown.status_code == 200
+    assert b"K-0" in shown.content and b"Norra g\xc3\xa4nget" in shown.content
     assert m.AccessLog.objects.filter(record_kind="group_attribution", action="list").exists()
     # No reason: a field error, nothing written.
     missing = client.post(reverse("frontend:attribution_decide", args=[attribution.pk]), {"decision": "confirm"})
