@@ -233,19 +233,30 @@ def run_scoring(
             and ScoringRun.objects.filter(programme_id=programme_id, started_at__gte=requested_after).exists()
         ):
             return None
-        as_of = as_of or timezone.now()
-        if verify:
-            from gvi import scoring_state
+        from gvi import scoring_state
 
-            scoring_state.take_pending(programme_id=programme_id, config=config, as_of=as_of)
+        now = as_of is None
+        as_of = as_of or timezone.now()
+        taken = None
+        if verify or now:
+            # The incremental state takes every pending change in first (it is then current).
+            taken = scoring_state.take_pending(programme_id=programme_id, config=config, as_of=as_of)
             upto = scoring_state.pending_upto(programme_id)
         run = _new_run(programme_id=programme_id, as_of=as_of, trigger=trigger)
         if run.finished_at is not None:
             return run  # already scored for this moment
-        _compute(run, config)  # a failure rolls back the transaction, the temporary table with it
-        if verify:
-            scoring_state.check_and_rebase(run=run, config=config, pending_upto=upto)
-        _drop_temp()
+        if taken is not None and not verify:
+            # A current state: the scores summed straight from the scoring function (as the
+            # floor), the explained groups' rows from the state's terms (the same products).
+            _compute_scores_only(run, config)
+            with connection.cursor() as cursor:
+                groups = explained_group_ids(cursor, run)
+            scoring_state.explain_from_terms(run, config, groups)
+        else:
+            _compute(run, config)  # a failure rolls back the transaction, the temporary table with it
+            if verify:
+                scoring_state.check_and_rebase(run=run, config=config, pending_upto=upto)
+            _drop_temp()
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
         update_flag_suggestion(run=run, config=config)
@@ -527,6 +538,30 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
             cursor.execute(f"ANALYZE {_TMP}")
         cursor.execute(scores_sql, [run.pk, run.programme_id, GroupStatus.DISSOLVED])
         insert_contributions(cursor, _TMP, [])
+
+
+def _compute_scores_only(run: ScoringRun, config: ScoringConfig) -> None:
+    """Every group's GroupScore summed straight from the scoring function, one statement."""
+    t = _tables()
+    select_sql, params = contributions_select(config, programme_id=run.programme_id, as_of=run.as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {t["score"]} (run_id, group_id, score, {connection.ops.quote_name("rank")}, incident_count,
+                                      exposure, exposure_incident_count)
+            SELECT %s, g.id, COALESCE(c.score, 0.0), RANK() OVER (ORDER BY COALESCE(c.score, 0.0) DESC),
+                   COALESCE(c.n, 0), COALESCE(c.exposure, 0.0), COALESCE(c.exposure_n, 0)
+            FROM {t["group"]} g
+            LEFT JOIN (SELECT group_id,
+                              SUM(CASE WHEN violence > 0 THEN violence ELSE 0.0 END) AS score,
+                              SUM(CASE WHEN violence > 0 THEN 1 ELSE 0 END) AS n,
+                              SUM(CASE WHEN exposure > 0 THEN exposure ELSE 0.0 END) AS exposure,
+                              SUM(CASE WHEN exposure > 0 THEN 1 ELSE 0 END) AS exposure_n
+                       FROM ({select_sql}) x GROUP BY group_id) c ON c.group_id = g.id
+            WHERE g.programme_id = %s AND g.status <> %s
+            """,
+            [run.pk, *params, run.programme_id, GroupStatus.DISSOLVED],
+        )
 
 
 def _drop_temp() -> None:

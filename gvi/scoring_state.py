@@ -282,7 +282,7 @@ def _scores_from_state(run: ScoringRun, state: ScoreState, config: ScoringConfig
         )
 
 
-def _explain_from_terms(run: ScoringRun, config: ScoringConfig, groups: list[int]) -> None:
+def explain_from_terms(run: ScoringRun, config: ScoringConfig, groups: list[int]) -> None:
     """Every contribution of `groups` in the run, from their terms, with the full run's arithmetic
     (the same products in the same order); each group's score becomes the sum of its rows."""
     if not groups:
@@ -362,7 +362,7 @@ def run_incremental(*, programme_id: int, trigger: str = "incident", as_of=None)
         # them: the flag's explanation as the run saw it). The other groups' explanations come
         # from the full runs, or on demand (contributions_now).
         def explain(leader: GroupScore) -> None:
-            _explain_from_terms(run, config, [leader.group_id])
+            explain_from_terms(run, config, [leader.group_id])
             leader.refresh_from_db(fields=["score"])
 
         update_flag_suggestion(run=run, config=config, explain=explain)
