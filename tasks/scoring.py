@@ -17,9 +17,9 @@ import logging
 
 from celery import shared_task
 
+from gvi.jobs import INCIDENT_TRIGGER  # noqa: F401 (the trigger callers name)
 from tasks.followups import RETRYING
 
-INCIDENT_TRIGGER = "incident"
 logger = logging.getLogger(__name__)
 
 

@@ -6,12 +6,8 @@ the update task takes every pending change in (bursts coalesce: the first update
 A change made around the services (a raw SQL fix, a restore) is found by the nightly check.
 """
 
-from functools import partial
-
-from django.db import transaction
-
+from gvi import jobs
 from gvi.models import ScorePending
-from tasks.scoring import INCIDENT_TRIGGER, score_programme
 
 
 def scores_changed(programme_id: int, *, incidents=(), persons=(), groups=()) -> None:
@@ -21,4 +17,4 @@ def scores_changed(programme_id: int, *, incidents=(), persons=(), groups=()) ->
     if not rows:
         return
     ScorePending.objects.bulk_create(rows)
-    transaction.on_commit(partial(score_programme.delay, programme_id, INCIDENT_TRIGGER))
+    jobs.after_commit(jobs.SCORE_PROGRAMME, programme_id, jobs.INCIDENT_TRIGGER)
