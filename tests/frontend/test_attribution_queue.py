@@ -92,8 +92,8 @@ def test_the_page_sends_the_same_queries_for_1_and_10_attributions(client, polic
 def test_confirming_in_the_browser(page, live_server, police, police_coordinator, police_analyst):  # noqa: F811
     [attribution] = _proposed(police, police_analyst)
     _log_in(page, live_server, police_coordinator)
-    page.click("nav >> text=Attributioner")
-    assert page.locator("h1").inner_text() == "Attributioner att bekräfta"
+    page.click("nav >> text=Tillskrivningar")
+    assert page.locator("h1").inner_text() == "Tillskrivningar att bekräfta"
     card = page.locator(f"#attribution-{attribution.pk}")
     card.locator("textarea").fill("Bekräftad av två källor.")
     card.locator("button[value=confirm]").click()
