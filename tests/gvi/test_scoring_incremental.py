@@ -288,3 +288,31 @@ def test_only_the_explained_groups_keep_every_contribution(world, police_analyst
     other = next(gs for gs in scores if gs.group_id not in explained and gs.score > 0)
     rows = scoring_state.contributions_now(programme_id=programme_id, group_id=other.group_id, as_of=NOW)
     assert math.fsum(r["contribution"] for r in rows) == pytest.approx(other.score, rel=1e-12)
+
+
+def test_a_full_run_now_sums_straight_and_explains_from_the_state(world, police_analyst):
+    """With a current state, a full run "now" sums the scores straight from the scoring function
+    and writes the leader's rows from the state's terms: the same as the temporary-table path."""
+    programme_id = world["police"].programme_id
+    for k, person in enumerate(world["persons"][:5]):
+        incidents.log_incident(
+            user=police_analyst,
+            incident_type="shooting",
+            occurred_at=NOW - dt.timedelta(days=3 + 10 * k),
+            source="test",
+            confidence=C.CONFIRMED,
+            verification_status="verified",
+            killed=k % 2,
+            involvements=[{"person": person, "role": S}],
+        )
+    scoring_state.run_incremental(programme_id=programme_id, trigger="schedule")  # builds the state
+    now = scoring.run_scoring(programme_id=programme_id, trigger="full")
+    by_table = scoring.run_scoring(
+        programme_id=programme_id, trigger="full", as_of=now.as_of + dt.timedelta(microseconds=1)
+    )
+    assert_same(now, by_table)
+    leader = m.GroupScore.objects.get(run=now, rank=1)
+    rows = list(leader.contributions.filter(measure=m.Measure.VIOLENCE).values_list("contribution", flat=True))
+    assert rows and math.fsum(rows) == pytest.approx(leader.score, rel=1e-12)
+    other = m.GroupScore.objects.get(run=by_table, group_id=leader.group_id)
+    assert len(rows) == other.contributions.filter(measure=m.Measure.VIOLENCE).count()
