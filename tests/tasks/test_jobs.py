@@ -107,7 +107,7 @@ def test_log_incident_updates_the_scores_once_committed(
             attributions=[{"group": group, "share": Decimal("1")}],
         )
     run = m.ScoringRun.objects.get()
-    assert run.trigger == "incident"
+    assert run.trigger == "incident/rebuild"  # the first update of a programme builds its state
     # Four eyes: the analyst's attribution counts only once another person confirms it.
     assert run.scores.get(group=group).score == 0
     attribution = m.GroupAttribution.objects.get(group=group)
