@@ -141,6 +141,15 @@ class IncidentFilter(FilterSet):
         fields = {"incident_type": ["exact"], "verification_status": ["exact"], "occurred_at": ["gte", "lte"]}
 
 
+class GroupAttributionFilter(FilterSet):
+    incident = _id("incident")
+    group = _id("group")
+
+    class Meta:
+        model = m.GroupAttribution
+        fields = {"status": ["exact"]}
+
+
 class FollowUpFilter(FilterSet):
     person = _id("person")
     group = _id("group")

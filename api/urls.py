@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from api.views.docs import NotFoundView, SchemaView, SwaggerView
-from api.views.incidents import IncidentViewSet
+from api.views.incidents import GroupAttributionViewSet, IncidentViewSet
 from api.views.interventions import (
     CallInViewSet,
     CustomNotificationViewSet,
@@ -27,6 +27,7 @@ router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("enforcement-actions", EnforcementActionViewSet, basename="enforcement-action")
 router.register("service-referrals", ServiceReferralViewSet, basename="service-referral")
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("group-attributions", GroupAttributionViewSet, basename="group-attribution")
 router.register("follow-ups", FollowUpViewSet, basename="follow-up")
 router.register("persons", PersonViewSet, basename="person")
 router.register("groups", GroupViewSet, basename="group")

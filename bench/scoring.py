@@ -128,6 +128,8 @@ def compare(project: dict[int, float], floor: dict[int, float]) -> tuple[int, fl
 
 def bench_scoring(programme_id: int, runs: int = 3, log=print, worker_class=WorkerProcess) -> list[Figure]:
     """Full runs of the project in a worker process, each followed by the floor, side by side."""
+    from django.conf import settings
+
     from gvi.models import Incident, ScoringRun
 
     incidents = Incident.objects.filter(programme_id=programme_id).count()
@@ -149,7 +151,18 @@ def bench_scoring(programme_id: int, runs: int = 3, log=print, worker_class=Work
                 f"  run {n + 1}: project {result['seconds']:.2f} s, floor {seconds:.2f} s, "
                 f"{len(floor)} groups scored, worker peak RSS {result['VmHWM'] / 1024:.0f} MiB"
             )
+        # The nightly check: the full run, compared with the incremental state (the first one
+        # builds the state: every term written), then once more with the state in place.
+        checks = []
+        for _n in range(2):
+            result = worker.verify(programme_id)
+            checks.append(result)
+            log(
+                f"  nightly check: {result['seconds']:.2f} s, {result.get('groups', 0)} groups and "
+                f"{result.get('terms', 0)} terms differed, rebuilt: {result.get('rebuilt')} ({result.get('reason')})"
+            )
     agree = "agree" if differing == 0 else f"DISAGREE for {differing} groups"
+    check = checks[-1]
     return [
         Figure(
             f"scoring: full run, {incidents:,} incidents",
@@ -161,6 +174,17 @@ def bench_scoring(programme_id: int, runs: int = 3, log=print, worker_class=Work
                 "worker peak RSS after each run (MiB): "
                 + ", ".join(f"{p / 1024:.0f}" for p in peaks)
                 + f" (after start-up {baseline['VmHWM'] / 1024:.0f})",
+                f"contribution rows stored per run: those of the first {settings.GVI_SCORING_EXPLAINED_RANKS} "
+                "ranks and the flagged groups (GVI_SCORING_EXPLAINED_RANKS)",
             ],
-        )
+        ),
+        Figure(
+            "nightly check: full run + comparison with the incremental state",
+            check["seconds"],
+            median(floor_times),
+            notes=[
+                f"first check (builds the state, every term written): {checks[0]['seconds']:.2f} s; "
+                f"the second found {check.get('groups', 0)} groups and {check.get('terms', 0)} terms differing"
+            ],
+        ),
     ]

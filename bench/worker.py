@@ -2,9 +2,11 @@
 
     python -m bench.worker      (reads commands on stdin, answers one JSON line each)
 
-Commands: `memory`, `score <programme id>` (runs tasks.scoring.score_programme in this process
-with Celery's `apply`, the same code path as a worker, and answers the time, the run and the
-peak RSS), `quit`. Run by WorkerProcess; a separate process so that its peak RSS is its own.
+Commands: `memory`, `score <programme id>` (the full run, `gvi.scoring.run_scoring`, as the
+nightly task runs it without the comparison), `verify <programme id>` (the nightly task
+`tasks.scoring.verify_programme_scores` with Celery's `apply`, the worker's code path: the full
+run, the comparison with the incremental state, any repair), each answering the time, the run
+and the peak RSS; `quit`. Run by WorkerProcess; a separate process so that its peak RSS is its own.
 """
 
 import json
@@ -17,12 +19,21 @@ from bench.common import memory_kib, setup_django
 
 
 def score(programme_id: int) -> dict:
-    """One scoring run through the task, as the Celery worker runs it."""
-    from tasks.scoring import score_programme
+    """One full scoring run (every incident of the window, every group)."""
+    from gvi.scoring import run_scoring
 
     started = time.perf_counter()
-    run_id = score_programme.apply(args=(programme_id, "bench"), throw=True).get()
-    return {"seconds": time.perf_counter() - started, "run_id": run_id}
+    run = run_scoring(programme_id=programme_id, trigger="bench")
+    return {"seconds": time.perf_counter() - started, "run_id": run.pk}
+
+
+def verify(programme_id: int) -> dict:
+    """The nightly check through its task, as the Celery worker runs it."""
+    from tasks.scoring import verify_programme_scores
+
+    started = time.perf_counter()
+    result = verify_programme_scores.apply(args=(programme_id,), throw=True).get()
+    return {"seconds": time.perf_counter() - started, **result}
 
 
 def serve(stdin=sys.stdin, stdout=sys.stdout) -> None:
@@ -38,7 +49,7 @@ def serve(stdin=sys.stdin, stdout=sys.stdout) -> None:
         command, *args = line.split()
         if command == "quit":
             break
-        answer = score(int(args[0])) if command == "score" else {}
+        answer = {"score": score, "verify": verify}[command](int(args[0])) if command in ("score", "verify") else {}
         print(json.dumps({**answer, **memory_kib()}), file=stdout, flush=True)
 
 
@@ -57,6 +68,9 @@ class InProcessWorker:
 
     def score(self, programme_id: int) -> dict:
         return {**score(programme_id), **memory_kib()}
+
+    def verify(self, programme_id: int) -> dict:
+        return {**verify(programme_id), **memory_kib()}
 
 
 class WorkerProcess:
@@ -86,6 +100,9 @@ class WorkerProcess:
 
     def score(self, programme_id: int) -> dict:
         return self._ask(f"score {programme_id}")
+
+    def verify(self, programme_id: int) -> dict:
+        return self._ask(f"verify {programme_id}")
 
     def __exit__(self, *exc):
         try:

@@ -320,6 +320,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A burst of new incidents is scored once, this many seconds after the first (tasks/scoring.py).
 GVI_SCORING_COALESCE_SECONDS = env.int("GVI_SCORING_COALESCE_SECONDS", default=20)
+# Every contribution of a run is stored for its first ranks and for the groups a flag refers to
+# (the open suggestion, the confirmed flag); the other groups' are computed on demand
+# (docs/scoring.md, "Every contribution is kept").
+GVI_SCORING_EXPLAINED_RANKS = env.int("GVI_SCORING_EXPLAINED_RANKS", default=1)
 
 # --- REST framework --------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -33,6 +33,7 @@ from gvi.models import (
 )
 from gvi.services.followups import create_rule_follow_ups
 from gvi.services.memberships import REVIEW_RULE, review_due_for
+from gvi.services.score_changes import scores_changed
 
 LAPSED_RULE = "membership_lapsed"
 # How long before the review date the owner is reminded.
@@ -137,6 +138,8 @@ def _lapse_past_due(programme_id: int, today) -> list[Membership]:
             default_change_reason="review date passed",
             default_date=now,
         )
+        # A lapsed membership counts only up to its review date: the member's later incidents change.
+        scores_changed(programme_id, persons=[m.person_id for m in past_due])
     return past_due
 
 

@@ -46,6 +46,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, FloatField, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -71,6 +72,7 @@ from gvi.models import (
     Membership,
     MembershipStatus,
     ScoreContribution,
+    ScoreTerm,
     ScoringConfig,
     ScoringRun,
     VerificationStatus,
@@ -206,7 +208,9 @@ def labelled_factors(detail: dict | None) -> list[Factor]:
 # --- The run --------------------------------------------------------------------------------
 
 
-def run_scoring(*, programme_id: int, trigger: str = "schedule", as_of=None, requested_after=None):
+def run_scoring(
+    *, programme_id: int, trigger: str = "schedule", as_of=None, requested_after=None, verify: bool = False
+):
     """Score every group of a programme; store a snapshot; update the flag suggestion.
 
     All or nothing in one transaction. Runs of one programme are serialised by a row lock on
@@ -216,6 +220,9 @@ def run_scoring(*, programme_id: int, trigger: str = "schedule", as_of=None, req
 
     Scoring twice for the same `as_of` stores one run: the second call returns the first run
     (a unique rule on programme and as_of backs the check made under the lock).
+
+    `verify` (the nightly check): the incremental state (gvi.scoring_state) is compared with this
+    full recomputation, any drift is logged and repaired, and the state is re-based on it.
     """
     with transaction.atomic():
         config = get_config(programme_id)
@@ -226,11 +233,30 @@ def run_scoring(*, programme_id: int, trigger: str = "schedule", as_of=None, req
             and ScoringRun.objects.filter(programme_id=programme_id, started_at__gte=requested_after).exists()
         ):
             return None
+        from gvi import scoring_state
+
+        now = as_of is None
         as_of = as_of or timezone.now()
+        taken = None
+        if verify or now:
+            # The incremental state takes every pending change in first (it is then current).
+            taken = scoring_state.take_pending(programme_id=programme_id, config=config, as_of=as_of)
+            upto = scoring_state.pending_upto(programme_id)
         run = _new_run(programme_id=programme_id, as_of=as_of, trigger=trigger)
         if run.finished_at is not None:
             return run  # already scored for this moment
-        _compute(run, config)
+        if taken is not None and not verify:
+            # A current state: the scores summed straight from the scoring function (as the
+            # floor), the explained groups' rows from the state's terms (the same products).
+            _compute_scores_only(run, config)
+            with connection.cursor() as cursor:
+                groups = explained_group_ids(cursor, run)
+            scoring_state.explain_from_terms(run, config, groups)
+        else:
+            _compute(run, config)  # a failure rolls back the transaction, the temporary table with it
+            if verify:
+                scoring_state.check_and_rebase(run=run, config=config, pending_upto=upto)
+            _drop_temp()
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
         update_flag_suggestion(run=run, config=config)
@@ -274,10 +300,8 @@ def _case(column: str, mapping: dict[str, float]) -> tuple[str, list]:
     return sql, params
 
 
-def _compute(run: ScoringRun, config: ScoringConfig) -> None:
-    """Fill the run's GroupScores and every ScoreContribution with set-based SQL."""
-    v = _vendor_sql()
-    t = {
+def _tables() -> dict[str, str]:
+    return {
         "incident": Incident._meta.db_table,
         "involvement": Involvement._meta.db_table,
         "membership": Membership._meta.db_table,
@@ -285,7 +309,28 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
         "attribution": GroupAttribution._meta.db_table,
         "score": GroupScore._meta.db_table,
         "contribution": ScoreContribution._meta.db_table,
+        "term": ScoreTerm._meta.db_table,
     }
+
+
+def decay_rate(config: ScoringConfig) -> float:
+    """The exponent per day: decay = exp(rate × age in days) = 0.5 ** (age / half-life)."""
+    return -math.log(2) / max(config.half_life_days, 1)
+
+
+def contributions_select(
+    config: ScoringConfig, *, programme_id: int, as_of, incident_ids: list[int] | str | None = None
+) -> tuple[str, list]:
+    """THE scoring function, as one SELECT: a row per (incident, group) pair that either measure
+    reaches, with the factors, the decay at `as_of`, `violence` and `exposure`.
+
+    The full run selects every incident of the window into a temporary table; the incremental
+    update (gvi.scoring_state) selects only the incidents a change touched (`incident_ids`) and
+    keeps the rows without the decay as its state. One function, so the two cannot disagree
+    about the rules.
+    """
+    v = _vendor_sql()
+    t = _tables()
     multipliers = confidence_multipliers(config)
     type_sql, type_params = _case("i.incident_type", severity_weights(config))
     confidence_sql, confidence_params = _case("i.confidence", multipliers)
@@ -297,13 +342,17 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
     date_sql, date_params = connection.ops.datetime_cast_date_sql(
         "i.occurred_at", (), timezone.get_current_timezone_name()
     )
-    as_of = run.as_of
     as_of_days = as_of.timestamp() / 86400.0
-    decay_rate = -math.log(2) / max(config.half_life_days, 1)
     window_start = as_of - timedelta(days=config.window_days)
+    only = ""
+    only_params: list = []
+    if isinstance(incident_ids, str):  # a subquery giving the ids
+        only = f" AND i.id IN ({incident_ids})"
+    elif incident_ids is not None:
+        only = f" AND i.id IN ({', '.join(['%s'] * len(incident_ids))})" if incident_ids else " AND 1 = 0"
+        only_params = list(incident_ids)
 
-    contributions_sql = f"""
-        CREATE TEMP TABLE {_TMP} AS
+    sql = f"""
         WITH inc AS (
             SELECT i.id AS incident_id, i.incident_type, i.occurred_at, i.killed, i.injured,
                    {date_sql} AS incident_date,
@@ -312,7 +361,7 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
                    {confidence_sql} AS confidence_multiplier
             FROM {t["incident"]} i
             WHERE i.programme_id = %s AND i.occurred_at > %s AND i.occurred_at <= %s
-              AND i.verification_status NOT IN (%s, %s)
+              AND i.verification_status NOT IN (%s, %s){only}
         ),
         scored_groups AS (
             SELECT g.id FROM {t["group"]} g WHERE g.programme_id = %s AND g.status <> %s
@@ -375,14 +424,15 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
     params = [
         *date_params,
         *type_params,
-        decay_rate,
+        decay_rate(config),
         as_of_days,
         *confidence_params,
-        run.programme_id,
+        programme_id,
         window_start,
         as_of,
         *EXCLUDED_VERIFICATION,
-        run.programme_id,
+        *only_params,
+        programme_id,
         GroupStatus.DISSOLVED,
         *role_params,
         *involvement_conf_params,
@@ -399,6 +449,45 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
         casualty["killed"],
         casualty["injured"],
     ]
+    return sql, params
+
+
+def explained_groups_sql() -> str:
+    """The groups of a run whose every contribution is stored: the first ranks
+    (GVI_SCORING_EXPLAINED_RANKS) and the groups of the programme's open suggestion and confirmed
+    flag, so every explanation a flag refers to is kept as the run saw it. The other groups'
+    contributions are computed on demand by the same function (gvi.scoring_state.contributions_now)."""
+    return f"""
+        (gs.{connection.ops.quote_name("rank")} <= %s
+         OR gs.group_id IN (SELECT f.group_id FROM {GroupFlag._meta.db_table} f
+                            WHERE f.programme_id = %s AND f.status IN (%s, %s)))
+    """
+
+
+def explained_group_ids(cursor, run: ScoringRun) -> list[int]:
+    """The explained groups of a run whose GroupScores are stored (a handful)."""
+    cursor.execute(
+        f"SELECT gs.group_id FROM {GroupScore._meta.db_table} gs WHERE gs.run_id = %s AND {explained_groups_sql()}",
+        [run.pk, *explained_params(run.programme_id)],
+    )
+    return sorted(row[0] for row in cursor.fetchall())
+
+
+def explained_params(programme_id: int) -> list:
+    return [settings.GVI_SCORING_EXPLAINED_RANKS, programme_id, FlagStatus.SUGGESTED, FlagStatus.CONFIRMED]
+
+
+def _compute(run: ScoringRun, config: ScoringConfig) -> None:
+    """Fill the run's GroupScores (every group) and the contributions of the explained groups
+    with set-based SQL. Every contribution is first kept in a temporary table, which stays for
+    the caller (the nightly check compares it with the incremental state); `_drop_temp` removes
+    it. (Summing the scores straight from the scoring function and then calling it again for
+    the incidents that reach the explained groups was tried: slower at national scale, where
+    the first groups reach a fifth of the incidents; bench/README.md.)"""
+    t = _tables()
+    select_sql, params = contributions_select(config, programme_id=run.programme_id, as_of=run.as_of)
+    contributions_sql = f"CREATE TEMP TABLE {_TMP} AS {select_sql}"
+    source = _TMP
     # The score is the sum of exactly the rows stored as contributions below (violence > 0).
     scores_sql = f"""
         INSERT INTO {t["score"]} (run_id, group_id, score, {connection.ops.quote_name("rank")}, incident_count,
@@ -411,14 +500,14 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
                           SUM(CASE WHEN violence > 0 THEN 1 ELSE 0 END) AS n,
                           SUM(CASE WHEN exposure > 0 THEN exposure ELSE 0.0 END) AS exposure,
                           SUM(CASE WHEN exposure > 0 THEN 1 ELSE 0 END) AS exposure_n
-                   FROM {_TMP} GROUP BY group_id) c ON c.group_id = g.id
+                   FROM {source} x GROUP BY group_id) c ON c.group_id = g.id
         WHERE g.programme_id = %s AND g.status <> %s
     """
 
     # Every contribution, with what the run saw of the incident. The factor columns are the keys
     # FACTOR_LABELS names: a new factor gets its label there. An analyst's share of 0 is kept too
     # (it adds nothing, but explains why the group's suspects do not count).
-    def contributions_insert(measure: str, amount: str, share: str, by_analyst: str, where: str) -> str:
+    def contributions_insert(measure: str, amount: str, share: str, by_analyst: str, where: str, source: str) -> str:
         return f"""
             INSERT INTO {t["contribution"]} (group_score_id, measure, incident_id, incident_type, occurred_at,
                                              contribution, type_weight, killed, injured, severity, decay, share,
@@ -427,24 +516,57 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
                    c.type_weight, c.killed, c.injured, c.severity, c.decay, c.{share}, c.confidence_multiplier,
                    {by_analyst} = 1,
                    {"c.attributed_by_id, c.confirmed_by_id" if by_analyst != "0" else "NULL, NULL"}
-            FROM {_TMP} c
+            FROM {source} c
             JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = c.group_id
-            WHERE {where}
+            WHERE ({where}) AND {explained_groups_sql()}
         """
 
-    violence_sql = contributions_insert(
-        Measure.VIOLENCE, "violence", "violence_share", "c.by_analyst", "c.violence > 0 OR c.by_analyst = 1"
-    )
-    exposure_sql = contributions_insert(Measure.EXPOSURE, "exposure", "exposure_share", "0", "c.exposure > 0")
+    def insert_contributions(cursor, source: str, source_params: list) -> None:
+        for measure, amount, share, by_analyst, where in (
+            (Measure.VIOLENCE, "violence", "violence_share", "c.by_analyst", "c.violence > 0 OR c.by_analyst = 1"),
+            (Measure.EXPOSURE, "exposure", "exposure_share", "0", "c.exposure > 0"),
+        ):
+            cursor.execute(
+                contributions_insert(measure, amount, share, by_analyst, where, source),
+                [*source_params, run.pk, *explained_params(run.programme_id)],
+            )
+
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_TMP}")
         cursor.execute(contributions_sql, params)
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {_TMP}")
         cursor.execute(scores_sql, [run.pk, run.programme_id, GroupStatus.DISSOLVED])
-        cursor.execute(violence_sql, [run.pk])
-        cursor.execute(exposure_sql, [run.pk])
-        cursor.execute(f"DROP TABLE {_TMP}")
+        insert_contributions(cursor, _TMP, [])
+
+
+def _compute_scores_only(run: ScoringRun, config: ScoringConfig) -> None:
+    """Every group's GroupScore summed straight from the scoring function, one statement."""
+    t = _tables()
+    select_sql, params = contributions_select(config, programme_id=run.programme_id, as_of=run.as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {t["score"]} (run_id, group_id, score, {connection.ops.quote_name("rank")}, incident_count,
+                                      exposure, exposure_incident_count)
+            SELECT %s, g.id, COALESCE(c.score, 0.0), RANK() OVER (ORDER BY COALESCE(c.score, 0.0) DESC),
+                   COALESCE(c.n, 0), COALESCE(c.exposure, 0.0), COALESCE(c.exposure_n, 0)
+            FROM {t["group"]} g
+            LEFT JOIN (SELECT group_id,
+                              SUM(CASE WHEN violence > 0 THEN violence ELSE 0.0 END) AS score,
+                              SUM(CASE WHEN violence > 0 THEN 1 ELSE 0 END) AS n,
+                              SUM(CASE WHEN exposure > 0 THEN exposure ELSE 0.0 END) AS exposure,
+                              SUM(CASE WHEN exposure > 0 THEN 1 ELSE 0 END) AS exposure_n
+                       FROM ({select_sql}) x GROUP BY group_id) c ON c.group_id = g.id
+            WHERE g.programme_id = %s AND g.status <> %s
+            """,
+            [run.pk, *params, run.programme_id, GroupStatus.DISSOLVED],
+        )
+
+
+def _drop_temp() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_TMP}")
 
 
 # --- The flag suggestion (hysteresis) -----------------------------------------------------
@@ -555,7 +677,7 @@ def _end(flag: GroupFlag, *, reason: str) -> None:
     flag.save(update_fields=["status", "end_reason", "ended_at"])
 
 
-def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
+def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig, explain=None):
     """Suggest the most violent group, with hysteresis in time. Returns the open suggestion, if any.
 
     The bar is the standing flag: the open suggestion, else the confirmed flag, else the flag a
@@ -579,6 +701,8 @@ def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
     standing = open_flag or confirmed
 
     def suggest(reason: str) -> GroupFlag:
+        if explain is not None:
+            explain(leader)  # an incremental run stores the new flag's contributions now
         if open_flag is not None:  # closed first: one open suggestion per programme
             _end(open_flag, reason=FlagEndReason.SUPERSEDED)
         new = GroupFlag.objects.create(
@@ -597,7 +721,9 @@ def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig):
         return new
 
     if standing is not None and standing.group_id == leader.group_id:
-        if open_flag is not None:
+        # An incremental run (explain given) leaves the open suggestion on the run that made or
+        # last refreshed it, with that run's full explanation; the full runs refresh it.
+        if open_flag is not None and explain is None:
             open_flag.run = run
             open_flag.score = leader.score
             open_flag.runner_up_id = runner_up.group_id if runner_up else None

@@ -24,7 +24,15 @@ SCHEDULES = [
         "tasks.scoring.score_all_programmes",
         "15",
         "*",
-        "Hourly violence scores and flag suggestion. New incidents also trigger a run within a minute.",
+        "Hourly violence scores and flag suggestion from the incremental state. A change to an incident, "
+        "attribution or membership updates them within seconds.",
+    ),
+    Schedule(
+        "gvi: verify the scores in full",
+        "tasks.scoring.verify_scores",
+        "50",
+        "3",
+        "Recompute every score in full, compare with the incremental state, log and repair any drift.",
     ),
     Schedule(
         "gvi: daily follow-up rules",

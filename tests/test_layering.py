@@ -40,6 +40,7 @@ ALLOWED_PATHS = {
     # The jobs' engines: each writes, in bulk and in SQL, the records it derives or keeps. Not moved
     # into gvi/services yet (issue 15), to keep the parallel work on them mergeable.
     "gvi/scoring.py": "the scoring job's runs, scores, flag suggestions and default configuration",
+    "gvi/scoring_state.py": "the incremental scoring's per-incident contributions and group sums",
     "gvi/weekly_counts.py": "the weekly review's derived counts, kept in step by the services",
     "gvi/retention.py": "the retention job anonymises and deletes what is past its rule, in bulk",
     "gvi/digest.py": "the digest job's delivery marks and the escalation stamp",

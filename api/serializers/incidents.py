@@ -105,3 +105,17 @@ class IncidentOutput(serializers.ModelSerializer):
             *SOURCED_OUTPUT_FIELDS,
         ]
         read_only_fields = fields
+
+
+class AttributionDecisionInput(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=[("confirm", "confirm"), ("reject", "reject")],
+        help_text="confirm: from now on the attribution counts in the violence score; reject: it never counts.",
+    )
+    reason = serializers.CharField(max_length=2000, help_text="Why, kept with the decision and shown on the flag page.")
+
+
+class AttributionDetailOutput(AttributionOutput):
+    class Meta(AttributionOutput.Meta):
+        fields = [*AttributionOutput.Meta.fields, "incident", "decision_reason"]
+        read_only_fields = fields

@@ -1,8 +1,11 @@
 """Incidents with their involvements and group attributions."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from api import filters
+from api.idempotency import idempotent
 from api.serializers import incidents as s
 from api.views.base import RecordViewSet
 from gvi.selectors import api as selectors
@@ -34,3 +37,42 @@ class IncidentViewSet(RecordViewSet):
     )
     def create(self, request):
         return self.create_with(request, s.IncidentInput, incidents.log_incident)
+
+
+ATTRIBUTION_DECISIONS = {"confirm": incidents.confirm_attribution, "reject": incidents.reject_attribution}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List group attributions"),
+    retrieve=extend_schema(summary="A group attribution"),
+)
+class GroupAttributionViewSet(RecordViewSet):
+    """Analysts' attributions of incidents to groups. One counts in the violence score only once a
+    coordinator other than the analyst confirms it (four eyes)."""
+
+    record_kind = "group_attribution"
+    selector = staticmethod(selectors.group_attributions)
+    serializer_class = s.AttributionDetailOutput
+    filterset_class = filters.GroupAttributionFilter
+    ordering_fields = ["id", "created_at"]
+
+    @extend_schema(
+        summary="Confirm or reject a group attribution",
+        description="A coordinator's key, acting for a coordinator other than the one who attributed it. "
+        "Only an attribution awaiting confirmation can be decided; the reason is kept. The score and the "
+        "flag suggestion are updated within seconds. Idempotent with an Idempotency-Key.",
+        request=s.AttributionDecisionInput,
+        responses={200: s.AttributionDetailOutput},
+    )
+    @action(detail=True, methods=["post"], url_path="decision")
+    def decision(self, request, pk=None):
+        attribution = self.get_object()
+
+        def handler():
+            serializer = s.AttributionDecisionInput(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            decide = ATTRIBUTION_DECISIONS[serializer.validated_data["decision"]]
+            decided = self.run_service(decide, attribution=attribution, reason=serializer.validated_data["reason"])
+            return Response(self.get_serializer(decided).data)
+
+        return idempotent(request, handler)

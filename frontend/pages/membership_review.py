@@ -24,8 +24,10 @@ from gvi.audit import log_access
 from gvi.exports import report_csv_response, require_report_export
 from gvi.models import DataSubjectRequest, Notice, NoticeMethod, RequestKind, RequestStatus
 from gvi.policy import Action, can, scoped_queryset
+from gvi.selectors import attributions as attribution_selectors
 from gvi.selectors import membership_review as selectors
 from gvi.selectors.quality_report import quality_report
+from gvi.services import incidents as incident_services
 from gvi.services import memberships as membership_services
 from gvi.services import rights as rights_services
 
@@ -135,6 +137,50 @@ def decide_membership(request, pk: int):
     except PermissionDenied as error:
         return _queue(request, errors={pk: _error_messages(error)}, status=403)
     return redirect("frontend:membership_queue")
+
+
+# --- Attributions awaiting a second person's confirmation (four eyes) -----------------------
+
+ATTRIBUTION_DECISIONS = {
+    "confirm": incident_services.confirm_attribution,
+    "reject": incident_services.reject_attribution,
+}
+
+
+def _attribution_queue(request, *, errors=None, status=200):
+    user = request.user
+    if not can(user, "group_attribution", Action.CHANGE):
+        raise PermissionDenied
+    waiting = attribution_selectors.awaiting_confirmation(user)
+    decided = attribution_selectors.recently_decided(user)
+    log_access(user=user, action="list", record_kind="group_attribution", objects=waiting + decided, path=request.path)
+    context = {"waiting": waiting, "decided": decided, "errors": errors or {}}
+    return render(request, "review/attribution_queue.html", context, status=status)
+
+
+@login_required
+@require_GET
+def attribution_queue(request):
+    """Analysts' attributions of incidents to groups: a coordinator other than the analyst
+    confirms or rejects each, with a reason, before it counts in the score."""
+    return _attribution_queue(request)
+
+
+@login_required
+@require_POST
+def decide_attribution(request, pk: int):
+    """Confirm or reject an attribution, with a reason (gvi.services.incidents)."""
+    attribution = or_404(attribution_selectors.attribution_for(request.user, pk))
+    decide = ATTRIBUTION_DECISIONS.get(request.POST.get("decision", ""))
+    if decide is None:
+        return _attribution_queue(request, errors={pk: [_("Choose a decision.")]}, status=400)
+    try:
+        decide(user=request.user, attribution=attribution, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        return _attribution_queue(request, errors={pk: _error_messages(error)}, status=400)
+    except PermissionDenied as error:
+        return _attribution_queue(request, errors={pk: _error_messages(error)}, status=403)
+    return redirect("frontend:attribution_queue")
 
 
 # --- The quality and equality report ---------------------------------------------------------

@@ -70,9 +70,13 @@ from gvi.models.scoring import (
     FlagStatus,
     GroupFlag,
     GroupScore,
+    GroupScoreState,
     IncidentTypeWeight,
     Measure,
     ScoreContribution,
+    ScorePending,
+    ScoreState,
+    ScoreTerm,
     ScoringConfig,
     ScoringRun,
 )

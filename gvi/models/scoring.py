@@ -310,3 +310,112 @@ class GroupFlag(models.Model):
 
     def __str__(self):
         return f"{self.group} ({self.get_status_display()})"
+
+
+# --- The incremental state (gvi.scoring_state) ---------------------------------------------
+# Plain integer columns, no foreign keys: these tables are written by set-based SQL in the
+# scoring transaction, rebuilt from scratch when they drift, and never shown as records.
+
+
+class ScoreTerm(models.Model):
+    """What one incident gives one group, before time decay: the incremental state.
+
+    The same figures as a run's contributions (gvi.scoring computes both with one SQL
+    function), without the decay, which depends only on the moment of the run. A new, corrected
+    or retracted incident replaces its own terms; nothing else is touched.
+    """
+
+    programme_id = models.BigIntegerField(_("programme"))
+    incident_id = models.BigIntegerField(_("incident"))
+    group_id = models.BigIntegerField(_("group"))
+    occurred_at = models.DateTimeField(_("occurred at"))
+    incident_type = models.CharField(_("type"), max_length=24, blank=True)
+    type_weight = models.FloatField(_("weight of the incident type"))
+    killed = models.PositiveSmallIntegerField(_("killed"), default=0)
+    injured = models.PositiveSmallIntegerField(_("injured"), default=0)
+    severity = models.FloatField(_("severity weight"))
+    confidence_multiplier = models.FloatField(_("confidence multiplier"))
+    violence_share = models.FloatField(_("share"), null=True)
+    by_analyst = models.BooleanField(_("attributed by an analyst"), default=False)
+    attributed_by_id = models.BigIntegerField(_("attributed by"), null=True)
+    confirmed_by_id = models.BigIntegerField(_("confirmed by"), null=True)
+    exposure_share = models.FloatField(_("exposure share"), null=True)
+    # severity × share × confidence: the contribution at decay 1.
+    violence_base = models.FloatField(_("violence before decay"))
+    exposure_base = models.FloatField(_("exposure before decay"))
+
+    class Meta:
+        verbose_name = _("score term")
+        verbose_name_plural = _("score terms")
+        indexes = [
+            models.Index(fields=["programme_id", "incident_id"], name="scoreterm_incident"),
+            models.Index(fields=["programme_id", "occurred_at"], name="scoreterm_occurred"),
+            models.Index(fields=["group_id", "occurred_at"], name="scoreterm_group"),
+        ]
+
+    def __str__(self):
+        return f"{self.incident_id} → {self.group_id}: {self.violence_base:.2f}"
+
+
+class ScoreState(models.Model):
+    """A programme's incremental state: the settings it was built with and the moments it stands at.
+
+    Each group's sums (GroupScoreState) are kept at `reference_at`: a score at any later moment
+    is the sum times 0.5 ** (days since reference_at / half-life). Terms of incidents on or
+    before `window_through` have left the window and are out of the sums.
+    """
+
+    programme = models.OneToOneField(
+        "gvi.Programme", verbose_name=_("programme"), on_delete=models.CASCADE, related_name="score_state"
+    )
+    settings_key = models.TextField(_("settings"), blank=True)
+    reference_at = models.DateTimeField(_("reference moment"))
+    window_through = models.DateTimeField(_("window start"))
+    rebuilt_at = models.DateTimeField(_("rebuilt at"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    # The last nightly check: groups and terms that differed from the full recomputation.
+    last_check = models.JSONField(_("last check"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("incremental score state")
+        verbose_name_plural = _("incremental score states")
+
+    def __str__(self):
+        return f"{self.programme_id} @ {self.reference_at:%Y-%m-%d %H:%M}"
+
+
+class GroupScoreState(models.Model):
+    """A group's violence and exposure sums at its programme's `ScoreState.reference_at`."""
+
+    programme_id = models.BigIntegerField(_("programme"))
+    group_id = models.BigIntegerField(_("group"), unique=True)
+    violence = models.FloatField(_("violence"), default=0.0)
+    violence_n = models.IntegerField(_("incidents"), default=0)
+    exposure = models.FloatField(_("exposure"), default=0.0)
+    exposure_n = models.IntegerField(_("incidents with a victim"), default=0)
+
+    class Meta:
+        verbose_name = _("group score state")
+        verbose_name_plural = _("group score states")
+        indexes = [models.Index(fields=["programme_id"], name="groupscorestate_programme")]
+
+    def __str__(self):
+        return f"{self.group_id}: {self.violence:.2f}"
+
+
+class ScorePending(models.Model):
+    """A change the incremental scoring has not taken in yet: an incident, or every incident of
+    a person or of a group. Written in the changing transaction, taken by the next update."""
+
+    programme_id = models.BigIntegerField(_("programme"))
+    incident_id = models.BigIntegerField(_("incident"), null=True)
+    person_id = models.BigIntegerField(_("person"), null=True)
+    group_id = models.BigIntegerField(_("group"), null=True)
+
+    class Meta:
+        verbose_name = _("pending score change")
+        verbose_name_plural = _("pending score changes")
+        indexes = [models.Index(fields=["programme_id", "id"], name="scorepending_programme")]
+
+    def __str__(self):
+        return f"{self.programme_id}: {self.incident_id or self.person_id or self.group_id}"

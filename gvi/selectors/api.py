@@ -64,3 +64,10 @@ def programme_organisations(user) -> QuerySet:
 
 def areas(user) -> QuerySet:
     return scoped_queryset(user, "area")
+
+
+def group_attributions(user) -> QuerySet:
+    """Attributions of incidents and groups the user may read (gvi.selectors.attributions)."""
+    from gvi.selectors.attributions import _visible
+
+    return _visible(user)

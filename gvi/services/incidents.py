@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gvi import jobs, weekly_counts
+from gvi import weekly_counts
 from gvi.models import AttributionStatus, Confidence, GroupAttribution, Incident, Involvement, Role
 from gvi.policy import Action
 from gvi.services.common import as_changed_by, create_record, require, require_visible, update_record
+from gvi.services.score_changes import scores_changed
 
 
 @transaction.atomic
@@ -58,7 +59,7 @@ def log_incident(
     for attribution in attributions:
         attribute_to_group(user=user, incident=incident, **{"source": source, "confidence": confidence, **attribution})
     weekly_counts.incident_changed(None, incident)  # the weekly review reads these counts
-    jobs.after_commit(jobs.SCORE_PROGRAMME, incident.programme_id, jobs.INCIDENT_TRIGGER)
+    scores_changed(incident.programme_id, incidents=[incident.pk])
     return incident
 
 
@@ -113,7 +114,7 @@ def _decide_attribution(*, user, attribution: GroupAttribution, status: str, rea
         confirmed_at=timezone.now(),
         decision_reason=reason,
     )
-    jobs.after_commit(jobs.SCORE_PROGRAMME, attribution.programme_id, jobs.INCIDENT_TRIGGER)
+    scores_changed(attribution.programme_id, incidents=[attribution.incident_id])
     return attribution
 
 
@@ -150,7 +151,7 @@ def reopen_changed_attribution(attribution: GroupAttribution, changed_fields) ->
 def _after_link_added(incident, before) -> None:
     """A new link can move the incident into another group's counts and score."""
     weekly_counts.incident_changed(before, incident)
-    jobs.after_commit(jobs.SCORE_PROGRAMME, incident.programme_id, jobs.INCIDENT_TRIGGER)
+    scores_changed(incident.programme_id, incidents=[incident.pk])
 
 
 @transaction.atomic

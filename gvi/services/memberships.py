@@ -35,6 +35,7 @@ from gvi.services.common import (
     require_visible,
     update_record,
 )
+from gvi.services.score_changes import scores_changed
 
 
 @transaction.atomic
@@ -203,6 +204,7 @@ def approve_membership(*, user, membership: Membership, reason: str) -> Membersh
     )
     # The member's incidents as a suspect now count for the group in the weekly review.
     weekly_counts.group_links_changed(programme_id=membership.programme_id, group_id=membership.group_id)
+    scores_changed(membership.programme_id, persons=[membership.person_id])
     return membership
 
 
@@ -221,6 +223,7 @@ def reapprove_membership(*, user, membership: Membership, reason: str) -> Member
         wrong_status_message=_("Only an active membership can be re-approved; propose a lapsed one again."),
     )
     close_review_follow_ups(membership, user=user)
+    scores_changed(membership.programme_id, persons=[membership.person_id])  # a lapsed one's review date
     return membership
 
 
@@ -267,6 +270,7 @@ def end_membership(*, user, membership: Membership, reason: str, end_date=None) 
     )
     close_review_follow_ups(membership, user=user)
     weekly_counts.group_links_changed(programme_id=membership.programme_id, group_id=membership.group_id)
+    scores_changed(membership.programme_id, persons=[membership.person_id])
     return membership
 
 

@@ -12,10 +12,18 @@ from django.db import transaction
 from gvi import jobs
 from gvi.followup_rules import CAUSES
 from gvi.policy import Action, allows_state, can
+from gvi.services.score_changes import scores_changed
 
-# Records whose change moves the programme's violence scores: rescored once the change commits,
-# as gvi.services.incidents does, so that a flag does not wait for the hourly run.
-RESCORING = {"incident", "involvement", "group_attribution"}
+# Records whose change moves the programme's violence scores, and what of the score each touches:
+# noted for the incremental update (gvi.services.score_changes) as the topic services do, so that
+# a flag does not wait for the nightly check.
+RESCORING = {
+    "incident": lambda obj: {"incidents": [obj.pk]},
+    "involvement": lambda obj: {"incidents": [obj.incident_id]},
+    "group_attribution": lambda obj: {"incidents": [obj.incident_id]},
+    "membership": lambda obj: {"persons": [obj.person_id]},
+    "group": lambda obj: {"groups": [obj.pk]},
+}
 
 
 def _stamp(obj, user, adding: bool) -> None:
@@ -46,7 +54,7 @@ def record_edited(obj, *, kind: str) -> None:
     if kind in CAUSES:
         jobs.apply_followup_rules(kind, obj.pk)
     if kind in RESCORING:
-        jobs.after_commit(jobs.SCORE_PROGRAMME, obj.programme_id, jobs.INCIDENT_TRIGGER)
+        scores_changed(obj.programme_id, **RESCORING[kind](obj))
 
 
 @transaction.atomic

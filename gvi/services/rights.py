@@ -41,6 +41,7 @@ from gvi.services.common import (
     update_record,
 )
 from gvi.services.memberships import close_review_follow_ups
+from gvi.services.score_changes import scores_changed
 
 # Fields a correction may not touch: ownership, stamps, and decisions that have their own services.
 PROTECTED_FIELDS = frozenset(
@@ -207,6 +208,7 @@ def log_request(
         if not membership.is_contested:
             as_changed_by(membership, user, f"contest request {request.pk}")
             update_record(membership, user=user, kind="membership", is_contested=True)
+            scores_changed(membership.programme_id, persons=[membership.person_id])
     return request
 
 
@@ -314,6 +316,7 @@ def _decide_contest(*, user, request: DataSubjectRequest, status: str, reason: s
     if changes:
         as_changed_by(membership, user, f"contest request {request.pk}")
         update_record(membership, user=user, kind="membership", **changes)
+        scores_changed(membership.programme_id, persons=[membership.person_id])
     if removes:
         close_review_follow_ups(membership, user=user)
         remove_listing(user=user, membership=membership, reason=f"contest request {request.pk} upheld")

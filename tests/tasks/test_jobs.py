@@ -38,6 +38,8 @@ def test_every_task_acknowledges_late_and_retries_with_backoff():
     for task in (
         scoring_tasks.score_programme,
         scoring_tasks.score_all_programmes,
+        scoring_tasks.verify_scores,
+        scoring_tasks.verify_programme_scores,
         followup_tasks.apply_rules_for,
         followup_tasks.run_daily_rules,
         followup_tasks.escalate_overdue,
@@ -49,28 +51,44 @@ def test_every_task_acknowledges_late_and_retries_with_backoff():
     assert app.conf.task_reject_on_worker_lost is True
 
 
-def test_a_new_incident_schedules_one_delayed_run(monkeypatch, programme, settings):
-    settings.GVI_SCORING_COALESCE_SECONDS = 7
+def test_a_change_is_taken_in_at_once_without_a_delay(monkeypatch, scored_group):
+    from gvi.services.score_changes import scores_changed
+
+    assert scoring_tasks.score_programme(scored_group.programme_id, "schedule")  # builds the state
     calls = []
     monkeypatch.setattr(scoring_tasks.score_programme, "apply_async", lambda *a, **kw: calls.append((a, kw)))
-    assert scoring_tasks.score_programme(programme.pk, "incident") == "scheduled"
-    ((args, kwargs),) = calls
-    assert args[0] == (programme.pk, "incident")
-    assert kwargs["countdown"] == 7
-    requested = dt.datetime.fromisoformat(args[1]["requested_after"])
-    assert abs((timezone.now() - requested).total_seconds()) < 5
-    assert not m.ScoringRun.objects.exists()  # the first hop does not score
+    scores_changed(scored_group.programme_id, groups=[scored_group.pk])
+    run_id = scoring_tasks.score_programme(scored_group.programme_id, "incident")
+    assert isinstance(run_id, int) and calls == []  # no second hop, no countdown
+    assert m.ScoringRun.objects.get(pk=run_id).trigger == "incident"
 
 
 def test_a_burst_of_100_incidents_makes_one_run(scored_group):
-    requested = (timezone.now() - dt.timedelta(seconds=1)).isoformat()
-    results = [scoring_tasks.score_programme(scored_group.programme_id, "incident", requested) for _ in range(100)]
-    assert m.ScoringRun.objects.count() == 1
+    from gvi.services.score_changes import scores_changed
+
+    scoring_tasks.score_programme(scored_group.programme_id, "schedule")  # builds the state
+    runs = m.ScoringRun.objects.count()
+    incident_id = m.GroupAttribution.objects.get(group=scored_group).incident_id
+    for _ in range(100):
+        scores_changed(scored_group.programme_id, incidents=[incident_id])
+    results = [scoring_tasks.score_programme(scored_group.programme_id, "incident") for _ in range(100)]
+    assert m.ScoringRun.objects.count() == runs + 1
     assert results.count("coalesced") == 99
-    # An incident requested after that run started gets its own run.
-    later = timezone.now().isoformat()
-    assert isinstance(scoring_tasks.score_programme(scored_group.programme_id, "incident", later), int)
-    assert m.ScoringRun.objects.count() == 2
+    assert not m.ScorePending.objects.exists()
+    # A change after that run gets its own run.
+    scores_changed(scored_group.programme_id, incidents=[incident_id])
+    assert isinstance(scoring_tasks.score_programme(scored_group.programme_id, "incident"), int)
+    assert m.ScoringRun.objects.count() == runs + 2
+
+
+def test_the_nightly_check_runs_through_its_task(scored_group, monkeypatch):
+    sent = []
+    monkeypatch.setattr(scoring_tasks.verify_programme_scores, "delay", lambda *args: sent.append(args))
+    assert scoring_tasks.verify_scores() == 1 and sent == [(scored_group.programme_id,)]
+    first = scoring_tasks.verify_programme_scores(scored_group.programme_id)
+    assert first["rebuilt"] is True and first["reason"] == "no state"
+    again = scoring_tasks.verify_programme_scores(scored_group.programme_id)
+    assert (again["groups"], again["terms"], again["rebuilt"]) == (0, 0, False)
 
 
 def test_log_incident_updates_the_scores_once_committed(
@@ -89,7 +107,7 @@ def test_log_incident_updates_the_scores_once_committed(
             attributions=[{"group": group, "share": Decimal("1")}],
         )
     run = m.ScoringRun.objects.get()
-    assert run.trigger == "incident"
+    assert run.trigger == "incident/rebuild"  # the first update of a programme builds its state
     # Four eyes: the analyst's attribution counts only once another person confirms it.
     assert run.scores.get(group=group).score == 0
     attribution = m.GroupAttribution.objects.get(group=group)
