@@ -21,6 +21,7 @@ urlpatterns = [
     path("review.csv", review.weekly_review_csv, name="weekly_review_csv"),
     path("review.pdf", review.weekly_review_pdf, name="weekly_review_pdf"),
     path("review.xlsx", review.weekly_review_xlsx, name="weekly_review_xlsx"),
+    path("review/held/", review.weekly_review_held, name="weekly_review_held"),
     path("review-quality/", review.weekly_review_quality, name="weekly_review_quality"),
     path("groups/", groups.group_list, name="group_list"),
     path("groups/<int:pk>/", groups.group_detail, name="group_detail"),

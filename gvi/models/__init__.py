@@ -77,6 +77,6 @@ from gvi.models.scoring import (
     ScoringRun,
 )
 from gvi.models.sharing import BasisKind, Consent, ConsentScope, SharingBasis
-from gvi.models.weekly import WeeklyAreaCount, WeeklyGroupCount, WeeklyTypeCount
+from gvi.models.weekly import ReviewMeeting, WeeklyAreaCount, WeeklyGroupCount, WeeklyTypeCount
 
 __all__ = [name for name in dir() if not name.startswith("_")]
