@@ -95,6 +95,18 @@ urlpatterns += [
     path("review/requests/<int:pk>/export/", review.access_export, name="request_export"),
 ]
 
+# Controllers and processings, and the register extract's review step (frontend/pages/controllers.py).
+from frontend.pages import controllers  # noqa: E402
+
+urlpatterns += [
+    path("privacy/controllers/", controllers.controllers_page, name="controllers"),
+    path("privacy/controllers/<str:which>/", controllers.save, name="controllers_save"),
+    path("review/requests/<int:pk>/extract/", controllers.extract_review, name="extract_review"),
+    path("review/requests/<int:pk>/extract/withhold/", controllers.extract_withhold, name="extract_withhold"),
+    path("review/requests/<int:pk>/extract/release/", controllers.extract_release, name="extract_release"),
+    path("review/requests/<int:pk>/extract/reviewed/", controllers.extract_reviewed, name="extract_reviewed"),
+]
+
 # Two-factor login (set-up and verify pages), owned by the privacy work.
 from frontend import twofactor  # noqa: E402
 

@@ -2,6 +2,13 @@
 
 from gvi.models.audit import AccessAction, AccessLog, AccessLogPrune, PurposeKind, RetentionRun
 from gvi.models.base import Confidence, SourcedModel, TrackedModel
+from gvi.models.controllers import (
+    ExtractWithholding,
+    JointControllerArrangement,
+    Processing,
+    RecordController,
+    Regime,
+)
 from gvi.models.evaluation import ResearchExport, ResearchExportStatus, TimeGranularity
 from gvi.models.followups import OPEN_STATUSES, DigestDelivery, FollowUp, FollowUpOrigin, FollowUpStatus
 from gvi.models.groups import (
