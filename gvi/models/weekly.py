@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from gvi import dates
 from gvi.models.incidents import IncidentType
 
 
@@ -97,7 +98,7 @@ class ReviewMeeting(models.Model):
     programme = models.ForeignKey(
         "gvi.Programme", verbose_name=_("programme"), on_delete=models.CASCADE, related_name="review_meetings"
     )
-    week = models.DateField(_("reviewed week (Monday)"))
+    week = models.DateField(_("reviewed week (Monday)"), validators=[dates.happened])
     held_at = models.DateTimeField(_("held at"))
     held_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
