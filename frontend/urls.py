@@ -28,6 +28,7 @@ urlpatterns = [
     path("review.csv", weekly_review.weekly_review_csv, name="weekly_review_csv"),
     path("review.pdf", weekly_review.weekly_review_pdf, name="weekly_review_pdf"),
     path("review.xlsx", weekly_review.weekly_review_xlsx, name="weekly_review_xlsx"),
+    path("review/held/", weekly_review.weekly_review_held, name="weekly_review_held"),
     path("review-quality/", weekly_review.weekly_review_quality, name="weekly_review_quality"),
     path("groups/", groups.group_list, name="group_list"),
     path("groups/new/", records.group_create, name="group_create"),
@@ -114,6 +115,18 @@ urlpatterns += [
     ),
     path("review/requests/<int:pk>/decide/", membership_review.decide_request, name="request_decide"),
     path("review/requests/<int:pk>/export/", membership_review.access_export, name="request_export"),
+]
+
+# Controllers and processings, and the register extract's review step (frontend/pages/controllers.py).
+from frontend.pages import controllers  # noqa: E402
+
+urlpatterns += [
+    path("privacy/controllers/", controllers.controllers_page, name="controllers"),
+    path("privacy/controllers/<str:which>/", controllers.save, name="controllers_save"),
+    path("review/requests/<int:pk>/extract/", controllers.extract_review, name="extract_review"),
+    path("review/requests/<int:pk>/extract/withhold/", controllers.extract_withhold, name="extract_withhold"),
+    path("review/requests/<int:pk>/extract/release/", controllers.extract_release, name="extract_release"),
+    path("review/requests/<int:pk>/extract/reviewed/", controllers.extract_reviewed, name="extract_reviewed"),
 ]
 
 # Two-factor login (set-up and verify pages), owned by the privacy work.

@@ -48,9 +48,15 @@ def _safe_cell(value):
 
 def _log_export(*, user, kind: str, queryset: QuerySet, reason: str, channel: str, path: str) -> None:
     person_path = RECORD_KINDS[kind].person_path
+    owner = RECORD_KINDS[kind].organisation_path
     if person_path is None:
-        # Not about one person (groups, incidents, the access log itself): one row for the export.
+        # Not about one person (groups, incidents): one row for the export, and one per record
+        # another organisation owns, as a disclosure with its owner, rule and legal basis.
         objects = []
+        if owner and getattr(user, "organisation_id", None) is not None:
+            objects = list(queryset.exclude(**{f"{owner}_id": user.organisation_id}).only("pk", owner))
+        elif owner:  # a user with no organisation (a superuser): every record is another's
+            objects = list(queryset.only("pk", owner))
     else:
         # One EXPORT row per record, naming the person it is about (log_access reads obj.person_id).
         # The owner too, for the disclosure log (gvi.audit.disclosures_read), without a query per row.

@@ -85,8 +85,13 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WriteViewS
         return Response(self.get_serializer(obj).data)
 
     def person_ids_read(self, objects):
-        """Persons concerned by `objects` beyond their own person_id (e.g. an incident's involvements)."""
+        """Persons concerned by `objects` beyond their own person_id and `also_read`."""
         return []
+
+    def also_read(self, objects) -> dict:
+        """Records of other kinds returned inside `objects` (an incident's involvements): each is
+        logged under its own kind, as a disclosure when another organisation owns it."""
+        return {}
 
     def log_read(self, action, objects):
         if not self.logs_reads:
@@ -98,6 +103,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WriteViewS
             record_kind=self.record_kind,
             objects=objects,
             person_ids=self.person_ids_read(objects),
+            also=self.also_read(objects),
             channel="api",
             path=request.get_full_path(),
             api_key_prefix=api_key_prefix(request),

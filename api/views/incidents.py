@@ -25,8 +25,10 @@ class IncidentViewSet(RecordViewSet):
     filterset_class = filters.IncidentFilter
     ordering_fields = ["id", "occurred_at"]
 
-    def person_ids_read(self, objects):
-        return sorted({inv.person_id for incident in objects for inv in incident.involvements.all()})
+    def also_read(self, objects):
+        # The involvements nested in each incident: one row each, naming its person and, when
+        # another organisation owns it, the owner, sharing rule and legal basis.
+        return {"involvement": [inv for incident in objects for inv in incident.involvements.all()]}
 
     @extend_schema(
         summary="Log an incident",

@@ -66,9 +66,15 @@ def call_in_detail(request, pk: int):
             )
             return redirect("frontend:call_in_detail", pk=call_in.pk)
     invitations = selectors.invitations_for(request.user, call_in)
-    person_ids = sorted({i.person_id for i in invitations} | {p.pk for p in suggested})
-    if person_ids:
-        log_read(request, record_kind="invitation", person_ids=person_ids, action="list")
+    # The invitations and the suggested persons, each logged with its owner (a disclosure when
+    # another organisation owns it), and the call-in itself.
+    log_read(
+        request,
+        record_kind="invitation",
+        objects=invitations,
+        action="list",
+        also={"call_in": [call_in], "person": suggested},
+    )
     rows = [
         {"invitation": i, "form": AttendanceForm(initial={"status": i.status}, prefix=f"i{i.pk}")} for i in invitations
     ]

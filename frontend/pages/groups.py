@@ -59,14 +59,21 @@ def group_list(request):
 @require_GET
 def group_detail(request, pk: int):
     data = or_404(selectors.group_detail(request.user, pk))
-    # Members, and the persons named in the enforcement and services lists.
-    person_ids = sorted(
-        {membership.person_id for membership in data.memberships}
-        | {action.person_id for action in data.enforcement if action.person_id}
-        | {service.person_id for service in data.services}
+    # Every record shown, each under its own kind: a record another organisation owns is logged
+    # as a disclosure with its owner, rule and legal basis (gvi.audit.disclosures_read).
+    log_read(
+        request,
+        record_kind="membership",
+        objects=data.memberships,
+        action="list",
+        also={
+            "group": [data.group],
+            "group_relation": data.relations,
+            "incident": data.incidents,
+            "enforcement_action": data.enforcement,
+            "service_referral": data.services,
+        },
     )
-    if person_ids:
-        log_read(request, record_kind="membership", person_ids=person_ids, action="list")
     return render(
         request,
         "frontend/groups/detail.html",

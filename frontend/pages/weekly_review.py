@@ -5,12 +5,13 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from frontend.charts import bar_chart, small_bars_svg
 from frontend.pdf import html_to_pdf
@@ -26,6 +27,7 @@ from gvi.scoring import labelled_factors
 from gvi.selectors.quality_report import may_see_quality_report, quality_report
 from gvi.selectors.weekly_review import PERIODS, PeriodError, review_period
 from gvi.selectors.weekly_review import weekly_review as build_review
+from gvi.services.review_meetings import mark_review_held, may_mark_review_held
 
 
 def _rows(series_list):
@@ -84,6 +86,7 @@ def review_context(user, params=None):
             ("range", _("A chosen range")),
         ],
         "may_export": may_export_report(user, "weekly_review"),
+        "may_mark_held": may_mark_review_held(user),
         "week_labels": week_labels,
         "total_chart": bar_chart(
             review.trends.total.counts, week_labels, width=640, height=200, gap=10, label_space=18, top=16
@@ -121,6 +124,28 @@ def weekly_review(request):
     # its figures take longer than the whole review, and the meeting needs the review first.
     context["quality_summary"] = may_see_quality_report(request.user)
     return HttpResponse(render_to_string("frontend/review/weekly_review.html", context, request=request))
+
+
+@login_required
+@require_POST
+def weekly_review_held(request):
+    """A coordinator marks the review of the reviewed week as held: "since the last review" starts there."""
+    try:
+        week = dt.date.fromisoformat(request.POST.get("week", ""))
+    except ValueError:
+        week = None
+    try:
+        if week is None:
+            raise ValidationError(_("Give the reviewed week as YYYY-MM-DD."))
+        mark_review_held(user=request.user, week=week, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        context = review_context(request.user, request.GET)
+        context["quality_summary"] = may_see_quality_report(request.user)
+        context["held_error"] = " ".join(error.messages)
+        html = render_to_string("frontend/review/weekly_review.html", context, request=request)
+        return HttpResponse(html, status=400)
+    query = request.GET.urlencode()
+    return HttpResponseRedirect(reverse("frontend:weekly_review") + (f"?{query}" if query else ""))
 
 
 @login_required
@@ -223,6 +248,8 @@ def _report_rows(context) -> list[list]:
         if explanation.rest_count:
             rows.append([_("The rest"), explanation.rest_count, "", "", _hundredths(explanation.rest_contribution)])
     rows.append([])
+    rows += _change_rows(review.changes)
+    rows.append([])
     reach = review.reach
     rows += [
         [_("Reach"), _("Reached"), _("Total"), _("Percent")],
@@ -239,6 +266,69 @@ def _report_rows(context) -> list[list]:
     rows += [[row["kind_label"], row["status_label"], row["n"]] for row in context["services"]]
     rows += [[], [_("Overdue follow-ups"), _("Organisation"), _("Number"), _("Oldest due date")]]
     rows += [["", row["owner_organisation__name"], row["n"], row["oldest"]] for row in review.overdue]
+    return rows
+
+
+def _change_rows(changes) -> list[list]:
+    """What changed since the last review, in the exports as on the page."""
+    last = changes.last_review
+    rows = [
+        [
+            _("What changed since the last review"),
+            _("Since"),
+            timezone.localtime(changes.since),
+            (_("Review of week %(week)s") % {"week": last.week.isocalendar().week}) if last else _("No earlier review"),
+            (last.held_by.get_full_name() or last.held_by.username) if last else "",
+        ]
+    ]
+    rows += [
+        [_("New suggestion"), flag.group.name, _hundredths(flag.score), flag.get_status_display()]
+        for flag in changes.new_suggestions
+    ]
+    rows += [
+        [
+            _("Moved suggestion"),
+            f"{flag.group.name} → {flag.successor.group.name}" if flag.successor else flag.group.name,
+            flag.get_end_reason_display(),
+        ]
+        for flag in changes.moved_suggestions
+    ]
+    rows += [[_("Decision"), flag.group.name, flag.get_status_display(), flag.decided_at] for flag in changes.decisions]
+    if changes.rank_changes:
+        rows.append([_("Rank"), _("Group"), _("Before"), _("Change")])
+        rows += [
+            [
+                row["rank"],
+                row["name"],
+                row["previous_rank"] if row["previous_rank"] is not None else "",
+                row["move"] if row["move"] is not None else _("new"),
+            ]
+            for row in changes.rank_changes
+        ]
+        rows += [[row["rank"] or "", row["name"], row["previous_rank"], _("left the top")] for row in changes.left_top]
+    if changes.score_changes:
+        rows.append([_("Largest score changes"), _("Before"), _("Now"), _("Change")])
+        rows += [
+            [row["name"], _hundredths(row["previous"]), _hundredths(row["score"]), _hundredths(row["change"])]
+            for row in changes.score_changes
+        ]
+    rows.append([_("New incidents of the most serious kinds"), changes.serious_count])
+    rows += [
+        [
+            "",
+            incident.get_incident_type_display(),
+            timezone.localtime(incident.occurred_at),
+            incident.area.name if incident.area else "",
+            incident.killed,
+            incident.injured,
+        ]
+        for incident in changes.serious_incidents
+    ]
+    rows.append([_("New conflicts")])
+    rows += [
+        ["", relation.start_date, f"{relation.group_a.name} – {relation.group_b.name}"]
+        for relation in changes.conflicts
+    ]
     return rows
 
 

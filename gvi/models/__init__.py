@@ -2,6 +2,13 @@
 
 from gvi.models.audit import AccessAction, AccessLog, AccessLogPrune, PurposeKind, RetentionRun
 from gvi.models.base import Confidence, SourcedModel, TrackedModel
+from gvi.models.controllers import (
+    ExtractWithholding,
+    JointControllerArrangement,
+    Processing,
+    RecordController,
+    Regime,
+)
 from gvi.models.evaluation import ResearchExport, ResearchExportStatus, TimeGranularity
 from gvi.models.followups import OPEN_STATUSES, DigestDelivery, FollowUp, FollowUpOrigin, FollowUpStatus
 from gvi.models.groups import (
@@ -81,6 +88,6 @@ from gvi.models.scoring import (
     ScoringRun,
 )
 from gvi.models.sharing import BasisKind, Consent, ConsentScope, SharingBasis
-from gvi.models.weekly import WeeklyAreaCount, WeeklyGroupCount, WeeklyTypeCount
+from gvi.models.weekly import ReviewMeeting, WeeklyAreaCount, WeeklyGroupCount, WeeklyTypeCount
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -118,6 +118,18 @@ class DataSubjectRequest(models.Model):
         related_name="+",
     )
 
+    # The register extract's review step: a reviewer went through the draft (and withheld what
+    # secrecy requires, gvi.models.ExtractWithholding) before it can be handed over.
+    extract_reviewed_at = models.DateTimeField(_("extract reviewed at"), null=True, blank=True)
+    extract_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("extract reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
     history = HistoricalRecords()
 
     class Meta:

@@ -6,10 +6,13 @@ to Sunday in the programme's time zone (settings.TIME_ZONE, Europe/Stockholm); `
 Monday. Unfounded (retracted) incidents are not counted.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from gvi import dates
 from gvi.models.incidents import IncidentType
 
 
@@ -83,3 +86,37 @@ class WeeklyTypeCount(models.Model):
 
     def __str__(self):
         return f"{self.week} {self.incident_type}: {self.incidents}"
+
+
+class ReviewMeeting(models.Model):
+    """A weekly review marked as held by a coordinator: who marked it and when.
+
+    "What changed since the last review" on the weekly review page starts at the `held_at` of the
+    programme's latest meeting for an earlier week; with none, at the start of the reviewed week.
+    """
+
+    programme = models.ForeignKey(
+        "gvi.Programme", verbose_name=_("programme"), on_delete=models.CASCADE, related_name="review_meetings"
+    )
+    week = models.DateField(_("reviewed week (Monday)"), validators=[dates.happened])
+    held_at = models.DateTimeField(_("held at"))
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("weekly review held")
+        verbose_name_plural = _("weekly reviews held")
+        ordering = ["-week"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "week"], name="one_review_meeting_per_week"),
+        ]
+
+    def __str__(self):
+        return f"{self.week} ({self.held_at:%Y-%m-%d %H:%M})"

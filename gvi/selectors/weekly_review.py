@@ -28,6 +28,7 @@ from gvi.models import (
 )
 from gvi.policy import MINORS_ALL, Action, Scope, minors_rule_for, scope_for, scoped_queryset
 from gvi.selectors import scores
+from gvi.selectors.review_changes import changes_since_review
 from gvi.selectors.weekly_review_next import what_is_next
 
 WEEKS = 8  # the default period: the last full week and the seven before it
@@ -533,6 +534,7 @@ class WeeklyReview:
     services: list
     overdue: list
     next: object = None
+    changes: object = None  # what changed since the last review (gvi.selectors.review_changes)
 
 
 def weekly_review(user, today: dt.date | None = None, period: Period | None = None, raw=None) -> WeeklyReview:
@@ -556,4 +558,5 @@ def weekly_review(user, today: dt.date | None = None, period: Period | None = No
         services=services_since(user, since),
         overdue=overdue_follow_ups_by_organisation(user, today),
         next=what_is_next(user, today),
+        changes=changes_since_review(user, period.reviewed_week),
     )

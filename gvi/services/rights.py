@@ -19,8 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gvi.models import (
+    AccessAction,
     Confidence,
     DataSubjectRequest,
+    ExtractWithholding,
     InvitationStatus,
     Membership,
     MembershipEvidence,
@@ -222,6 +224,72 @@ def _lock_open_request(user, request: DataSubjectRequest, kinds) -> DataSubjectR
     return request
 
 
+def withheld_in(request: DataSubjectRequest) -> dict:
+    """{(record kind, id): provision} the extract's reviewer withholds under secrecy."""
+    return {(w.record_kind, w.record_id): w.provision for w in request.withholdings.all()}
+
+
+@transaction.atomic
+def draft_access_extract(*, user, request: DataSubjectRequest) -> dict:
+    """The extract as it would be handed over, for its reviewer: logged as a read of the person
+    for the request's review, nothing changes."""
+    from gvi.services.subject_access import export_person_data
+
+    request = _lock_open_request(user, request, (RequestKind.ACCESS,))
+    return export_person_data(
+        user=user,
+        person=request.person,
+        reason=f"review of access request {request.pk}",
+        withheld=withheld_in(request),
+        action=AccessAction.READ,
+    )
+
+
+@transaction.atomic
+def withhold_from_extract(
+    *, user, request: DataSubjectRequest, record_kind: str, record_id: int, provision: str, reason: str = ""
+) -> ExtractWithholding:
+    """Withhold one record from the extract under a secrecy provision (the reviewer's mark)."""
+    from gvi.services.subject_access import PERSON_KINDS
+
+    request = _lock_open_request(user, request, (RequestKind.ACCESS,))
+    if record_kind not in PERSON_KINDS or record_kind == "person":
+        raise ValidationError({"record_kind": _("This record cannot be withheld here.")})
+    if not provision.strip():
+        raise ValidationError({"provision": _("Name the secrecy provision the record is withheld under.")})
+    if request.extract_reviewed_at is not None:
+        raise ValidationError(_("The extract has been marked reviewed already."))
+    spec = RECORD_KINDS[record_kind]
+    lookup = {"pk": record_id, f"{spec.person_path}_id": request.person_id}
+    if not spec.model_class._default_manager.filter(**lookup).exists():
+        raise ValidationError({"record_id": _("This record is not about the person who made the request.")})
+    withholding, _created = ExtractWithholding.objects.update_or_create(
+        request=request,
+        record_kind=record_kind,
+        record_id=record_id,
+        defaults={"provision": provision.strip(), "reason": reason.strip(), "marked_by": user},
+    )
+    return withholding
+
+
+@transaction.atomic
+def release_withholding(*, user, request: DataSubjectRequest, record_kind: str, record_id: int) -> None:
+    request = _lock_open_request(user, request, (RequestKind.ACCESS,))
+    if request.extract_reviewed_at is not None:
+        raise ValidationError(_("The extract has been marked reviewed already."))
+    ExtractWithholding.objects.filter(request=request, record_kind=record_kind, record_id=record_id).delete()
+
+
+@transaction.atomic
+def mark_extract_reviewed(*, user, request: DataSubjectRequest) -> DataSubjectRequest:
+    """The reviewer has been through the draft: the extract can now be handed over."""
+    request = _lock_open_request(user, request, (RequestKind.ACCESS,))
+    request.extract_reviewed_at = timezone.now()
+    request.extract_reviewed_by = user
+    as_changed_by(request, user, "extract reviewed").save()
+    return request
+
+
 def produce_access_export(*, user, request: DataSubjectRequest) -> dict:
     """Produce the person's data export for an access request, and mark the request completed.
 
@@ -231,7 +299,11 @@ def produce_access_export(*, user, request: DataSubjectRequest) -> dict:
 
     with transaction.atomic():
         request = _lock_open_request(user, request, (RequestKind.ACCESS,))
-        data = export_person_data(user=user, person=request.person, reason=f"access request {request.pk}")
+        if request.extract_reviewed_at is None:
+            raise ValidationError(_("Review the extract first: mark what secrecy withholds, then mark it reviewed."))
+        data = export_person_data(
+            user=user, person=request.person, reason=f"access request {request.pk}", withheld=withheld_in(request)
+        )
         request.status = RequestStatus.COMPLETED
         request.decided_by = user
         request.decided_on = timezone.localdate()

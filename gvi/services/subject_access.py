@@ -74,16 +74,93 @@ def _history(history_model, ids_filter: dict) -> dict[int, list]:
     return grouped
 
 
-def export_person_data(*, user, person, reason: str, channel: str = "ui") -> dict:
+def _organisation_id(obj, spec):
+    if not spec.organisation_path:
+        return None
+    value = obj
+    for part in spec.organisation_path.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value.pk
+
+
+def _by_controller(user, records: dict, owners: dict, withheld: dict) -> list[dict]:
+    """The extract split by controller: each controller's organisations, joint arrangement, the
+    purpose and legal basis of its processings, its records, and what was withheld under secrecy
+    (the kind of record and the provision, never the record)."""
+    from gvi.selectors.controllers import programme_controllers
+
+    controllers = programme_controllers(user.programme_id)
+    sections: dict[str, dict] = {}
+    unassigned = _("No controller recorded")
+
+    def section(organisation_id):
+        record = controllers.by_organisation.get(organisation_id)
+        name = record.controller if record else unassigned
+        if name not in sections:
+            entry = next((e for e in controllers.entries() if e.controller == name), None)
+            arrangement = entry.joint_arrangement if entry else None
+            sections[name] = {
+                "controller": name,
+                "contact": entry.contact if entry else "",
+                "organisations": entry.organisations if entry else [],
+                "joint_arrangement": (
+                    {
+                        "name": arrangement.name,
+                        "summary": arrangement.summary,
+                        "contact_point": arrangement.contact_point,
+                        "agreement_reference": arrangement.agreement_reference,
+                    }
+                    if arrangement
+                    else None
+                ),
+                "processings": [
+                    {
+                        "name": p.name,
+                        "purpose": p.purpose,
+                        "legal_basis": p.legal_basis,
+                        "regime": p.get_regime_display(),
+                        "record_kinds": p.record_kinds,
+                    }
+                    for p in (entry.processings if entry else [])
+                ],
+                "records": {},
+                "withheld": [],
+            }
+        return sections[name]
+
+    for kind, items in records.items():
+        for item in items:
+            owner = owners.get((kind, item.get("id")))
+            key = (kind, item.get("id"))
+            if key in withheld:
+                section(owner)["withheld"].append({"record_kind": kind, "provision": withheld[key]})
+            else:
+                section(owner)["records"].setdefault(kind, []).append(item)
+    return list(sections.values())
+
+
+def export_person_data(
+    *, user, person, reason: str, channel: str = "ui", withheld: dict | None = None, action: str = AccessAction.EXPORT
+) -> dict:
     """Everything held about `person`: each record with its source and confidence and its change
     history (deleted records included), plus who has read the person's data and which partners
-    outside a record's owner saw it, on which legal basis (the disclosures). Logs an EXPORT."""
+    outside a record's owner saw it, on which legal basis (the disclosures). Logs an EXPORT (a READ
+    for the reviewer's draft).
+
+    The records are also given split by controller (`by_controller`), each with the purpose and
+    legal basis of its processings; records in `withheld` ({(kind, id): provision}, marked by the
+    extract's reviewer under secrecy) are left out, and the controller's section names the kind
+    and the provision."""
+    withheld = withheld or {}
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for this extract (e.g. the request's reference).")})
     require_visible(user, "person", person, "person")
     _require_full_export(user)
 
     records: dict[str, list] = {}
+    owners: dict[tuple, int | None] = {}
     for kind in PERSON_KINDS:
         spec = RECORD_KINDS[kind]
         model = spec.model_class
@@ -97,6 +174,7 @@ def export_person_data(*, user, person, reason: str, channel: str = "ui") -> dic
             item = _values(obj)
             item["history"] = history.pop(obj.pk, [])
             items.append(item)
+            owners[(kind, obj.pk)] = _organisation_id(obj, spec)
         # Records deleted since: only their history is left.
         items += [{"id": record_id, "deleted": True, "history": versions} for record_id, versions in history.items()]
         if items:
@@ -118,9 +196,15 @@ def export_person_data(*, user, person, reason: str, channel: str = "ui") -> dic
         )
     )
     identity_number = pnr.reveal(person)
+    by_controller = _by_controller(user, records, owners, withheld)
+    records = {
+        kind: kept
+        for kind, items in records.items()
+        if (kept := [item for item in items if (kind, item.get("id")) not in withheld])
+    }
     log_access(
         user=user,
-        action=AccessAction.EXPORT,
+        action=action,
         record_kind="person",
         objects=[person],
         reason=reason,
@@ -132,6 +216,7 @@ def export_person_data(*, user, person, reason: str, channel: str = "ui") -> dic
         "reason": reason,
         "person": {"identity_number": identity_number, **records.pop("person")[0]},
         "records": records,
+        "by_controller": by_controller,
         "access_log": [
             {"at": at, "organisation": org or "", "action": action, "record_kind": kind, "channel": ch, "reason": why}
             for at, org, action, kind, ch, why in reads

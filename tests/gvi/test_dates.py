@@ -42,6 +42,8 @@ SYSTEM_SET = {
     "gvi.WeeklyAreaCount.week",
     "gvi.WeeklyGroupCount.week",
     "gvi.WeeklyTypeCount.week",
+    "gvi.ReviewMeeting.held_at",  # the moment a coordinator marks the review held
+    "gvi.DataSubjectRequest.extract_reviewed_at",  # the moment the reviewer marks the extract reviewed
 }
 
 TODAY = dt.date(2026, 6, 1)

@@ -201,7 +201,7 @@ def test_withheld_notice_from_the_rights_page(login, listed, police_coordinator,
 
 def test_access_export_download(login, listed, police_coordinator, monkeypatch):
     module = types.ModuleType("gvi.services.subject_access")
-    module.export_person_data = lambda *, user, person, reason: {
+    module.export_person_data = lambda *, user, person, reason, **kwargs: {
         "person": {"id": person.pk, "born": person.date_of_birth}
     }
     monkeypatch.setitem(sys.modules, "gvi.services.subject_access", module)
@@ -211,6 +211,10 @@ def test_access_export_download(login, listed, police_coordinator, monkeypatch):
         {"kind": "access", "received_on": dt.date(2026, 1, 5).isoformat()},
     )
     access = m.DataSubjectRequest.objects.get(kind="access")
+    response = client.post(reverse("frontend:request_export", args=[access.pk]))
+    assert response.status_code == 400  # the extract has not been reviewed yet
+    response = client.post(reverse("frontend:extract_reviewed", args=[access.pk]))
+    assert response.status_code == 302
     response = client.post(reverse("frontend:request_export", args=[access.pk]))
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     assert json.loads(response.content) == {"person": {"id": listed.person_id, "born": "1998-05-17"}}

@@ -27,7 +27,7 @@ def fake_export(monkeypatch):
     """Stands in for the privacy module's export until it is merged."""
     calls = []
 
-    def export_person_data(*, user, person, reason):
+    def export_person_data(*, user, person, reason, **kwargs):
         calls.append((user, person, reason))
         return {"person": {"id": person.pk}, "memberships": []}
 
@@ -209,6 +209,9 @@ def test_correction_cannot_touch_decisions_or_other_people(listed, police, polic
 
 def test_access_request_produces_the_export(listed, police_coordinator, fake_export):
     request = rights.log_request(user=police_coordinator, person=listed.person, kind="access")
+    with pytest.raises(ValidationError, match="Review the extract first"):
+        rights.produce_access_export(user=police_coordinator, request=request)
+    rights.mark_extract_reviewed(user=police_coordinator, request=request)
     data = rights.produce_access_export(user=police_coordinator, request=request)
     assert data == {"person": {"id": listed.person.pk}, "memberships": []}
     assert fake_export == [(police_coordinator, listed.person, f"access request {request.pk}")]
