@@ -6,4 +6,4 @@ class TasksConfig(AppConfig):
 
     def ready(self):
         # Register the shared tasks in every process, the worker included.
-        from tasks import followups, maintenance, memberships, retention, scoring, weekly_counts  # noqa: F401
+        from tasks import followups, imports, maintenance, memberships, retention, scoring, weekly_counts  # noqa: F401
