@@ -467,6 +467,7 @@ ROLES = (
     ("victims", InvolvementRole.VICTIM),
     ("witnesses", InvolvementRole.WITNESS),
 )
+COLUMN_OF_ROLE = {role: name for name, role in ROLES}
 INCIDENT_FIELDS = (
     "incident_type",
     "occurred_at",
@@ -582,7 +583,7 @@ class IncidentRows(Handler):
                 row.fail(FIELD_TO_COLUMN.get(name, name), message)
             return False
         for involvement in involvements:
-            column = dict((role, name) for name, role in ROLES)[involvement.role]
+            column = COLUMN_OF_ROLE[involvement.role]
             if not can(self.user, "involvement", Action.CREATE, involvement):
                 row.fail(column, _("You may not record this person's involvement."))
                 return False

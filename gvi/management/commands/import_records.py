@@ -32,7 +32,8 @@ class Bar:
         rate = done / max(now - self.started, 1e-6)
         percent = f"{100 * done / total:5.1f}%" if total else "  ?  "
         self.stream.write(
-            f"\r{self.label:<10} [{'#' * filled}{'.' * (width - filled)}] {percent} {done:,}/{total:,} rows, {rate:,.0f}/s"
+            f"\r{self.label:<10} [{'#' * filled}{'.' * (width - filled)}] {percent} "
+            f"{done:,}/{total:,} rows, {rate:,.0f}/s"
         )
         self.stream.flush()
 
