@@ -44,6 +44,7 @@ from gvi.models import (
     Person,
 )
 from gvi.policy import Action, can, scoped_queryset
+from gvi.services.bulk_copy import create_plain, create_with_history
 from gvi.services.common import acting_organisation, as_changed_by, create_record, update_record, validate
 from gvi.services.incident_corrections import correct_incident
 from gvi.services.incidents import add_involvement
@@ -490,6 +491,7 @@ class IncidentRows(Handler):
         super().__init__(**kwargs)
         self.weeks: set = set()
         self.written = 0
+        self.valid_involvements: set = set()
 
     def parse(self, row: Row):
         self.required(row, "incident_type", "occurred_at")
@@ -587,10 +589,16 @@ class IncidentRows(Handler):
             if not can(self.user, "involvement", Action.CREATE, involvement):
                 row.fail(column, _("You may not record this person's involvement."))
                 return False
+            # Its own fields (role, source, confidence) are all that validate checks of an
+            # involvement here (the references are loaded rows): the same values, the same answer.
+            memo = (involvement.role, involvement.source, involvement.confidence)
             try:
-                validate(
-                    involvement, known=("incident", "person", "programme", "organisation", "created_by", "updated_by")
-                )
+                if memo not in self.valid_involvements:
+                    validate(
+                        involvement,
+                        known=("incident", "person", "programme", "organisation", "created_by", "updated_by"),
+                    )
+                    self.valid_involvements.add(memo)
             except ValidationError as error:
                 for _name, message in messages_of(error, column):
                     row.fail(column, message)
@@ -598,13 +606,12 @@ class IncidentRows(Handler):
         return True
 
     def insert(self, incidents, involvements, source_of) -> None:
-        Incident.objects.bulk_create(incidents, batch_size=2000)
+        create_with_history(Incident, incidents, user=self.user, reason=self.reason)
         for involvement in involvements:
             involvement.incident_id = involvement.incident.pk
-        Involvement.objects.bulk_create(involvements, batch_size=5000)
-        Incident.history.bulk_history_create(incidents, default_user=self.user, default_change_reason=self.reason)
-        Involvement.history.bulk_history_create(involvements, default_user=self.user, default_change_reason=self.reason)
-        ImportKey.objects.bulk_create(
+        create_with_history(Involvement, involvements, user=self.user, reason=self.reason)
+        create_plain(
+            ImportKey,
             [
                 ImportKey(
                     programme_id=self.programme_id,
@@ -616,7 +623,6 @@ class IncidentRows(Handler):
                 )
                 for incident in incidents
             ],
-            batch_size=5000,
         )
         self.weeks.update(weekly_counts.monday_of(incident.occurred_at) for incident in incidents)
         self.written += len(incidents)
