@@ -30,7 +30,7 @@ def test_a_formula_is_stored_as_text_never_evaluated_and_escaped_on_export(polic
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(GROUPS[0])
-    sheet.append(["G-1", "=HYPERLINK(\"http://example.invalid\",\"x\")", "=1+1", "Lista"])
+    sheet.append(["G-1", '=HYPERLINK("http://example.invalid","x")', "=1+1", "Lista"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     check_and_import(police_coordinator, "groups.xlsx", buffer.getvalue())
