@@ -25,7 +25,12 @@ def _file(tmp_path, name, area):
 
 
 def test_upload_preview_an_error_fix_confirm_and_see_the_progress(
-    page, live_server, programme, police_coordinator, settings, tmp_path
+    page,  # noqa: F811
+    live_server,
+    programme,
+    police_coordinator,
+    settings,
+    tmp_path,
 ):
     settings.GVI_IMPORT_DIR = tmp_path / "imports"
     settings.GVI_IMPORT_INLINE_ROWS = 0  # as a large file: the background job (run eagerly here)
