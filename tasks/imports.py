@@ -10,8 +10,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from tasks.followups import RETRYING
 
-CHECK, EXECUTE = "check", "execute"
-
 
 @shared_task(**{**RETRYING, "max_retries": 2})
 def run_import(self, run_id: int, mode: str):
@@ -24,7 +22,7 @@ def run_import(self, run_id: int, mode: str):
     if run is None:
         return None
     try:
-        if mode == CHECK:
+        if mode == imports.CHECK:
             if run.status not in (ImportStatus.UPLOADED, ImportStatus.PREVIEWING):
                 return run.status
             run = imports.check(user=run.created_by, run=run)

@@ -18,7 +18,6 @@ from gvi.imports.templates import template_csv, template_xlsx
 from gvi.models import ImportKind, ImportStatus
 from gvi.selectors.imports import visible_imports
 from gvi.services import imports as service
-from tasks.imports import CHECK, EXECUTE
 
 WORKING = (ImportStatus.PREVIEWING, ImportStatus.QUEUED, ImportStatus.RUNNING)
 
@@ -81,7 +80,7 @@ def import_upload(request):
         if _inline(run):
             service.check(user=request.user, run=run)
         else:
-            service.dispatch(run, CHECK)
+            service.dispatch(run, service.CHECK)
         return redirect("frontend:import_detail", pk=run.pk)
     return _list(request, form, status=400)
 
@@ -140,7 +139,7 @@ def import_confirm(request, pk):
     if run.rows_total <= settings.GVI_IMPORT_INLINE_ROWS:
         service.execute(user=request.user, run=run)
     else:
-        service.dispatch(run, EXECUTE)
+        service.dispatch(run, service.EXECUTE)
     return redirect("frontend:import_detail", pk=run.pk)
 
 

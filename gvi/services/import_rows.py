@@ -19,14 +19,13 @@ with the same content) or SKIP (with a note), or it has errors: (field, message)
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gvi import personnummer as pnr
-from gvi import weekly_counts
+from gvi import jobs, weekly_counts
 from gvi.imports import columns
 from gvi.imports.columns import CHOICES, items, parse_bool, parse_choice, parse_date, parse_datetime, parse_int, text
 from gvi.models import (
@@ -50,7 +49,6 @@ from gvi.services.incident_corrections import correct_incident
 from gvi.services.incidents import add_involvement
 from gvi.services.memberships import propose_membership
 from gvi.services.people import correct_person, register_person
-from tasks.scoring import INCIDENT_TRIGGER, score_programme
 
 CREATE, CHANGE, UNCHANGED, SKIP, ERROR = "create", "change", "unchanged", "skip", "error"
 
@@ -666,7 +664,7 @@ class IncidentRows(Handler):
     def finish(self) -> None:
         if self.write and self.written:
             weekly_counts.refresh(programme_id=self.programme_id, weeks=self.weeks, areas=None, groups=None)
-            transaction.on_commit(partial(score_programme.delay, self.programme_id, INCIDENT_TRIGGER))
+            jobs.after_commit(jobs.SCORE_PROGRAMME, self.programme_id, jobs.INCIDENT_TRIGGER)
 
 
 HANDLERS = {

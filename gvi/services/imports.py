@@ -26,6 +26,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gvi import jobs
 from gvi.imports import columns, files
 from gvi.models import ImportKind, ImportRun, ImportStatus, Role
 from gvi.policy import Action, can
@@ -33,6 +34,7 @@ from gvi.services.common import acting_organisation
 from gvi.services.import_rows import ERROR, HANDLERS, Row
 
 CHUNK_ROWS = 2000
+CHECK, EXECUTE = "check", "execute"  # the two modes of the background job
 KEEP_ERRORS = 1000
 KEEP_OUTCOMES = 1000
 
@@ -295,11 +297,7 @@ def fail(run: ImportRun, message: str) -> ImportRun:
 
 def dispatch(run: ImportRun, mode: str) -> None:
     """Run the check or the import as a background job, once the caller's transaction commits."""
-    from functools import partial
-
-    from tasks.imports import run_import
-
-    transaction.on_commit(partial(run_import.delay, run.pk, mode))
+    jobs.after_commit(jobs.RUN_IMPORT, run.pk, mode)
 
 
 def _chunks(path: str, sheet, index: dict[str, int]):
