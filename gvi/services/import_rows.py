@@ -24,8 +24,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gvi import personnummer as pnr
 from gvi import jobs, weekly_counts
+from gvi import personnummer as pnr
 from gvi.imports import columns
 from gvi.imports.columns import CHOICES, items, parse_bool, parse_choice, parse_date, parse_datetime, parse_int, text
 from gvi.models import (
