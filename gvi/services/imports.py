@@ -116,7 +116,7 @@ def upload(*, user, name: str, chunks, size: int | None = None, kind: str | None
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return ImportRun.objects.create(
+    run = ImportRun.objects.create(
         programme_id=organisation.programme_id,
         organisation=organisation,
         created_by=user,
@@ -127,6 +127,8 @@ def upload(*, user, name: str, chunks, size: int | None = None, kind: str | None
         stored_path=str(path),
         mapping=mapping.as_json(),
     )
+    cache.delete_many([_cache_key(run.pk, "done"), _cache_key(run.pk, "cancel")])  # nothing left from before
+    return run
 
 
 def upload_path(*, user, path: str, kind: str | None = None) -> ImportRun:
@@ -242,6 +244,7 @@ def check(*, user, run: ImportRun, progress: Callable[[int, int], None] | None =
     if run.status not in (ImportStatus.UPLOADED, ImportStatus.PREVIEWING, ImportStatus.PREVIEWED):
         raise ValidationError(_("This file has already been imported or cancelled."))
     ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.PREVIEWING, rows_done=0)
+    cache.delete(_cache_key(run.pk, "done"))
     run.status = ImportStatus.PREVIEWING
     return _process(user=user, run=run, write=False, callback=progress)
 
@@ -270,6 +273,7 @@ def execute(*, user, run: ImportRun, progress: Callable[[int, int], None] | None
     if run.cancel_requested:
         return _finish(run, ImportStatus.CANCELLED, _("Cancelled before anything was written."))
     ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.RUNNING, rows_done=0)
+    cache.delete(_cache_key(run.pk, "done"))
     run.status = ImportStatus.RUNNING
     return _process(user=user, run=run, write=True, callback=progress)
 
