@@ -421,6 +421,15 @@ GVI_ACCESS_LOG_KEEP_DAYS = env.int("GVI_ACCESS_LOG_KEEP_DAYS", default=3 * 365)
 # Research exports: every combination of age band, sex, area and group in a package is shared by at
 # least this many persons, or it is generalised or suppressed (docs/evaluation.md).
 GVI_RESEARCH_EXPORT_K = env.int("GVI_RESEARCH_EXPORT_K", default=5)
+# Imports from spreadsheets (docs/imports.md): the largest file accepted, an XLSX's limits before
+# anything is unpacked (zip bombs), where uploaded files wait between the preview and the import,
+# and up to how many rows a file is imported inside the request instead of as a background job.
+GVI_IMPORT_MAX_BYTES = env.int("GVI_IMPORT_MAX_BYTES", default=40 * 1000 * 1000)
+GVI_IMPORT_MAX_UNPACKED_BYTES = env.int("GVI_IMPORT_MAX_UNPACKED_BYTES", default=400 * 1000 * 1000)
+GVI_IMPORT_MAX_RATIO = env.int("GVI_IMPORT_MAX_RATIO", default=100)
+GVI_IMPORT_MAX_MEMBERS = 200
+GVI_IMPORT_DIR = Path(env.str("GVI_IMPORT_DIR", default=str(VAR_DIR / "imports")))
+GVI_IMPORT_INLINE_ROWS = env.int("GVI_IMPORT_INLINE_ROWS", default=500)
 
 LOGGING = {
     "version": 1,

@@ -184,3 +184,21 @@ class ResearchExportDecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         ids = [export.pk for export in linkable]
         self.fields["linked_to"].queryset = ResearchExport.objects.filter(pk__in=ids)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File (CSV or XLSX)"),
+        help_text=_("The first row holds the column headers, in Swedish or English, as in the templates."),
+    )
+    kind = forms.ChoiceField(
+        label=_("What the file contains"),
+        required=False,
+        help_text=_("Left empty, it is recognised from the columns."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from gvi.models import ImportKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("Recognise from the columns")), *ImportKind.choices]

@@ -25,7 +25,8 @@ from django.db import transaction
 # the dispatcher may serialise them onto a queue).
 APPLY_FOLLOWUP_RULES = "apply_followup_rules"  # (cause_kind: str, cause_id: int)
 SCORE_PROGRAMME = "score_programme"  # (programme_id: int, trigger: str)
-JOBS = (APPLY_FOLLOWUP_RULES, SCORE_PROGRAMME)
+RUN_IMPORT = "run_import"  # (import_run_id: int, mode: "check" | "execute"), gvi.services.imports
+JOBS = (APPLY_FOLLOWUP_RULES, SCORE_PROGRAMME, RUN_IMPORT)
 
 # SCORE_PROGRAMME's trigger for a new or changed incident: bursts of these are coalesced.
 INCIDENT_TRIGGER = "incident"

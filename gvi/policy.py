@@ -457,10 +457,15 @@ def _matches_unsaved(user, kind: str, action: Action, obj) -> bool:
     if spec.person_path is not None:
         # None for a record still without its person (a form with that field missing).
         person = obj if spec.person_path == "" else getattr(obj, spec.person_path, None)
-        if person is not None and was_minor_at_record(kind, obj):
-            rule = minors_rule_for(user)
-            if rule == MINORS_NONE or (rule == MINORS_OWN and not is_own and not disclosure.opens_minors):
-                return False
+        rule = minors_rule_for(user)
+        # The rule first: who may see every minor's record needs no age computed (bulk imports).
+        if (
+            rule != MINORS_ALL
+            and person is not None
+            and was_minor_at_record(kind, obj)
+            and (rule == MINORS_NONE or (rule == MINORS_OWN and not is_own and not disclosure.opens_minors))
+        ):
+            return False
     return True
 
 

@@ -56,6 +56,7 @@ ALLOWED_CALLS = {
     ("api/management/commands/issue_api_key.py", "api_key.save"): "an OrganisationAPIKey",
     ("frontend/pages/twofactor.py", "device.save"): "a django-otp TOTPDevice",
     ("gvi/exports.py", "workbook.save"): "an openpyxl workbook written to a buffer",
+    ("gvi/imports/templates.py", "workbook.save"): "an openpyxl workbook (an import template) written to a buffer",
     ("tasks/schedules.py", "task.save"): "a django-celery-beat PeriodicTask",
 }
 

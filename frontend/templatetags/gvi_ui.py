@@ -63,3 +63,12 @@ def offers_two_factor(context) -> bool:
 
     user = context.get("user")
     return bool(user is not None and may_set_up_two_factor(user))
+
+
+@register.simple_tag(takes_context=True)
+def may_import_records(context) -> bool:
+    """{% may_import_records as may_import %}: who may import from spreadsheets (gvi.services.imports)."""
+    from gvi.services.imports import may_import
+
+    user = context.get("user")
+    return bool(user is not None and user.is_authenticated and may_import(user))

@@ -20,6 +20,7 @@ from gvi.models.groups import (
     PoliceClassification,
     RelationKind,
 )
+from gvi.models.imports import ImportKey, ImportKind, ImportRun, ImportStatus
 from gvi.models.incidents import (
     AttributionStatus,
     GroupAttribution,

@@ -7,7 +7,7 @@ A change made around the services (a raw SQL fix, a restore) is found by the nig
 """
 
 from gvi import jobs
-from gvi.models import ScorePending
+from gvi.models import ScorePending, ScoreState
 
 
 def scores_changed(programme_id: int, *, incidents=(), persons=(), groups=()) -> None:
@@ -17,4 +17,11 @@ def scores_changed(programme_id: int, *, incidents=(), persons=(), groups=()) ->
     if not rows:
         return
     ScorePending.objects.bulk_create(rows)
+    jobs.after_commit(jobs.SCORE_PROGRAMME, programme_id, jobs.INCIDENT_TRIGGER)
+
+
+def scores_rebuild(programme_id: int) -> None:
+    """A bulk change (an import of thousands of incidents): rather than note every incident, the
+    next update is the full run that rebuilds the programme's state (as after a settings change)."""
+    ScoreState.objects.filter(programme_id=programme_id).update(settings_key="")
     jobs.after_commit(jobs.SCORE_PROGRAMME, programme_id, jobs.INCIDENT_TRIGGER)

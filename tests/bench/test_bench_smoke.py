@@ -154,3 +154,15 @@ def test_table_puts_the_project_next_to_its_floor():
     assert "1.50×" in text and "4.00×" in text
     assert "3.00 s" in text and "2.00 s" in text and "200.0 /s" in text
     assert "scoring: median of 3" in text
+
+
+def test_the_import_benchmark_imports_and_loads_the_floor(db, settings, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("the import benchmark's floor is PostgreSQL's COPY")
+    from bench import imports as bench_imports
+
+    settings.GVI_IMPORT_DIR = tmp_path
+    [figure] = bench_imports.bench_imports(sizes=(60,), log=_quiet, in_process=True)
+    assert figure.project > 0 and figure.floor > 0
+    assert "peak RSS" in figure.notes[0]
+    assert not m.Incident.objects.filter(source="Polisen bänk").exists()  # rolled back

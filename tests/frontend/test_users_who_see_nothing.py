@@ -11,7 +11,7 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 # Pages that are not pages: leaving them changes the session.
-SKIP = {"logout", "research_export_request", "weekly_review_held"}  # POST only: a GET is rightly a 405
+SKIP = {"logout", "research_export_request", "weekly_review_held", "import_upload"}  # POST only: a GET is rightly a 405
 PAGES = sorted(
     pattern.name
     for pattern in urlpatterns

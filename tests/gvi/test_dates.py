@@ -19,6 +19,9 @@ from tests import factories as f
 
 # Date fields the system sets itself (stamps, run times, decisions): no person types them.
 SYSTEM_SET = {
+    # Imports: when a file was uploaded, confirmed and finished (gvi.services.imports).
+    "gvi.ImportRun.confirmed_at",
+    "gvi.ImportRun.finished_at",
     "gvi.FollowUp.escalated_at",
     "gvi.FollowUp.completed_at",
     "gvi.DigestDelivery.day",
