@@ -85,6 +85,7 @@ def _attendance_rows(request, call_in, invitations, errors=None, posted=None):
     """One row per invitation: a select for those the user may change (and attendance can be
     recorded today), the stored status otherwise."""
     open_for_attendance = services.attendance_refusal(call_in) is None
+    changeable = selectors.changeable_invitation_ids(request.user, call_in) if open_for_attendance else set()
     rows = []
     for invitation in invitations:
         prefix = f"i{invitation.pk}"
@@ -93,7 +94,7 @@ def _attendance_rows(request, call_in, invitations, errors=None, posted=None):
             {
                 "invitation": invitation,
                 "form": AttendanceForm(data, initial={"status": invitation.status}, prefix=prefix),
-                "editable": open_for_attendance and can(request.user, "invitation", Action.CHANGE, invitation),
+                "editable": invitation.pk in changeable,
                 "error": (errors or {}).get(invitation.pk),
             }
         )

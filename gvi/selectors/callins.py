@@ -19,7 +19,7 @@ from gvi.models import (
     PartnerOrganisation,
     Person,
 )
-from gvi.policy import scoped_queryset
+from gvi.policy import Action, scoped_queryset
 
 
 def call_in_list(user):
@@ -201,3 +201,8 @@ def speaker_organisations(user) -> list:
 
 def speaker_for(user, call_in, speaker_id: int):
     return call_in.speakers.filter(pk=speaker_id).select_related("call_in", "organisation").first()
+
+
+def changeable_invitation_ids(user, call_in) -> set[int]:
+    """The invitations of `call_in` whose attendance the user may change (one query)."""
+    return set(scoped_queryset(user, "invitation", Action.CHANGE).filter(call_in=call_in).values_list("pk", flat=True))

@@ -46,7 +46,8 @@ def committed(django_capture_on_commit_callbacks):
 
 
 def _call_in(organisation, at=None, **kwargs):
-    return f.CallInFactory(organisation=organisation, scheduled_at=at or timezone.now() - dt.timedelta(days=1), **kwargs)
+    at = at or timezone.now() - dt.timedelta(days=1)
+    return f.CallInFactory(organisation=organisation, scheduled_at=at, **kwargs)
 
 
 def rule_made(rule=None):
