@@ -132,7 +132,7 @@ def test_plan_a_call_in_invite_and_record_attendance(
     chosen = [int(boxes.nth(i).get_attribute("value")) for i in range(2)]
     boxes.nth(0).check()
     boxes.nth(1).check()
-    page.click("form.stacked-form button.primary")
+    page.click("#invite-form button.primary")
     page.wait_for_selector("table.invitations select")
     invitations = {i.person_id: i for i in m.Invitation.objects.filter(call_in=call_in)}
     assert set(invitations) == set(chosen)
