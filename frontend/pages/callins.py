@@ -223,8 +223,6 @@ def change_status(request, pk: int):
                 messages.success(request, _("The call-in is cancelled."))
         except ValidationError as error:
             add_service_errors(form, _as_note_errors(error))
-        except PermissionDenied:
-            raise
         else:
             return redirect("frontend:call_in_detail", pk=call_in.pk)
     call_in = or_404(selectors.call_in_for(request.user, pk))

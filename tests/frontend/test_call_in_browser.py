@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from gvi import models as m
 from tests import factories as f
-from tests.frontend.test_browser import _log_in, _screenshot, eager_tasks, page  # noqa: F401, F811 (fixtures)
+from tests.frontend import test_browser
+from tests.frontend.test_browser import _log_in, _screenshot
+
+# The browser tests' fixtures: a page in Chromium with the CSP console check, jobs run in-process.
+page = test_browser.page
+eager_tasks = test_browser.eager_tasks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
