@@ -12,14 +12,13 @@ The lifecycle rules, in one place:
 """
 
 import datetime as dt
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gvi import dates
+from gvi import dates, jobs
 from gvi.followup_rules import ATTENDANCE_RULES
 from gvi.models import (
     SPEAKER_MESSAGE_KIND,
@@ -43,7 +42,6 @@ from gvi.services.common import (
     update_record,
 )
 from gvi.services.followups import settle_rule_follow_ups
-from tasks.followups import apply_rules_for
 
 # How far back a call-in can be entered: one that took place, recorded afterwards.
 RECORD_BACK_DAYS = 365
@@ -123,7 +121,7 @@ def mark_held(*, user, call_in: CallIn, note: str = "", today: dt.date | None = 
     if call_in_day(stored) > today:
         raise ValidationError({"status": _("A call-in can be marked held on its day or later, not before.")})
     held = _change_status(stored, user=user, status=CallInStatus.HELD, note=note, reason="marked held")
-    transaction.on_commit(partial(apply_rules_for.delay, "call_in", held.pk))
+    jobs.apply_followup_rules("call_in", held.pk)
     _copy_status(held, call_in)
     return held
 
@@ -325,5 +323,5 @@ def record_attendance(*, user, invitation: Invitation, status: str, today: dt.da
         reason="attendance corrected",  # the status itself may not be visible to the owner
     )
     if call_in.status == CallInStatus.HELD:
-        transaction.on_commit(partial(apply_rules_for.delay, "call_in", invitation.call_in_id))
+        jobs.apply_followup_rules("call_in", invitation.call_in_id)
     return invitation

@@ -1,15 +1,13 @@
 """Custom notifications: the message delivered one-to-one, and the services offered with it; and
 the notification planned for a group missing at a held call-in."""
 
-from functools import partial
-
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gvi import dates
+from gvi import dates, jobs
 from gvi.followup_rules import PLANNED_NOTIFICATION_RULE
 from gvi.models import (
     OPEN_STATUSES,
@@ -27,7 +25,6 @@ from gvi.models import (
 from gvi.policy import Action
 from gvi.selectors.callins import groups_not_represented
 from gvi.services.common import acting_organisation, create_record, require, require_visible
-from tasks.followups import apply_rules_for
 
 
 @transaction.atomic
@@ -91,7 +88,7 @@ def log_custom_notification(
             user=user,
             kind="service_referral",
         )
-    transaction.on_commit(partial(apply_rules_for.delay, "custom_notification", notification.pk))
+    jobs.apply_followup_rules("custom_notification", notification.pk)
     return notification
 
 
