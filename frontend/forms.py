@@ -17,6 +17,7 @@ from gvi.models import (
     ResearchExport,
     TimeGranularity,
 )
+from gvi.services.callins import check_scheduled_at
 
 
 class CallInForm(forms.Form):
@@ -25,6 +26,8 @@ class CallInForm(forms.Form):
         label=_("Date"),
         validators=dates.bounds_of(CallIn, "scheduled_at"),
         widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Give the date of the call-in: a venue alone is not enough.")},
+        help_text=_("At most a year back, for a call-in that has taken place."),
     )
     time = forms.TimeField(label=_("Time"), initial=dt.time(18, 0), widget=forms.TimeInput(attrs={"type": "time"}))
     venue = forms.CharField(label=_("Venue"), max_length=200)
@@ -34,6 +37,11 @@ class CallInForm(forms.Form):
         data = super().clean()
         if data.get("date") and data.get("time"):
             data["scheduled_at"] = timezone.make_aware(dt.datetime.combine(data["date"], data["time"]))
+            # The call-in's own date rule (gvi.services.callins), shown on the date field.
+            try:
+                check_scheduled_at(data["scheduled_at"])
+            except forms.ValidationError as error:
+                self.add_error("date", error.message_dict["scheduled_at"])
         return data
 
 

@@ -483,6 +483,9 @@ class CallInAdmin(ScopedAdmin):
     list_select_related = ("organisation",)
     search_fields = ("venue",)
     inlines = [SpeakerInline]
+    # Held and cancelled are marked on the call-in page (gvi.services.callins): the rules for
+    # attendance and follow-ups hang on it, so the admin does not change it.
+    readonly_fields = (*ScopedAdmin.readonly_fields, "status", "status_changed_at", "status_changed_by", "status_note")
 
 
 @admin.register(m.Invitation)

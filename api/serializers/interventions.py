@@ -59,7 +59,7 @@ class CustomNotificationOutput(serializers.ModelSerializer):
 class CallInSpeakerOutput(serializers.ModelSerializer):
     class Meta:
         model = m.CallInSpeaker
-        fields = ["name", "organisation", "message_kind"]
+        fields = ["position", "kind", "name", "organisation", "message_kind", "message"]
         read_only_fields = fields
 
 
@@ -68,7 +68,18 @@ class CallInOutput(serializers.ModelSerializer):
 
     class Meta:
         model = m.CallIn
-        fields = ["id", "scheduled_at", "venue", "status", "notes", "organisation", "speakers", "created_at"]
+        fields = [
+            "id",
+            "scheduled_at",
+            "venue",
+            "status",
+            "status_changed_at",
+            "status_note",
+            "notes",
+            "organisation",
+            "speakers",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

@@ -31,6 +31,7 @@ from gvi.models.incidents import (
     VerificationStatus,
 )
 from gvi.models.interventions import (
+    SPEAKER_MESSAGE_KIND,
     CallIn,
     CallInSpeaker,
     CallInStatus,
@@ -50,6 +51,7 @@ from gvi.models.interventions import (
     RiskLevel,
     ServiceKind,
     ServiceReferral,
+    SpeakerKind,
 )
 from gvi.models.organisations import (
     DEFAULT_ENFORCEMENT_MANDATE,

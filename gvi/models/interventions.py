@@ -1,8 +1,10 @@
 """What partners do: call-ins, custom notifications, enforcement and help."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from gvi import dates
 from gvi.models.base import SourcedModel, TrackedModel
@@ -27,6 +29,17 @@ class CallIn(TrackedModel):
     venue = models.CharField(_("venue"), max_length=200)
     status = models.CharField(_("status"), max_length=16, choices=CallInStatus.choices, default=CallInStatus.PLANNED)
     notes = models.TextField(_("notes"), blank=True)
+    # Who marked it held or cancelled, and when (every change is also in the history).
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("status changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status_note = models.TextField(_("note on the status"), blank=True)
 
     class Meta:
         verbose_name = _("call-in")
@@ -43,8 +56,36 @@ class MessageKind(models.TextChoices):
     ENFORCEMENT = "enforcement", _("Enforcement warning")
 
 
+class SpeakerKind(models.TextChoices):
+    """Who speaks at a call-in; each voice carries a part of the one message."""
+
+    POLICE = "police", _("Police")
+    PROBATION = "probation", _("Probation")
+    SOCIAL_SERVICES = "social_services", _("Social services")
+    COMMUNITY = "community", _("Community voice")
+    BEREAVED_MOTHER = "bereaved_mother", _("A mother who lost a son")
+    FORMER_MEMBER = "former_member", _("A former member")
+    OTHER = "other", _("Other speaker")
+
+
+# The part of the message each kind of speaker carries, unless the coordinator says otherwise.
+SPEAKER_MESSAGE_KIND = {
+    SpeakerKind.POLICE: MessageKind.ENFORCEMENT,
+    SpeakerKind.PROBATION: MessageKind.ENFORCEMENT,
+    SpeakerKind.SOCIAL_SERVICES: MessageKind.HELP,
+    SpeakerKind.COMMUNITY: MessageKind.MORAL,
+    SpeakerKind.BEREAVED_MOTHER: MessageKind.MORAL,
+    SpeakerKind.FORMER_MEMBER: MessageKind.MORAL,
+    SpeakerKind.OTHER: MessageKind.MORAL,
+}
+
+
 class CallInSpeaker(models.Model):
+    """One speaker of a call-in, in speaking order, with what they will say."""
+
     call_in = models.ForeignKey(CallIn, verbose_name=_("call-in"), on_delete=models.CASCADE, related_name="speakers")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(_("speaker"), max_length=24, choices=SpeakerKind.choices, default=SpeakerKind.OTHER)
     name = models.CharField(_("name"), max_length=200)
     organisation = models.ForeignKey(
         "gvi.PartnerOrganisation",
@@ -55,10 +96,15 @@ class CallInSpeaker(models.Model):
         related_name="+",
     )
     message_kind = models.CharField(_("message"), max_length=16, choices=MessageKind.choices)
+    message = models.TextField(
+        _("what they will say"), blank=True, help_text=_("The text or an outline of what the speaker will say.")
+    )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("speaker")
         verbose_name_plural = _("speakers")
+        ordering = ["position", "id"]
 
     def __str__(self):
         return self.name

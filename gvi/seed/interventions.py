@@ -20,6 +20,7 @@ from gvi.models import (
     NotificationResponse,
     OrganisationKind,
     ServiceKind,
+    SpeakerKind,
 )
 from gvi.seed import names
 from gvi.seed.context import SOURCED, TRACKED, Context, zipf_cum_weights
@@ -159,6 +160,31 @@ def _speaker_name(ctx: Context, kind: str) -> str:
     return f"{first} {rng.choice(names.SURNAMES)}, {title}"
 
 
+# What each kind of speaker says, in outline (synthetic, Swedish as in the app).
+SPEAKER_MESSAGES = {
+    SpeakerKind.POLICE: "Vi vet vilka ni är. Nästa skjutning får hela gruppen svara för, med alla medel vi har.",
+    SpeakerKind.PROBATION: "Era villkor gäller. Vi följer upp varje överträdelse.",
+    SpeakerKind.SOCIAL_SERVICES: "Vill du ut finns hjälp i dag: boende, arbete, skydd. Ring numret på kortet.",
+    SpeakerKind.COMMUNITY: "Området vill att våldet upphör. Ni är en del av oss, och vi vill ha er levande.",
+    SpeakerKind.BEREAVED_MOTHER: "Om min son, och om vad våldet tog från vår familj.",
+    SpeakerKind.FORMER_MEMBER: "Jag var där ni är. Så här tog jag mig ut.",
+    SpeakerKind.OTHER: "",
+}
+
+
+def _speaker_kind(message_kind: str, org: str | None, name: str) -> str:
+    """The kind of speaker, from the seeded message, organisation and title (no random draw)."""
+    if message_kind == MessageKind.ENFORCEMENT:
+        return SpeakerKind.PROBATION if org == PROBATION else SpeakerKind.POLICE
+    if message_kind == MessageKind.HELP:
+        return SpeakerKind.SOCIAL_SERVICES if org == MUNICIPALITY else SpeakerKind.OTHER
+    if "mamma" in name:
+        return SpeakerKind.BEREAVED_MOTHER
+    if "tidigare gängmedlem" in name:
+        return SpeakerKind.FORMER_MEMBER
+    return SpeakerKind.COMMUNITY
+
+
 def seed_call_ins(ctx: Context) -> list[tuple[int, int, dt.date]]:
     """Call-ins about monthly, the last one planned. Returns (invitation id, person id, date)
     of every attended invitation, for the notices."""
@@ -175,6 +201,7 @@ def seed_call_ins(ctx: Context) -> list[tuple[int, int, dt.date]]:
         status = CallInStatus.PLANNED if planned else CallInStatus.HELD
         if not planned and rng.random() < 0.08:
             status = CallInStatus.CANCELLED
+        changed_at = None if status == CallInStatus.PLANNED else at_evening(day, hour=21)
         call_ins.append(
             (
                 call_in_id,
@@ -184,13 +211,29 @@ def seed_call_ins(ctx: Context) -> list[tuple[int, int, dt.date]]:
                 rng.choice(names.VENUES),
                 status,
                 "",
+                changed_at,
+                "Inställt: lokalen inte tillgänglig" if status == CallInStatus.CANCELLED else "",
                 *ctx.tracked(),
             )
         )
+        position = 0
         for kind in MessageKind:
             for _ in range(rng.randint(1, 2)):
                 org = rng.choice(SPEAKER_ORGS[kind])
-                speakers.append((call_in_id, _speaker_name(ctx, kind), ctx.orgs[org] if org else None, kind))
+                name = _speaker_name(ctx, kind)
+                speaker_kind = _speaker_kind(kind, org, name)
+                position += 1
+                speakers.append(
+                    (
+                        call_in_id,
+                        position,
+                        speaker_kind,
+                        name,
+                        ctx.orgs[org] if org else None,
+                        kind,
+                        SPEAKER_MESSAGES[speaker_kind],
+                    )
+                )
         invited: set[int] = set()
         for group in dict.fromkeys(rng.choices(targets, cum_weights=cum, k=2)):
             pool = ctx.active_members[group]
@@ -199,10 +242,25 @@ def seed_call_ins(ctx: Context) -> list[tuple[int, int, dt.date]]:
             invitations.append((call_in_id, person, status, day))
     ctx.sink.write(
         CallIn,
-        ("id", "programme_id", "organisation_id", "scheduled_at", "venue", "status", "notes", *TRACKED),
+        (
+            "id",
+            "programme_id",
+            "organisation_id",
+            "scheduled_at",
+            "venue",
+            "status",
+            "notes",
+            "status_changed_at",
+            "status_note",
+            *TRACKED,
+        ),
         call_ins,
     )
-    ctx.sink.write(CallInSpeaker, ("call_in_id", "name", "organisation_id", "message_kind"), speakers)
+    ctx.sink.write(
+        CallInSpeaker,
+        ("call_in_id", "position", "kind", "name", "organisation_id", "message_kind", "message"),
+        speakers,
+    )
     first_invitation = ctx.sink.reserve(Invitation, len(invitations))
     rows = []
     for invitation_id, (call_in_id, person, call_in_status, day) in enumerate(invitations, first_invitation):

@@ -6,6 +6,7 @@ it, then drive a live server through the main flows. Any body the client cannot 
 models fails the test (the client raises on a status the schema does not document).
 """
 
+import datetime as dt
 import importlib.util
 import json
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from gvi import models as m
 from tests import factories as f
@@ -108,7 +110,10 @@ def test_inviting_and_attendance_parse_in_the_generated_client(
     _example, models = generated
     from gvi_client.api.invitations import invitations_create, invitations_list, invitations_partial_update
 
-    call_in = f.CallInFactory(organisation=police)
+    # Held yesterday: attendance can be recorded (docs/call-ins.md).
+    call_in = f.CallInFactory(
+        organisation=police, status=m.CallInStatus.HELD, scheduled_at=timezone.now() - dt.timedelta(days=1)
+    )
     persons = [f.PersonFactory(organisation=police) for _ in range(2)]
     _key, raw = issue_key(police, user=police_coordinator)
     client = _example.connect(live_server.url, raw)

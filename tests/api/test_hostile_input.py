@@ -57,7 +57,13 @@ def scene(police, police_coordinator, programme):
     """One record of each kind the write endpoints take, owned by the police coordinator's organisation."""
     person = f.PersonFactory(organisation=police)
     group = f.GroupFactory(organisation=police)
-    call_in = f.CallInFactory(organisation=police, programme=programme)
+    # Held yesterday: it takes invitations and attendance (docs/call-ins.md).
+    call_in = f.CallInFactory(
+        organisation=police,
+        programme=programme,
+        status=m.CallInStatus.HELD,
+        scheduled_at=timezone.now() - dt.timedelta(days=1),
+    )
     return {
         "person": person,
         "group": group,

@@ -165,8 +165,14 @@ def test_invitations_bad_input(client_for, police_coordinator):
     assert set(response.json()["errors"]) == {"call_in", "persons", "source"}
 
 
-def test_record_attendance(client_for, probation_officer, probation):
-    invitation = f.InvitationFactory(organisation=probation)
+def held_call_in(organisation):
+    return f.CallInFactory(
+        organisation=organisation, scheduled_at=timezone.now() - dt.timedelta(days=1), status=m.CallInStatus.HELD
+    )
+
+
+def test_record_attendance(client_for, probation_officer, probation, police):
+    invitation = f.InvitationFactory(organisation=probation, call_in=held_call_in(police))
     client = client_for(probation_officer)
     response = client.patch(f"/api/v1/invitations/{invitation.pk}/", {"status": "attended"}, format="json")
     assert response.status_code == 200, response.json()
@@ -182,14 +188,31 @@ def test_record_attendance(client_for, probation_officer, probation):
     assert bad.status_code == 400 and "status" in bad.json()["errors"]
 
 
+def test_attendance_for_a_call_in_not_held_is_a_400_and_changes_nothing(client_for, probation_officer, probation):
+    """A planned call-in in the future (the factory's) takes no attendance yet; a cancelled none."""
+    invitation = f.InvitationFactory(organisation=probation)
+    client = client_for(probation_officer)
+    response = client.patch(
+        f"/api/v1/invitations/{invitation.pk}/", {"status": "attended"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["status"] == [
+        "Attendance can be recorded on the day of the call-in, or once it is marked held."
+    ]
+    m.CallIn.objects.filter(pk=invitation.call_in_id).update(status=m.CallInStatus.CANCELLED)
+    response = client.patch(f"/api/v1/invitations/{invitation.pk}/", {"status": "attended"}, format="json")
+    assert response.status_code == 400 and "status" in response.json()["errors"]
+    invitation.refresh_from_db()
+    assert invitation.status == m.InvitationStatus.INVITED and invitation.history.count() == 1
+
+
 def test_a_follow_up_withdrawn_by_an_api_correction_names_the_key(
     client_for, police_coordinator, police, django_capture_on_commit_callbacks
 ):
     from config.celery import app
     from gvi.followup_rules import RULE_CALL_IN_NO_SHOW
 
-    call_in = f.CallInFactory(organisation=police, scheduled_at=timezone.now() - dt.timedelta(days=1))
-    invitation = f.InvitationFactory(organisation=police, call_in=call_in)
+    invitation = f.InvitationFactory(organisation=police, call_in=held_call_in(police))
     client = client_for(police_coordinator)
     prefix = client.raw_key.partition(".")[0]
 

@@ -150,6 +150,11 @@ STATE_DEPENDENT_MESSAGES = {
     "An incident cannot be in the future.",
     "Give a time in or after 1970.",
     "This person already has a proposed or active membership of this group in that period.",
+    # Attendance and invitations follow the call-in's lifecycle (docs/call-ins.md).
+    "Attendance can be recorded on the day of the call-in, or once it is marked held.",
+    "Mark the call-in held before recording attendance.",
+    "The call-in was cancelled: there is no attendance to record.",
+    "The call-in was cancelled: nobody can be invited to it.",
 }
 # The date bounds (gvi.dates) move with today, which the schema cannot state either.
 STATE_DEPENDENT_PREFIXES = ("Give a date between 1970-01-01 and ", "Give a date of birth between ")

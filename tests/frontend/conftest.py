@@ -112,6 +112,7 @@ def build_city(police, probation, *, scale: int = 1, prefix: str = "", with_flag
         organisation=police,
         scheduled_at=now - dt.timedelta(days=10),
         venue=f"{tag} Stadshuset",
+        status=m.CallInStatus.HELD,  # it took place: attendance is recorded
     )
     m.Invitation.objects.bulk_create(
         m.Invitation(

@@ -1,6 +1,7 @@
 """Browser tests: Playwright drives Debian's Chromium against the live server.
 
-Log in, run the weekly review, confirm a flag, plan a call-in and record attendance (htmx),
+Log in, run the weekly review, confirm a flag, plan a call-in and record attendance (htmx, on
+a button),
 with the real CSP on: a blocked inline script or style shows up as a console error and fails.
 Where no Chromium is installed they skip (in CI, with GVI_REQUIRE_REAL_SERVICES=1, they fail).
 Set GVI_SCREENSHOT_DIR to keep the screenshots.
@@ -11,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from gvi import models as m
 from tests.frontend.conftest import build_city
@@ -116,7 +118,8 @@ def test_plan_a_call_in_invite_and_record_attendance(
 
     page.click("nav a[href='/call-ins/']")
     page.wait_for_url("**/call-ins/")
-    page.fill("#id_date", "2030-05-14")
+    # Today: attendance is taken at the door, on the call-in's day.
+    page.fill("#id_date", timezone.localdate().isoformat())
     page.fill("#id_time", "18:30")
     page.fill("#id_venue", "Folkets hus, stora salen")
     page.click("form.stacked-form button.primary")
@@ -129,20 +132,24 @@ def test_plan_a_call_in_invite_and_record_attendance(
     chosen = [int(boxes.nth(i).get_attribute("value")) for i in range(2)]
     boxes.nth(0).check()
     boxes.nth(1).check()
-    page.click("form.stacked-form button.primary")
+    page.click("#invite-form button.primary")
     page.wait_for_selector("table.invitations select")
     invitations = {i.person_id: i for i in m.Invitation.objects.filter(call_in=call_in)}
     assert set(invitations) == set(chosen)
 
-    # Record attendance: the select saves itself through htmx, and the row says so.
+    # Record attendance: choosing a value saves nothing; the row's Save button does (htmx), and
+    # the row says so.
     invitation = invitations[chosen[0]]
     row = page.locator(f"#invitation-{invitation.pk}")
-    assert not row.locator("button.js-hidden").is_visible()  # scripts on: no Save button needed
     row.locator("select").select_option("attended")
+    page.wait_for_timeout(300)
+    invitation.refresh_from_db()
+    assert invitation.status == m.InvitationStatus.INVITED
+    row.locator("button").click()
     page.wait_for_selector(f"#invitation-{invitation.pk} .save-state:not(:empty)")
     invitation.refresh_from_db()
     assert invitation.status == m.InvitationStatus.ATTENDED
-    assert page.evaluate("document.activeElement.tagName") == "SELECT"
+    assert page.evaluate("document.activeElement.closest('tr') !== null")
 
     # The follow-up board.
     page.click("nav a[href='/follow-ups/']")

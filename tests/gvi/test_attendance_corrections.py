@@ -28,7 +28,9 @@ def eager():
 
 @pytest.fixture
 def invitation(police, social_services):
-    call_in = f.CallInFactory(organisation=police, scheduled_at=timezone.now() - dt.timedelta(days=1))
+    call_in = f.CallInFactory(
+        organisation=police, scheduled_at=timezone.now() - dt.timedelta(days=1), status=m.CallInStatus.HELD
+    )
     return f.InvitationFactory(organisation=police, call_in=call_in, status=m.InvitationStatus.INVITED)
 
 

@@ -28,7 +28,9 @@ def rule_follow_ups(rule=None):
 
 @pytest.fixture
 def call_in(police, probation, social_services):
-    call_in = f.CallInFactory(organisation=police, scheduled_at=timezone.now() - dt.timedelta(days=1))
+    call_in = f.CallInFactory(
+        organisation=police, scheduled_at=timezone.now() - dt.timedelta(days=1), status=m.CallInStatus.HELD
+    )
     statuses = [m.InvitationStatus.ATTENDED, m.InvitationStatus.ATTENDED, m.InvitationStatus.NO_SHOW]
     statuses += [m.InvitationStatus.EXCUSED, m.InvitationStatus.INVITED]
     for status in statuses:
@@ -57,7 +59,7 @@ def test_a_cancelled_call_in_makes_nothing(call_in):
 
 
 def test_services_follow_up_falls_back_to_the_organiser_without_social_services(police, probation):
-    call_in = f.CallInFactory(organisation=police)
+    call_in = f.CallInFactory(organisation=police, status=m.CallInStatus.HELD)
     f.InvitationFactory(organisation=probation, call_in=call_in, status=m.InvitationStatus.ATTENDED)
     assert rules.call_in_attendees(call_in)[0].owner_organisation_id == police.pk
 

@@ -82,7 +82,9 @@ def test_real_worker_scores_flags_and_makes_follow_ups(
         what="an enforcement plan task for each partner with the mandate, a help offer for the others",
     )
 
-    call_in = f.CallInFactory(organisation=police, scheduled_at=timezone.now() - dt.timedelta(hours=3))
+    call_in = f.CallInFactory(
+        organisation=police, scheduled_at=timezone.now() - dt.timedelta(hours=3), status=m.CallInStatus.HELD
+    )
     attended = f.InvitationFactory(organisation=probation, call_in=call_in)
     missed = f.InvitationFactory(organisation=probation, call_in=call_in)
     record_attendance(user=police_coordinator, invitation=attended, status=m.InvitationStatus.ATTENDED)
