@@ -57,6 +57,15 @@ class WriteViewSet(viewsets.GenericViewSet):
         obj = self.run_service(service, **{record_arg: obj}, status=serializer.validated_data["status"])
         return Response(self.get_serializer(obj).data)
 
+    def update_with(self, request, input_serializer_class, service, record_arg: str):
+        """PATCH with the fields to change: the record must be visible (else 404); the service
+        checks the right to change it (else 403) and validates the record as it will be (else 400)."""
+        obj = self.get_object()
+        serializer = input_serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        obj = self.run_service(service, **{record_arg: obj}, **serializer.validated_data)
+        return Response(self.get_serializer(obj).data)
+
 
 class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WriteViewSet):
     """List and retrieve records of `record_kind` that `selector(user)` returns.

@@ -64,3 +64,19 @@ def programme_organisations(user) -> QuerySet:
 
 def areas(user) -> QuerySet:
     return scoped_queryset(user, "area")
+
+
+def supervisions(user) -> QuerySet:
+    return scoped_queryset(user, "supervision")
+
+
+def exit_cases(user) -> QuerySet:
+    return scoped_queryset(user, "exit_case")
+
+
+def concern_reports(user) -> QuerySet:
+    return scoped_queryset(user, "concern_report")
+
+
+def group_relations(user) -> QuerySet:
+    return scoped_queryset(user, "group_relation")
