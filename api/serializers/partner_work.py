@@ -1,6 +1,5 @@
 """Supervisions, exit cases, concern reports and group relations: each partner's own work."""
 
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.serializers.common import SOURCED_OUTPUT_FIELDS, ScopedPrimaryKeyRelatedField, SourcedInput, model_date
@@ -9,12 +8,7 @@ from gvi.selectors import api as selectors
 
 
 class ChangeInput(serializers.Serializer):
-    """A PATCH body: only the fields given change; at least one must be given."""
-
-    def validate(self, attrs):
-        if not attrs:
-            raise serializers.ValidationError(_("Give at least one field to change."))
-        return attrs
+    """A PATCH body: only the fields given change (an empty body changes nothing)."""
 
 
 class SupervisionInput(SourcedInput):

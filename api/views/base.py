@@ -63,7 +63,8 @@ class WriteViewSet(viewsets.GenericViewSet):
         obj = self.get_object()
         serializer = input_serializer_class(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        obj = self.run_service(service, **{record_arg: obj}, **serializer.validated_data)
+        if serializer.validated_data:  # an empty body changes nothing (and writes no history)
+            obj = self.run_service(service, **{record_arg: obj}, **serializer.validated_data)
         return Response(self.get_serializer(obj).data)
 
 
