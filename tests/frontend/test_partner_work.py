@@ -273,7 +273,7 @@ class TestFollowUps:
 
     def test_a_due_date_in_the_past_is_a_field_error(self, client, police_coordinator):
         _login(client, police_coordinator)
-        body = {"title": "X", "due_date": "1999-01-01", "owner_organisation": police_coordinator.organisation_id}
+        body = {"title": "X", "due_date": "1900-01-01", "owner_organisation": police_coordinator.organisation_id}
         response = client.post("/follow-ups/new/", body)
         assert response.status_code == 400
         assert 'id="id_due_date_error"' in response.content.decode()
