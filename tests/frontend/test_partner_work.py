@@ -102,20 +102,6 @@ class TestSupervisions:
         _login(client, f.UserFactory(organisation=other, role=m.Role.PARTNER_OFFICER))
         assert client.get(f"/work/supervisions/{supervision.pk}/change/").status_code == 404
 
-    def test_the_list_does_not_grow_in_queries(self, client, probation_officer, probation):
-        _login(client, probation_officer)
-
-        def count():
-            client.get("/work/supervisions/")
-            with CaptureQueriesContext(connection) as captured:
-                assert client.get("/work/supervisions/").status_code == 200
-            return len(captured)
-
-        f.SupervisionFactory.create_batch(2, organisation=probation)
-        few = count()
-        f.SupervisionFactory.create_batch(8, organisation=probation)
-        assert count() == few
-
 
 class TestConcernReports:
     def test_police_files_and_social_services_follow_up_and_close(
@@ -277,3 +263,57 @@ class TestFollowUps:
         response = client.post("/follow-ups/new/", body)
         assert response.status_code == 400
         assert 'id="id_due_date_error"' in response.content.decode()
+
+
+def _concern_report_with_follow_up(police, social_services):
+    report = f.ConcernReportFactory(organisation=police)
+    f.FollowUpFactory(
+        owner_organisation=social_services,
+        programme=police.programme,
+        person=report.person,
+        origin=m.FollowUpOrigin.RULE,
+        rule="concern_report_minor",
+        cause_type=ContentType.objects.get_for_model(m.ConcernReport),
+        cause_id=report.pk,
+    )
+
+
+LISTS = {
+    "/work/supervisions/": ("probation_officer", lambda orgs: f.SupervisionFactory(organisation=orgs["probation"])),
+    "/work/concern-reports/": (
+        "social_services_officer",
+        lambda orgs: _concern_report_with_follow_up(orgs["police"], orgs["social_services"]),
+    ),
+    "/work/exit-cases/": (
+        "social_services_officer",
+        lambda orgs: f.ExitCaseFactory(
+            organisation=orgs["social_services"],
+            risk_assessment=f.RiskAssessmentFactory(organisation=orgs["social_services"]),
+        ),
+    ),
+    "/work/risk-assessments/": (
+        "probation_officer",
+        lambda orgs: f.RiskAssessmentFactory(organisation=orgs["probation"]),
+    ),
+}
+
+
+@pytest.mark.parametrize("url", sorted(LISTS))
+def test_list_pages_do_not_grow_in_queries(client, request, url, police, probation, social_services):
+    who, build = LISTS[url]
+    orgs = {"police": police, "probation": probation, "social_services": social_services}
+    _login(client, request.getfixturevalue(who))
+
+    def count(rows):
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(captured)
+
+    for _ in range(2):
+        build(orgs)
+    few = count(2)
+    for _ in range(6):
+        build(orgs)
+    assert count(8) == few
