@@ -1,21 +1,18 @@
 """The admin: every model listed and searchable, every queryset built by `gvi.policy`."""
 
-from functools import partial
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from gvi import jobs
 from gvi import models as m
 from gvi.audit import log_access
 from gvi.policy import RECORD_KINDS, Action, allows_state, can, scoped_queryset
 from gvi.services.incidents import confirm_attribution, reject_attribution, reopen_changed_attribution
-from tasks.scoring import INCIDENT_TRIGGER, score_programme
 
 
 def policy_checked(form_class, user, kind: str, *, inline: bool = False):
@@ -354,7 +351,7 @@ class RescoresProgrammeAdmin(ScopedAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)  # the inlines are saved by now
         # Only saves: nobody deletes these by hand, superusers included (retention anonymises).
-        transaction.on_commit(partial(score_programme.delay, form.instance.programme_id, INCIDENT_TRIGGER))
+        jobs.after_commit(jobs.SCORE_PROGRAMME, form.instance.programme_id, jobs.INCIDENT_TRIGGER)
 
 
 class InvolvementInline(ScopedInline):

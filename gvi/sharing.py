@@ -199,6 +199,7 @@ def records(organisation_kind: str, kind: str) -> bool:
     """Does an organisation of `organisation_kind` record (create, change) records of `kind`?"""
     return organisation_kind in RECORDED_BY.get(kind, EVERY_KIND)
 
+
 # What a consent of each scope lets the named partner see (never involvements or concern reports).
 CONSENT_KINDS: dict[str, frozenset] = {
     ConsentScope.CONTACT: CALL_IN_KINDS,

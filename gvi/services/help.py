@@ -1,17 +1,15 @@
 """Help: service referrals, exit cases, concern reports for minors, risk assessments."""
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gvi import jobs
 from gvi.followup_rules import RULE_RISK_REVIEW
 from gvi.models import ConcernReport, Confidence, ExitCase, ExitCaseStatus, RiskAssessment, ServiceReferral
-from gvi.services.common import create_record, require_visible, update_record
+from gvi.services.common import create_record, create_record_with_rules, require_visible, update_record
 from gvi.services.followups import move_rule_follow_ups
-from tasks.followups import apply_rules_for
 
 
 @transaction.atomic
@@ -115,7 +113,7 @@ def file_concern_report(
     require_visible(user, "person", person, "person")
     if not person.is_minor(on=reported_on):
         raise ValidationError({"person": _("A concern report is only made for a minor.")})
-    report = create_record(
+    report = create_record_with_rules(
         ConcernReport(
             person=person,
             reported_on=reported_on,
@@ -127,8 +125,6 @@ def file_concern_report(
         user=user,
         kind="concern_report",
     )
-    # Its calendar rule makes the follow-up now, not at the next daily sweep.
-    transaction.on_commit(partial(apply_rules_for.delay, "concern_report", report.pk))
     return report
 
 
@@ -153,7 +149,7 @@ def assess_risk(
     require_visible(user, "person", person, "person")
     if next_review_on and assessed_on and next_review_on < assessed_on:
         raise ValidationError({"next_review_on": _("The next review cannot be before the assessment.")})
-    assessment = create_record(
+    assessment = create_record_with_rules(
         RiskAssessment(
             person=person,
             kind=kind,
@@ -171,8 +167,6 @@ def assess_risk(
         user=user,
         kind="risk_assessment",
     )
-    # Its calendar rule makes the follow-up now, not at the next daily sweep.
-    transaction.on_commit(partial(apply_rules_for.delay, "risk_assessment", assessment.pk))
     return assessment
 
 
@@ -203,5 +197,5 @@ def update_risk_assessment(*, user, assessment: RiskAssessment, **changes) -> Ri
     assessment = update_record(assessment, user=user, kind="risk_assessment", **changes)
     if assessment.next_review_on != before:
         move_rule_follow_ups(user=user, cause=assessment, rule=RULE_RISK_REVIEW, due_date=assessment.next_review_on)
-        transaction.on_commit(partial(apply_rules_for.delay, "risk_assessment", assessment.pk))
+        jobs.apply_followup_rules("risk_assessment", assessment.pk)
     return assessment
