@@ -112,7 +112,7 @@ def _records_the_examples_name(police):
     f.PersonFactory(pk=51, organisation=police, date_of_birth=timezone.localdate() - dt.timedelta(days=15 * 365))
     f.GroupFactory(pk=7, organisation=police)
     f.GroupFactory(pk=9, organisation=police)
-    f.RiskAssessmentFactory(pk=57, person=person, organisation=police)
+    f.RiskAssessmentFactory(pk=57, person=person, organisation=police, assessed_on=dt.date(2026, 3, 2))
     f.AreaFactory(pk=2, programme=programme)
     f.CallInFactory(pk=12, organisation=police)
     for pk in (1, 2):
