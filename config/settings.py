@@ -387,6 +387,9 @@ SPECTACULAR_SETTINGS = {
             "IncidentType",
             "VerificationStatus",
             "InvolvementRole",
+            "SupervisionKind",
+            "ExitCaseStatus",
+            "RelationKind",
         ]
     }
     | {"ErrorCode": "api.exceptions.ErrorCode"},
