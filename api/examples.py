@@ -166,7 +166,60 @@ RISK_INPUT = {
     "summary": "Threats after the shooting on 1 March.",
     "source": "Bops-2026-14",
 }
+RISK_INPUT.update(
+    {
+        "protection": "Alarm at home; protected address applied for.",
+        "support": "Contact at victim support; weekly talks with social services.",
+        "actor_measures": "Police talk with the threat actor; probation condition reviewed.",
+        "contact_ban": True,
+    }
+)
 RISK_ASSESSMENT = {"id": 57, **RISK_INPUT, **SOURCED, "source": "Bops-2026-14"}
+RISK_CHANGE_INPUT = {"level": "medium", "next_review_on": "2026-05-04", "contact_ban": False}
+SUPERVISION_INPUT = {
+    "person": 42,
+    "kind": "conditional_release",
+    "start_date": "2026-03-01",
+    "end_date": "2027-02-28",
+    "source": "KVV-2026-0131",
+    "confidence": "confirmed",
+}
+SUPERVISION = {
+    "id": 77,
+    **SUPERVISION_INPUT,
+    **{key: value for key, value in SOURCED.items() if key not in ("source", "confidence")},
+}
+SUPERVISION_CHANGE_INPUT = {"end_date": "2026-12-31"}
+EXIT_CASE_INPUT = {
+    "person": 42,
+    "opened_on": "2026-03-03",
+    "status": "active",
+    "plan": "Move to another city; training place from April.",
+    "contacts": "Case worker at the exit organisation; mentor; social services.",
+    "risk_assessment": 57,
+    "source": "Avhopp-2026-09",
+}
+EXIT_CASE = {"id": 31, **EXIT_CASE_INPUT, "closed_on": None, **SOURCED, "source": "Avhopp-2026-09"}
+EXIT_CASE_CHANGE_INPUT = {"status": "completed"}
+CONCERN_REPORT_INPUT = {
+    "person": 51,
+    "reported_on": "2026-03-02",
+    "reason": "Seen with the group at the scene of the shooting; 15 years old.",
+    "source": "K-123456-26",
+}
+CONCERN_REPORT = {"id": 19, **CONCERN_REPORT_INPUT, "social_services_reference": "Soc-2026-301", **SOURCED}
+CONCERN_REPORT["source"] = "K-123456-26"
+GROUP_RELATION_INPUT = {
+    "group_a": 7,
+    "group_b": 9,
+    "kind": "conflict",
+    "start_date": "2026-01-15",
+    "description": "Shootings between the groups since January.",
+    "source": "Underrättelse 2026-12",
+    "confidence": "probable",
+}
+GROUP_RELATION = {"id": 14, **GROUP_RELATION_INPUT, "end_date": None, **SOURCED, "source": "Underrättelse 2026-12"}
+GROUP_RELATION_CHANGE_INPUT = {"end_date": "2026-03-01"}
 MEMBERSHIP_INPUT = {
     "person": 42,
     "group": 7,
@@ -207,12 +260,22 @@ RESOURCES = {
     "service-referrals": (SERVICE_REFERRAL, REFERRAL_INPUT, REFERRAL_STATUS_INPUT),
     "incidents": (INCIDENT, INCIDENT_INPUT, None),
     "follow-ups": (FOLLOW_UP, None, FOLLOW_UP_STATUS_INPUT),
-    "risk-assessments": (RISK_ASSESSMENT, RISK_INPUT, None),
+    "risk-assessments": (RISK_ASSESSMENT, RISK_INPUT, RISK_CHANGE_INPUT),
+    "supervisions": (SUPERVISION, SUPERVISION_INPUT, SUPERVISION_CHANGE_INPUT),
+    "exit-cases": (EXIT_CASE, EXIT_CASE_INPUT, EXIT_CASE_CHANGE_INPUT),
+    "concern-reports": (CONCERN_REPORT, CONCERN_REPORT_INPUT, None),
+    "group-relations": (GROUP_RELATION, GROUP_RELATION_INPUT, GROUP_RELATION_CHANGE_INPUT),
     "membership-proposals": (MEMBERSHIP, MEMBERSHIP_INPUT, None),
 }
 
 # What a PATCH changes besides the status it sets.
-CHANGED_ALSO = {"follow-ups": {"completed_at": "2026-03-12T10:03:00+01:00", "updated_at": "2026-03-12T10:03:00+01:00"}}
+CHANGED_ALSO = {
+    "follow-ups": {"completed_at": "2026-03-12T10:03:00+01:00", "updated_at": "2026-03-12T10:03:00+01:00"},
+    "exit-cases": {"closed_on": "2026-09-30", "updated_at": "2026-09-30T15:20:00+02:00"},
+    "risk-assessments": {"updated_at": "2026-04-02T09:00:00+02:00"},
+    "supervisions": {"updated_at": "2026-06-01T11:00:00+02:00"},
+    "group-relations": {"updated_at": "2026-03-02T09:30:00+01:00"},
+}
 
 ERROR_EXAMPLES = {
     "400": {

@@ -164,3 +164,40 @@ class FollowUpFilter(FilterSet):
             return queryset
         mine = {"owner_user_id": self.request.user.pk}
         return queryset.filter(**mine) if value else queryset.exclude(**mine)
+
+
+class SupervisionFilter(FilterSet):
+    person = _id("person")
+
+    class Meta:
+        model = m.Supervision
+        fields = {"kind": ["exact"], "start_date": ["gte", "lte"], "end_date": ["gte", "lte"]}
+
+
+class ExitCaseFilter(FilterSet):
+    person = _id("person")
+
+    class Meta:
+        model = m.ExitCase
+        fields = {"status": ["exact"], "opened_on": ["gte", "lte"]}
+
+
+class ConcernReportFilter(FilterSet):
+    person = _id("person")
+
+    class Meta:
+        model = m.ConcernReport
+        fields = {"reported_on": ["gte", "lte"]}
+
+
+class GroupRelationFilter(FilterSet):
+    group = IdFilter(
+        method="filter_group", min_value=1, max_value=MAX_ID, help_text="Relations in which this group is either side."
+    )
+
+    class Meta:
+        model = m.GroupRelation
+        fields = {"kind": ["exact"], "start_date": ["gte", "lte"]}
+
+    def filter_group(self, queryset, name, value):
+        return queryset.filter(models.Q(group_a_id=value) | models.Q(group_b_id=value))

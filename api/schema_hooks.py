@@ -58,6 +58,10 @@ TAGS = {
     "persons": "Persons the caller may see (read only).",
     "groups": "Criminal groups or networks (read only).",
     "risk-assessments": "Structured assessments of threat to or from a person, with a next review date.",
+    "supervisions": "Periods of supervision by the probation service (skyddstillsyn, villkorlig frigivning).",
+    "exit-cases": "Exit support (avhopp): the plan, contacts and status, linked to a threat assessment.",
+    "concern-reports": "Reports to social services (orosanmälan) about minors at risk.",
+    "group-relations": "Conflicts and alliances between groups, over a period.",
     "memberships": "Proposals that a person is a member of a group (approved by another user in gvi).",
 }
 

@@ -10,6 +10,12 @@ from api.views.interventions import (
     FollowUpViewSet,
     InvitationViewSet,
 )
+from api.views.partner_work import (
+    ConcernReportViewSet,
+    ExitCaseViewSet,
+    GroupRelationViewSet,
+    SupervisionViewSet,
+)
 from api.views.people import (
     GroupViewSet,
     MembershipProposalViewSet,
@@ -33,6 +39,10 @@ router.register("persons", PersonViewSet, basename="person")
 router.register("groups", GroupViewSet, basename="group")
 router.register("risk-assessments", RiskAssessmentViewSet, basename="risk-assessment")
 router.register("membership-proposals", MembershipProposalViewSet, basename="membership-proposal")
+router.register("supervisions", SupervisionViewSet, basename="supervision")
+router.register("exit-cases", ExitCaseViewSet, basename="exit-case")
+router.register("concern-reports", ConcernReportViewSet, basename="concern-report")
+router.register("group-relations", GroupRelationViewSet, basename="group-relation")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -391,6 +391,9 @@ SPECTACULAR_SETTINGS = {
             "IncidentType",
             "VerificationStatus",
             "InvolvementRole",
+            "SupervisionKind",
+            "ExitCaseStatus",
+            "RelationKind",
         ]
     }
     | {"ErrorCode": "api.exceptions.ErrorCode"},

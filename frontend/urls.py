@@ -157,3 +157,21 @@ urlpatterns += audit.urlpatterns
 # The purpose of access, asked once per working session (frontend/pages/purpose.py).
 
 urlpatterns += purpose.urlpatterns
+
+# Each partner's own work: supervisions, concern reports, exit cases, risk assessments, follow-ups.
+from frontend.pages import partner_work  # noqa: E402
+
+urlpatterns += [
+    path("work/supervisions/", partner_work.supervisions, name="supervisions"),
+    path("work/supervisions/<int:pk>/change/", partner_work.supervision_edit, name="supervision_edit"),
+    path("persons/<int:pk>/supervisions/new/", partner_work.supervision_new, name="supervision_new"),
+    path("work/concern-reports/", partner_work.concern_reports, name="concern_reports"),
+    path("persons/<int:pk>/concern-reports/new/", partner_work.concern_report_new, name="concern_report_new"),
+    path("work/exit-cases/", partner_work.exit_cases, name="exit_cases"),
+    path("work/exit-cases/<int:pk>/change/", partner_work.exit_case_edit, name="exit_case_edit"),
+    path("persons/<int:pk>/exit-cases/new/", partner_work.exit_case_new, name="exit_case_new"),
+    path("work/risk-assessments/", partner_work.risk_assessments, name="risk_assessments"),
+    path("work/risk-assessments/<int:pk>/change/", partner_work.risk_assessment_edit, name="risk_assessment_edit"),
+    path("persons/<int:pk>/risk-assessments/new/", partner_work.risk_assessment_new, name="risk_assessment_new"),
+    path("follow-ups/new/", partner_work.follow_up_new, name="follow_up_new"),
+]

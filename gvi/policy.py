@@ -210,6 +210,8 @@ def scope_for(user, kind: str, action: Action) -> Scope:
         return Scope.SHARED
     if user.organisation_id is None:
         return Scope.NONE
+    if Action(action) in (Action.CREATE, Action.CHANGE) and not sharing.records(user.organisation.kind, kind):
+        return Scope.NONE  # another kind of partner's work (e.g. supervision is probation's)
     return POLICY.get(user.role, {}).get(kind, {}).get(Action(action), Scope.NONE)
 
 

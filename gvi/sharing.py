@@ -185,6 +185,21 @@ SHARING_RULES: tuple[SharingRule, ...] = (
 )
 RULES_BY_CODE = {rule.code: rule for rule in SHARING_RULES}
 
+# Who records (creates and changes) a kind of partner work: the organisation kinds whose mandate it
+# is. The role table still caps each role; a kind not named here is recorded by every kind.
+RECORDED_BY: dict[str, frozenset] = {
+    # Supervision is the probation service's own decision and record.
+    "supervision": frozenset({K.PROBATION}),
+    # Exit support is run by exit organisations, civil society and municipal social services.
+    "exit_case": frozenset({K.EXIT, K.CIVIL_SOCIETY, K.MUNICIPALITY}),
+}
+
+
+def records(organisation_kind: str, kind: str) -> bool:
+    """Does an organisation of `organisation_kind` record (create, change) records of `kind`?"""
+    return organisation_kind in RECORDED_BY.get(kind, EVERY_KIND)
+
+
 # What a consent of each scope lets the named partner see (never involvements or concern reports).
 CONSENT_KINDS: dict[str, frozenset] = {
     ConsentScope.CONTACT: CALL_IN_KINDS,

@@ -209,6 +209,14 @@ class ConcernReportFactory(SourcedFactory):
     reason = "Oro för barnets säkerhet"
 
 
+class ExitCaseFactory(SourcedFactory):
+    class Meta:
+        model = m.ExitCase
+
+    person = factory.SubFactory(PersonFactory, organisation=factory.SelfAttribute("..organisation"))
+    opened_on = factory.LazyFunction(timezone.localdate)
+
+
 class RiskAssessmentFactory(SourcedFactory):
     class Meta:
         model = m.RiskAssessment

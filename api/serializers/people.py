@@ -92,12 +92,33 @@ class RiskAssessmentInput(SourcedInput):
     assessed_on = model_date(m.RiskAssessment, "assessed_on")
     next_review_on = model_date(m.RiskAssessment, "next_review_on")
     summary = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    protection = serializers.CharField(
+        required=False, allow_blank=True, max_length=10000, help_text="Protection, e.g. protected address, alarm."
+    )
+    support = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    actor_measures = serializers.CharField(
+        required=False, allow_blank=True, max_length=10000, help_text="Measures against the threat actor."
+    )
+    contact_ban = serializers.BooleanField(required=False, help_text="A contact ban (kontaktförbud) is in force.")
 
 
 class RiskAssessmentOutput(serializers.ModelSerializer):
     class Meta:
         model = m.RiskAssessment
-        fields = ["id", "person", "kind", "level", "assessed_on", "next_review_on", "summary", *SOURCED_OUTPUT_FIELDS]
+        fields = [
+            "id",
+            "person",
+            "kind",
+            "level",
+            "assessed_on",
+            "next_review_on",
+            "summary",
+            "protection",
+            "support",
+            "actor_measures",
+            "contact_ban",
+            *SOURCED_OUTPUT_FIELDS,
+        ]
         read_only_fields = fields
 
 

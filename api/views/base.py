@@ -1,7 +1,9 @@
 """The thin view base: reads through a selector (logged), writes through a service (idempotent)."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ParseError
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
@@ -55,6 +57,19 @@ class WriteViewSet(viewsets.GenericViewSet):
         serializer = input_serializer_class(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         obj = self.run_service(service, **{record_arg: obj}, status=serializer.validated_data["status"])
+        return Response(self.get_serializer(obj).data)
+
+    def update_with(self, request, input_serializer_class, service, record_arg: str):
+        """PATCH with the fields to change: the record must be visible (else 404); the service
+        checks the right to change it (else 403) and validates the record as it will be (else 400)."""
+        obj = self.get_object()
+        if not int(request.META.get("CONTENT_LENGTH") or 0):
+            # No body at all is not a JSON object (`{}` is: it changes nothing).
+            raise ParseError(_("Send a JSON object with the fields to change."))
+        serializer = input_serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        if serializer.validated_data:  # an empty body changes nothing (and writes no history)
+            obj = self.run_service(service, **{record_arg: obj}, **serializer.validated_data)
         return Response(self.get_serializer(obj).data)
 
 

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from api import filters
 from api.serializers import people as s
+from api.serializers.partner_work import RiskAssessmentChangeInput
 from api.views.base import RecordViewSet, WriteViewSet
 from gvi.selectors import api as selectors
 from gvi.services import interventions, memberships
@@ -60,14 +61,27 @@ class RiskAssessmentViewSet(RecordViewSet):
     serializer_class = s.RiskAssessmentOutput
     filterset_class = filters.RiskAssessmentFilter
     ordering_fields = ["id", "assessed_on", "next_review_on"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     @extend_schema(
         summary="Record a risk assessment",
+        description="With its protective measures (protection, support, measures against the threat actor, "
+        "contact ban) and the next review date; a follow-up to review it is made for the caller's organisation.",
         request=s.RiskAssessmentInput,
         responses={201: s.RiskAssessmentOutput},
     )
     def create(self, request):
         return self.create_with(request, s.RiskAssessmentInput, interventions.assess_risk)
+
+    @extend_schema(
+        summary="Change a risk assessment",
+        description="The level, protective measures or next review date; an open review follow-up moves with "
+        "the new date. Only the owning organisation changes it.",
+        request=RiskAssessmentChangeInput,
+        responses={200: s.RiskAssessmentOutput},
+    )
+    def partial_update(self, request, pk=None):
+        return self.update_with(request, RiskAssessmentChangeInput, interventions.update_risk_assessment, "assessment")
 
 
 @extend_schema_view(

@@ -72,3 +72,18 @@ def may_import_records(context) -> bool:
 
     user = context.get("user")
     return bool(user is not None and user.is_authenticated and may_import(user))
+
+
+@register.simple_tag(takes_context=True)
+def may_use_concern_reports(context) -> bool:
+    """{% may_use_concern_reports as may %}: the concern-report page is social services' (who see
+    every report under the child-protection rule) and the coordinators'; others file a report
+    from the person's page and see their own there."""
+    from gvi.models import OrganisationKind, Role
+
+    user = context.get("user")
+    if user is None or not can(user, "concern_report", Action.READ):
+        return False
+    if user.is_superuser or user.role in (Role.COORDINATOR, Role.AUDITOR):
+        return True
+    return getattr(user.organisation, "kind", None) == OrganisationKind.MUNICIPALITY

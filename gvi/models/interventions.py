@@ -1,7 +1,9 @@
 """What partners do: call-ins, custom notifications, enforcement and help."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -287,14 +289,52 @@ class ExitCase(SourcedModel):
     opened_on = models.DateField(_("opened on"), validators=[dates.happened])
     closed_on = models.DateField(_("closed on"), null=True, blank=True, validators=[dates.happened])
     status = models.CharField(_("status"), max_length=16, choices=ExitCaseStatus.choices, default=ExitCaseStatus.OPEN)
+    plan = models.TextField(
+        _("plan"), blank=True, help_text=_("The steps agreed with the person: housing, work, school, treatment, ...")
+    )
+    contacts = models.TextField(
+        _("contacts"),
+        blank=True,
+        help_text=_(
+            "Who the person's contacts are in the case (case worker, mentor, other partners) and how to reach them."
+        ),
+    )
+    risk_assessment = models.ForeignKey(
+        "gvi.RiskAssessment",
+        verbose_name=_("threat assessment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="exit_cases",
+        help_text=_("The assessment of the threat to the person, where one exists."),
+    )
 
     class Meta:
         verbose_name = _("exit case")
         verbose_name_plural = _("exit cases")
         ordering = ["-opened_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("opened_on")),
+                name="exit_case_closes_after_opening",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.person} {self.opened_on}"
+
+    def clean(self):
+        if self.closed_on and self.opened_on and self.closed_on < self.opened_on:
+            raise ValidationError({"closed_on": _("The case cannot close before it opened.")})
+        finished = self.status in (ExitCaseStatus.COMPLETED, ExitCaseStatus.DROPPED)
+        if self.closed_on and not finished:
+            raise ValidationError({"closed_on": _("Only a completed or dropped case has a closing date.")})
+        if (
+            self.risk_assessment_id
+            and self.person_id
+            and getattr(self.risk_assessment, "person_id", self.person_id) != self.person_id
+        ):
+            raise ValidationError({"risk_assessment": _("The assessment must be about the same person.")})
 
 
 class ConcernReport(SourcedModel):
@@ -337,6 +377,22 @@ class RiskAssessment(SourcedModel):
     assessed_on = models.DateField(_("assessed on"), validators=[dates.happened])
     next_review_on = models.DateField(_("next review"), validators=[dates.planned])
     summary = models.TextField(_("summary"), blank=True)
+    # Protective measures (skyddsåtgärder): what protects the person, what supports them, what is
+    # done about the one who threatens, and whether a contact ban (kontaktförbud) is in force.
+    protection = models.TextField(
+        _("protection"), blank=True, help_text=_("E.g. protected address, alarm, relocation, escort.")
+    )
+    support = models.TextField(
+        _("support"), blank=True, help_text=_("E.g. victim support, a contact at social services.")
+    )
+    actor_measures = models.TextField(
+        _("measures against the threat actor"),
+        blank=True,
+        help_text=_("E.g. a talk with the threat actor, a police check, a probation condition."),
+    )
+    contact_ban = models.BooleanField(
+        _("contact ban"), default=False, help_text=_("A contact ban (kontaktförbud) is in force.")
+    )
 
     class Meta:
         verbose_name = _("risk assessment")
@@ -346,3 +402,7 @@ class RiskAssessment(SourcedModel):
 
     def __str__(self):
         return f"{self.person}: {self.get_level_display()}"
+
+    def clean(self):
+        if self.next_review_on and self.assessed_on and self.next_review_on < self.assessed_on:
+            raise ValidationError({"next_review_on": _("The next review cannot be before the assessment.")})

@@ -71,3 +71,19 @@ def group_attributions(user) -> QuerySet:
     from gvi.selectors.attributions import _visible
 
     return _visible(user)
+
+
+def supervisions(user) -> QuerySet:
+    return scoped_queryset(user, "supervision")
+
+
+def exit_cases(user) -> QuerySet:
+    return scoped_queryset(user, "exit_case")
+
+
+def concern_reports(user) -> QuerySet:
+    return scoped_queryset(user, "concern_report")
+
+
+def group_relations(user) -> QuerySet:
+    return scoped_queryset(user, "group_relation")

@@ -113,6 +113,32 @@ def settle_rule_follow_ups(
     return changed
 
 
+@transaction.atomic
+def move_rule_follow_ups(*, user, cause, rule: str, due_date, title: str | None = None) -> list[FollowUp]:
+    """A rule's open follow-ups for `cause` move to a new due date (and title) after the cause's
+    date changed (a risk assessment's next review, a supervision's end): the owner sees the date
+    that holds, and the history names who moved it. Done and cancelled ones are left alone."""
+    follow_ups = FollowUp.objects.select_for_update().filter(
+        origin=FollowUpOrigin.RULE,
+        rule=rule,
+        cause_type=ContentType.objects.get_for_model(cause),
+        cause_id=cause.pk,
+        status__in=OPEN_STATUSES,
+    )
+    moved = []
+    for follow_up in follow_ups:
+        follow_up.due_date = due_date
+        fields = ["due_date", "updated_by", "updated_at"]
+        if title:
+            follow_up.title = title
+            fields.append("title")
+        follow_up.updated_by = user
+        as_changed_by(follow_up, user, _("The date it follows changed."))
+        follow_up.save(update_fields=fields)
+        moved.append(follow_up)
+    return moved
+
+
 def _status_before_withdrawal(follow_up: FollowUp) -> str | None:
     """The status a follow-up had before a correction withdrew it; None when its last change
     was not that withdrawal (e.g. its owner cancelled it)."""

@@ -142,3 +142,18 @@ def end_group_relation(*, user, relation: GroupRelation, end_date, reason: str) 
     relation = GroupRelation.objects.select_for_update().get(pk=relation.pk)
     as_changed_by(relation, user, reason.strip())
     return update_record(relation, user=user, kind="group_relation", end_date=end_date)
+
+
+RELATION_CHANGES = ("kind", "end_date", "description", "source", "confidence")
+
+
+@transaction.atomic
+def update_group_relation(*, user, relation: GroupRelation, **changes) -> GroupRelation:
+    """Change a relation: end it, or correct its kind, description, source or confidence."""
+    unknown = set(changes) - set(RELATION_CHANGES)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
+    relation = GroupRelation.objects.select_for_update().get(pk=relation.pk)
+    return update_record(relation, user=user, kind="group_relation", **changes)

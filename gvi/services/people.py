@@ -2,13 +2,16 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gvi import jobs
 from gvi import personnummer as pnr
 from gvi.models import Confidence, Person, Supervision
 from gvi.policy import Action, scoped_queryset
 from gvi.selectors.identity import find_person_by_personnummer  # noqa: F401  (the selector lives there)
 from gvi.services.common import as_changed_by, create_record, create_record_with_rules, require_visible, update_record
+from gvi.services.followups import move_rule_follow_ups
 
 # Fields a correction may change; identity numbers go through `personnummer=`.
 CORRECTABLE_FIELDS = ("first_name", "last_name", "date_of_birth", "sex", "home_area", "source", "confidence")
@@ -104,4 +107,35 @@ def register_supervision(
         user=user,
         kind="supervision",
     )
+    return supervision
+
+
+SUPERVISION_CHANGES = ("kind", "start_date", "end_date", "source", "confidence")
+
+
+@transaction.atomic
+def update_supervision(*, user, supervision: Supervision, **changes) -> Supervision:
+    """Change a supervision's kind or period, e.g. the end date once it is decided or moved. The
+    open follow-up before its end moves with it."""
+    from gvi import followup_rules
+
+    unknown = set(changes) - set(SUPERVISION_CHANGES)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
+    supervision = Supervision.objects.select_for_update().get(pk=supervision.pk)
+    before = supervision.end_date
+    supervision = update_record(supervision, user=user, kind="supervision", **changes)
+    if supervision.end_date != before:
+        planned = followup_rules.supervision_ending(supervision, timezone.localdate())
+        if planned:
+            move_rule_follow_ups(
+                user=user,
+                cause=supervision,
+                rule=followup_rules.RULE_SUPERVISION_ENDING,
+                due_date=planned[0].due_date,
+                title=planned[0].title,
+            )
+        jobs.apply_followup_rules("supervision", supervision.pk)
     return supervision

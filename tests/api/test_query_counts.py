@@ -38,6 +38,10 @@ BUILDERS = {
     "persons": lambda org: f.PersonFactory(organisation=org),
     "groups": _group,
     "risk-assessments": lambda org: f.RiskAssessmentFactory(organisation=org),
+    "supervisions": lambda org: f.SupervisionFactory(organisation=org),
+    "exit-cases": lambda org: f.ExitCaseFactory(organisation=org),
+    "concern-reports": lambda org: f.ConcernReportFactory(organisation=org),
+    "group-relations": lambda org: f.GroupRelationFactory(organisation=org),
 }
 
 

@@ -244,15 +244,21 @@ def test_an_incident_logged_in_the_admin_rescores_its_programme(
     assert m.Incident.objects.filter(pk=incident.pk).exists()
 
 
+@pytest.fixture
+def staff_probation_coordinator(probation):
+    # Supervision is probation's own record (gvi.sharing.RECORDED_BY): its coordinator enters it.
+    return f.UserFactory(organisation=probation, role=m.Role.COORDINATOR, is_staff=True)
+
+
 def test_the_admin_refuses_to_save_a_record_the_role_may_not_save_as_it_stands(
-    client, staff_coordinator, police, probation
+    client, staff_probation_coordinator, police, probation
 ):
     """Supervisions are created by one's own organisation only: not for another one, even in the admin."""
     person = f.PersonFactory(organisation=police)
-    client.force_login(staff_coordinator)
+    client.force_login(staff_probation_coordinator)
     form = {
         "programme": police.programme_id,
-        "organisation": probation.pk,
+        "organisation": police.pk,
         "source": "KVV-1",
         "confidence": m.Confidence.CONFIRMED,
         "person": person.pk,
@@ -264,15 +270,20 @@ def test_the_admin_refuses_to_save_a_record_the_role_may_not_save_as_it_stands(
     errors = str(refused.context["adminform"].form.non_field_errors())
     assert "Din roll får inte spara posten så som den ser ut" in errors  # Swedish first
     assert not m.Supervision.objects.exists()
-    assert client.post("/admin/gvi/supervision/add/", {**form, "organisation": police.pk}).status_code == 302
-    assert m.Supervision.objects.get().organisation == police
+    assert client.post("/admin/gvi/supervision/add/", {**form, "organisation": probation.pk}).status_code == 302
+    assert m.Supervision.objects.get().organisation == probation
 
 
-def test_a_form_missing_its_person_shows_the_error_not_a_crash(client, staff_coordinator, police):
-    client.force_login(staff_coordinator)
+def test_another_kind_of_partner_cannot_add_a_supervision_in_the_admin(client, staff_coordinator):
+    client.force_login(staff_coordinator)  # police
+    assert client.get("/admin/gvi/supervision/add/").status_code == 403
+
+
+def test_a_form_missing_its_person_shows_the_error_not_a_crash(client, staff_probation_coordinator, probation):
+    client.force_login(staff_probation_coordinator)
     form = {
-        "programme": police.programme_id,
-        "organisation": police.pk,
+        "programme": probation.programme_id,
+        "organisation": probation.pk,
         "source": "KVV-1",
         "confidence": m.Confidence.CONFIRMED,
         "kind": m.SupervisionKind.PROBATION,

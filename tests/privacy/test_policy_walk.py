@@ -54,6 +54,8 @@ def expected(
     scope = policy.POLICY.get(role, {}).get(kind, {}).get(action, Scope.NONE)
     if scope == Scope.NONE:
         return False
+    if action in (Action.CREATE, Action.CHANGE) and not sharing.records(reader_kind, kind):
+        return False  # another kind of partner's work
     owns = own or spec.organisation_path is None
     if scope == Scope.OWN and not owns:
         return False
@@ -253,6 +255,8 @@ def walk(users, records, programme, bases=None, single=(Action.READ,)):
                             mismatches.append((role, reader_kind, kind, action, "can(unsaved)", fact))
                 kind_level = policy.POLICY.get(role, {}).get(kind, {}).get(action, Scope.NONE) != Scope.NONE
                 if kind in policy.APPEND_ONLY_KINDS and action not in (Action.READ, Action.EXPORT):
+                    kind_level = False
+                if action in (Action.CREATE, Action.CHANGE) and not sharing.records(reader_kind, kind):
                     kind_level = False
                 if policy.can(user, kind, action) != kind_level:
                     mismatches.append((role, reader_kind, kind, action, "can(kind)"))

@@ -104,6 +104,11 @@ def _render_policy_markdown() -> str:
     lines += [
         "## Rules for everyone",
         "",
+        "- Partner work is recorded (created, changed) only by the organisation kinds whose mandate it is: "
+        + "; ".join(
+            f"{kind} by " + ", ".join(sorted(sharing.RECORDED_BY[kind])) for kind in sorted(sharing.RECORDED_BY)
+        )
+        + ". The table above still caps each role.",
         "- Append-only kinds (" + ", ".join(sorted(policy.APPEND_ONLY_KINDS)) + ") are never created, changed",
         "  or deleted through the app, not even by a superuser; on PostgreSQL a trigger refuses it too.",
         "- Kinds no partner organisation owns ("
