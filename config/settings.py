@@ -417,6 +417,9 @@ GVI_ACCESS_LOG_KEEP_DAYS = env.int("GVI_ACCESS_LOG_KEEP_DAYS", default=3 * 365)
 # Research exports: every combination of age band, sex, area and group in a package is shared by at
 # least this many persons, or it is generalised or suppressed (docs/evaluation.md).
 GVI_RESEARCH_EXPORT_K = env.int("GVI_RESEARCH_EXPORT_K", default=5)
+# Where users report an accessibility problem (the accessibility statement, /accessibility/): the
+# deploying agency's e-mail address or phone number. Empty: the statement points to the coordinator.
+GVI_ACCESSIBILITY_CONTACT = env.str("GVI_ACCESSIBILITY_CONTACT", default="")
 
 LOGGING = {
     "version": 1,
