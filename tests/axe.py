@@ -115,13 +115,15 @@ class Auditor:
         page.on("load", self._loaded)
 
     def _loaded(self, page) -> None:
-        if not self.enabled or self.busy or page.is_closed():
+        if not self.enabled or page.is_closed():
             return
         url = urldefrag(page.url).url
         if url in self.audited or url.startswith(("about:", "data:", "chrome")) or exempt(url):
             return
         pending = self.pending.setdefault(page.context, set())
         pending.add(url)
+        if self.busy:  # another audit runs (in this handler's other call): left for finish_context
+            return
         try:
             self.busy = True
             findings = audit(page)
@@ -141,10 +143,18 @@ class Auditor:
         self.findings.extend(findings)
 
     # -- finishing ---------------------------------------------------------------------------
+    def _settle(self, page) -> None:
+        """Let an audit started by a load event finish first (its handler runs while we wait)."""
+        for _ in range(200):
+            if not self.busy or page.is_closed():
+                return
+            page.wait_for_timeout(50)
+
     def finish_page(self, page) -> None:
         """Audit the page's final state if its markup changed since its last audit (htmx)."""
         if not self.enabled or page.is_closed():
             return
+        self._settle(page)
         url = urldefrag(page.url).url
         if url.startswith(("about:", "data:", "chrome")) or exempt(url):
             return
@@ -168,8 +178,8 @@ class Auditor:
         for page in list(context.pages):
             self.finish_page(page)
         for url in sorted(self.pending.pop(context, set()) - self.audited):
-            self.busy = True
             page = context.new_page()
+            self.busy = True
             try:
                 page.goto(url, wait_until="load")
                 findings = audit(page)

@@ -4,9 +4,11 @@ The crawl enumerates the web UI's URL patterns from the URLconf (nothing listed 
 in their ids from the synthetic city, and asks Django for each page as each role. Every pattern
 that answers 200 with HTML is a page that role can open; the browser then opens it at 320 CSS
 pixels wide (WCAG 1.4.10 reflow: no horizontal scrolling) and runs axe-core on it against the
-WCAG 2.1 A/AA rules. A new page is crawled without anyone listing it; a new id segment is filled
-from the model of the same name (`/incidents/<pk>/` from `Incident`) or, when no model fits,
-the test fails and says what to add to ID_SOURCES.
+WCAG 2.1 A/AA rules; the first page the role is refused is checked too (the 403 page). HTML
+fragments that htmx fetches into a page are checked as part of that page (the audit waits until
+the network is idle). A new page is crawled without anyone listing it; a new id segment is
+filled from the model of the same name (`/incidents/<pk>/` from `Incident`) or, when no model
+fits, the test fails and says what to add to ID_SOURCES.
 """
 
 import datetime as dt
@@ -133,17 +135,21 @@ def _more_records(probation, police_coordinator, city):
 
 
 def _pages_for(client) -> tuple[list, list]:
-    """The HTML pages this client may open, and the patterns that could not be filled in."""
-    pages, unfilled = [], []
+    """The HTML pages this client may open, then the first page it is refused (the 403 page, in the
+    layout), and the patterns that could not be filled in."""
+    pages, refused, unfilled = [], [], []
     for name, route, kwargs in _patterns():
         url = _fill(route, kwargs)
         if url is None:
             unfilled.append(name)
             continue
         response = client.get(url)
-        if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+        html = response.status_code == 200 and response["Content-Type"].startswith("text/html")
+        if html and b"<html" in response.content:  # a page, not a fragment htmx fetches into one
             pages.append(url)
-    return pages, unfilled
+        elif response.status_code == 403 and b"<html" in response.content:
+            refused.append(url)
+    return pages + refused[:1], unfilled
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -184,7 +190,7 @@ def test_every_page_reflows_at_320_px_and_passes_axe(
     scrolling, violations = {}, []
     try:
         for url in pages:
-            page.goto(live_server.url + url, wait_until="load")
+            page.goto(live_server.url + url, wait_until="networkidle")  # a 403 answers too, with its page
             overflow = page.evaluate(OVERFLOW)
             if overflow:
                 scrolling[url] = overflow
