@@ -23,17 +23,19 @@
   document.addEventListener("DOMContentLoaded", tabStopsForScrollingBoxes);
   window.addEventListener("resize", tabStopsForScrollingBoxes);
   document.addEventListener("htmx:afterSettle", tabStopsForScrollingBoxes);
-  // A status field marked data-save-on-leave saves when it is left after a change (or by its
-  // button), never on each change: arrow keys on a closed select fire a change per option passed.
+  // A status form marked data-save-on-leave saves by its button, or when focus leaves the form
+  // after its field changed; never on each change: arrow keys on a closed select fire a change
+  // per option passed, and a keyboard user must not record every value on the way.
   document.addEventListener("focusout", function (event) {
-    var field = event.target;
-    var form = field.form;
-    if (!form || field.tagName !== "SELECT" || !form.hasAttribute("data-save-on-leave")) {
+    var form = event.target.form || event.target.closest("form");
+    if (!form || !form.hasAttribute("data-save-on-leave") || form.contains(event.relatedTarget)) {
       return;
     }
-    var option = field.options[field.selectedIndex];
-    var toOwnButton = event.relatedTarget && form.contains(event.relatedTarget) && event.relatedTarget.type === "submit";
-    if (option && !option.defaultSelected && !toOwnButton) {
+    var changed = Array.prototype.some.call(form.querySelectorAll("select"), function (select) {
+      var option = select.options[select.selectedIndex];
+      return option && !option.defaultSelected;
+    });
+    if (changed) {
       form.requestSubmit();
     }
   });
@@ -42,7 +44,8 @@
   // just saved, else to the first control of the new element, so keyboard users go on where they were.
   var focusedId = null;
   document.addEventListener("htmx:beforeSwap", function () {
-    focusedId = document.activeElement && document.activeElement.id ? document.activeElement.id : null;
+    var active = document.activeElement;
+    focusedId = active && active !== document.body && active.id ? active.id : null;
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     var id = event.detail.target && event.detail.target.id;
@@ -51,14 +54,11 @@
     if (!fresh || !lost) {
       return;
     }
-    var again = focusedId && document.getElementById(focusedId);
+    var again = focusedId && fresh.contains(document.getElementById(focusedId)) && document.getElementById(focusedId);
     var saved = fresh.querySelector("[data-just-saved]") || (fresh.hasAttribute("data-just-saved") ? fresh : null);
     var control = again || (saved || fresh).querySelector("select, input:not([type=hidden]), button");
     if (control) {
       control.focus();
-    } else {
-      fresh.setAttribute("tabindex", "-1");
-      fresh.focus();
     }
   });
 })();
