@@ -7,7 +7,7 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         # Importing authentication also registers its schema extension.
-        from api import authentication, history
+        from api import authentication, history, jobs  # noqa: F401  (jobs: registers the Celery task)
 
         authentication.connect()
         history.connect()

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -11,7 +10,20 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
-from gvi.models import PartnerOrganisation, Role, User
+from gvi.models import PartnerOrganisation, User
+from gvi.services.accounts import SERVICE_ACCOUNT_PREFIX, service_account_for, service_account_username
+
+__all__ = ["SERVICE_ACCOUNT_PREFIX", "IdempotencyRecord", "OrganisationAPIKey", "service_account_for"]
+
+
+class OrganisationAPIKeyManager(BaseAPIKeyManager):
+    def assign_key(self, obj) -> str:
+        """Every way of issuing a key (the command, the admin, `create_key`) assigns it here: a
+        key without a person gets its organisation's service account now, not on first use."""
+        key = super().assign_key(obj)
+        if obj.user_id is None:
+            service_account_for(obj.organisation)
+        return key
 
 
 class OrganisationAPIKey(AbstractAPIKey):
@@ -36,7 +48,7 @@ class OrganisationAPIKey(AbstractAPIKey):
         help_text=_("The person who acts through this key. Empty: the organisation's service account."),
     )
 
-    objects = BaseAPIKeyManager()
+    objects = OrganisationAPIKeyManager()
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("API key")
@@ -49,25 +61,10 @@ class OrganisationAPIKey(AbstractAPIKey):
 
     def acting_user(self) -> User:
         """The user whose rights a request made with this key has."""
-        return self.user if self.user_id else service_account_for(self.organisation)
-
-
-SERVICE_ACCOUNT_PREFIX = "api-service-"
-
-
-def service_account_for(organisation: PartnerOrganisation) -> User:
-    """The organisation's service account (created on first use): a partner officer who cannot log in."""
-    user, _created = User.objects.get_or_create(
-        username=f"{SERVICE_ACCOUNT_PREFIX}{organisation.pk}",
-        defaults={
-            "organisation": organisation,
-            "role": Role.PARTNER_OFFICER,
-            "first_name": "API",
-            "last_name": organisation.name[:150],
-            "password": make_password(None),
-        },
-    )
-    return user
+        if self.user_id:
+            return self.user
+        # Made when the key was issued (OrganisationAPIKeyManager.assign_key): a read never writes.
+        return User.objects.select_related("organisation").get(username=service_account_username(self.organisation))
 
 
 def default_idempotency_expiry():

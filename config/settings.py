@@ -88,7 +88,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Coordinators and administrators must pass a second factor (GVI_REQUIRE_TWO_FACTOR).
-    "frontend.twofactor.TwoFactorMiddleware",
+    "frontend.pages.twofactor.TwoFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -3,26 +3,30 @@ from django.urls import path, reverse_lazy
 
 from frontend.pages import (
     accessibility,
+    audit,
     callins,
     consents,
     fidelity,
     flags,
     followups,
     groups,
+    membership_review,
     outcomes,
     persons,
+    purpose,
     research_exports,
-    review,
+    twofactor,
+    weekly_review,
 )
 
 app_name = "frontend"
 
 urlpatterns = [
-    path("", review.weekly_review, name="weekly_review"),
-    path("review.csv", review.weekly_review_csv, name="weekly_review_csv"),
-    path("review.pdf", review.weekly_review_pdf, name="weekly_review_pdf"),
-    path("review.xlsx", review.weekly_review_xlsx, name="weekly_review_xlsx"),
-    path("review-quality/", review.weekly_review_quality, name="weekly_review_quality"),
+    path("", weekly_review.weekly_review, name="weekly_review"),
+    path("review.csv", weekly_review.weekly_review_csv, name="weekly_review_csv"),
+    path("review.pdf", weekly_review.weekly_review_pdf, name="weekly_review_pdf"),
+    path("review.xlsx", weekly_review.weekly_review_xlsx, name="weekly_review_xlsx"),
+    path("review-quality/", weekly_review.weekly_review_quality, name="weekly_review_quality"),
     path("groups/", groups.group_list, name="group_list"),
     path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
     path("persons/", persons.person_list, name="person_list"),
@@ -74,17 +78,16 @@ urlpatterns = [
     ),
 ]
 
-# Membership review: approval queue, quality report, a person's rights (frontend/review.py).
-from frontend import review  # noqa: E402
+# Membership review: approval queue, quality report, a person's rights (frontend/pages/membership_review.py).
 
 urlpatterns += [
-    path("review/memberships/", review.approval_queue, name="membership_queue"),
-    path("review/memberships/<int:pk>/decide/", review.decide_membership, name="membership_decide"),
-    path("review/quality/", review.quality_report_page, name="quality_report"),
-    path("review/quality.csv", review.quality_report_csv, name="quality_report_csv"),
-    path("review/people/<int:pk>/rights/", review.person_rights, name="person_rights"),
-    path("review/people/<int:pk>/rights/notice/", review.record_notice, name="person_notice"),
-    path("review/people/<int:pk>/rights/request/", review.log_request, name="person_request"),
+    path("review/memberships/", membership_review.approval_queue, name="membership_queue"),
+    path("review/memberships/<int:pk>/decide/", membership_review.decide_membership, name="membership_decide"),
+    path("review/quality/", membership_review.quality_report_page, name="quality_report"),
+    path("review/quality.csv", membership_review.quality_report_csv, name="quality_report_csv"),
+    path("review/people/<int:pk>/rights/", membership_review.person_rights, name="person_rights"),
+    path("review/people/<int:pk>/rights/notice/", membership_review.record_notice, name="person_notice"),
+    path("review/people/<int:pk>/rights/request/", membership_review.log_request, name="person_request"),
     path("people/<int:pk>/consents/", consents.person_consents, name="person_consents"),
     path("people/<int:pk>/consents/record/", consents.record_consent, name="person_consent_record"),
     path(
@@ -92,21 +95,18 @@ urlpatterns += [
         consents.withdraw_consent,
         name="person_consent_withdraw",
     ),
-    path("review/requests/<int:pk>/decide/", review.decide_request, name="request_decide"),
-    path("review/requests/<int:pk>/export/", review.access_export, name="request_export"),
+    path("review/requests/<int:pk>/decide/", membership_review.decide_request, name="request_decide"),
+    path("review/requests/<int:pk>/export/", membership_review.access_export, name="request_export"),
 ]
 
 # Two-factor login (set-up and verify pages), owned by the privacy work.
-from frontend import twofactor  # noqa: E402
 
 urlpatterns += twofactor.urlpatterns
 
 # The auditor's pages (access log, change history, CSV exports), owned by the privacy work.
-from frontend import audit  # noqa: E402
 
 urlpatterns += audit.urlpatterns
 
-# The purpose of access, asked once per working session (frontend/purpose.py).
-from frontend import purpose  # noqa: E402
+# The purpose of access, asked once per working session (frontend/pages/purpose.py).
 
 urlpatterns += purpose.urlpatterns

@@ -1,7 +1,5 @@
 """The admin: every model listed and searchable, every queryset built by `gvi.policy`."""
 
-from functools import partial
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -14,8 +12,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from gvi import models as m
 from gvi.audit import log_access
 from gvi.policy import RECORD_KINDS, Action, allows_state, can, scoped_queryset
+from gvi.services import programmes, records
 from gvi.services.incidents import confirm_attribution, reject_attribution, reopen_changed_attribution
-from tasks.scoring import INCIDENT_TRIGGER, score_programme
 
 
 def policy_checked(form_class, user, kind: str, *, inline: bool = False):
@@ -53,7 +51,56 @@ class ShownOnly:
         return False
 
 
-class ScopedAdmin(SimpleHistoryAdmin):
+class ThroughServices:
+    """An admin that saves and deletes through the services (gvi.services.records), never around
+    them: the policy's check, the stamps, the history's author, and the after-effects (follow-up
+    rules, rescoring) are the services'. `record_kind` None: a setting (behind Django's model
+    permissions). The inlines' rows go the same way (`save_formset`)."""
+
+    record_kind: str | None = None
+
+    def save_model(self, request, obj, form, change):
+        if self.record_kind:
+            records.save_edited(obj, user=request.user, kind=self.record_kind)
+        else:
+            records.save_setting(obj, user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        # Rows of a ScopedInline carry its kind; a part of the parent (kind None) and a setting's
+        # rows are saved with the parent's change, which was checked.
+        kind = None if getattr(formset, "part_of_parent", True) else formset.record_kind
+        setting = getattr(formset, "record_kind", None) is None
+        rows = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            if setting:
+                records.delete_setting(obj, user=request.user)
+            else:
+                records.delete_record(obj, user=request.user, kind=kind)
+        for obj in rows:
+            if setting:
+                records.save_setting(obj, user=request.user)
+            else:
+                records.save_edited(obj, user=request.user, kind=kind)
+        formset.save_m2m()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the inlines are saved by now
+        if self.record_kind:
+            records.record_edited(form.instance, kind=self.record_kind)
+
+    def delete_model(self, request, obj):
+        if self.record_kind:
+            records.delete_record(obj, user=request.user, kind=self.record_kind)
+        else:
+            records.delete_setting(obj, user=request.user)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:  # one by one: each row's own check and history
+            self.delete_model(request, obj)
+
+
+class ScopedAdmin(ThroughServices, SimpleHistoryAdmin):
     """Admin whose querysets and permissions follow the access policy for `record_kind`."""
 
     record_kind: str = ""
@@ -84,12 +131,6 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_staff
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
 
     def _about_persons(self) -> bool:
         return RECORD_KINDS[self.record_kind].person_path is not None
@@ -168,6 +209,7 @@ class ScopedInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
+        formset.record_kind, formset.part_of_parent = self.record_kind, self.part_of_parent  # see ThroughServices
         if self.part_of_parent:
             return formset
         user, kind = request.user, self.record_kind
@@ -201,7 +243,7 @@ class ScopedInline(admin.TabularInline):
 
 
 @admin.register(m.User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ThroughServices, DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "organisation", "role", "is_active")
     list_filter = ("role", "organisation", "is_active")
     list_select_related = ("organisation",)
@@ -227,22 +269,19 @@ class OrganisationKindSettingInline(admin.TabularInline):
 
 
 @admin.register(m.Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(ThroughServices, admin.ModelAdmin):
     list_display = ("name", "city", "started_on", "min_inclusion_criteria", "membership_review_days")
     search_fields = ("name", "city")
     inlines = [SharingBasisInline, OrganisationKindSettingInline]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if not change:
-            # A new programme starts from the default bases; its lawyers replace them here.
-            from gvi.services.sharing import apply_default_bases
-
-            apply_default_bases(form.instance, user=request.user)
+        if not change:  # after the inlines: the bases its lawyers wrote here are kept
+            programmes.programme_created(form.instance, user=request.user)
 
 
 @admin.register(m.PartnerOrganisation)
-class PartnerOrganisationAdmin(admin.ModelAdmin):
+class PartnerOrganisationAdmin(ThroughServices, admin.ModelAdmin):
     list_display = ("name", "kind", "programme")
     list_filter = ("kind", "programme")
     list_select_related = ("programme",)
@@ -250,7 +289,7 @@ class PartnerOrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.InclusionCriterion)
-class InclusionCriterionAdmin(admin.ModelAdmin):
+class InclusionCriterionAdmin(ThroughServices, admin.ModelAdmin):
     list_display = ("name", "code", "programme", "is_active")
     list_filter = ("programme", "is_active")
     list_select_related = ("programme",)
@@ -347,16 +386,6 @@ class SupervisionAdmin(ScopedAdmin):
     autocomplete_fields = ("person",)
 
 
-class RescoresProgrammeAdmin(ScopedAdmin):
-    """Incidents, involvements and attributions saved here rescore their programme once the
-    change commits, as `gvi.services.incidents` does, so the flag does not wait for the hourly run."""
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)  # the inlines are saved by now
-        # Only saves: nobody deletes these by hand, superusers included (retention anonymises).
-        transaction.on_commit(partial(score_programme.delay, form.instance.programme_id, INCIDENT_TRIGGER))
-
-
 class InvolvementInline(ScopedInline):
     model = m.Involvement
     record_kind = "involvement"
@@ -374,7 +403,7 @@ class GroupAttributionInline(ScopedInline):
 
 
 @admin.register(m.Incident)
-class IncidentAdmin(RescoresProgrammeAdmin):
+class IncidentAdmin(ScopedAdmin):
     record_kind = "incident"
     list_display = ("occurred_at", "incident_type", "area", "killed", "injured", "verification_status", "source")
     list_filter = ("incident_type", "verification_status", "confidence")
@@ -391,7 +420,7 @@ class IncidentAdmin(RescoresProgrammeAdmin):
 
 
 @admin.register(m.Involvement)
-class InvolvementAdmin(RescoresProgrammeAdmin):
+class InvolvementAdmin(ScopedAdmin):
     record_kind = "involvement"
     list_display = ("incident", "person", "role", "confidence")
     list_filter = ("role", "confidence")
@@ -401,7 +430,7 @@ class InvolvementAdmin(RescoresProgrammeAdmin):
 
 
 @admin.register(m.GroupAttribution)
-class GroupAttributionAdmin(RescoresProgrammeAdmin):
+class GroupAttributionAdmin(ScopedAdmin):
     record_kind = "group_attribution"
     list_display = ("incident", "group", "share", "confidence", "status", "created_by", "confirmed_by")
     list_filter = ("status",)
@@ -470,7 +499,11 @@ class InvitationAdmin(ScopedAdmin):
 
 
 @admin.register(m.CustomNotification)
-class CustomNotificationAdmin(ScopedAdmin):
+class CustomNotificationAdmin(ShownOnly, ScopedAdmin):
+    """Notifications are logged through gvi.services.notifications (the person's page, the API),
+    which offers the services as referrals, checks the delivering organisations and runs the
+    follow-up rules: a form of the model's fields cannot. The admin only shows them."""
+
     record_kind = "custom_notification"
     list_display = ("person", "group", "delivered_on", "message_delivered", "response", "organisation")
     list_filter = ("response", "message_delivered")
@@ -640,7 +673,7 @@ class WeightInline(admin.TabularInline):
 
 
 @admin.register(m.ScoringConfig)
-class ScoringConfigAdmin(admin.ModelAdmin):
+class ScoringConfigAdmin(ThroughServices, admin.ModelAdmin):
     list_display = ("programme", "half_life_days", "window_days", "flag_margin", "flag_persistence_days")
     list_select_related = ("programme",)
     search_fields = ("programme__name",)

@@ -18,9 +18,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from gvi.jobs import INCIDENT_TRIGGER
 from tasks.followups import RETRYING
-
-INCIDENT_TRIGGER = "incident"
 
 
 @shared_task(**RETRYING)

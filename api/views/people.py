@@ -6,7 +6,7 @@ from api import filters
 from api.serializers import people as s
 from api.views.base import RecordViewSet, WriteViewSet
 from gvi.selectors import api as selectors
-from gvi.services import help, memberships
+from gvi.services import interventions, memberships
 
 
 @extend_schema_view(
@@ -67,7 +67,7 @@ class RiskAssessmentViewSet(RecordViewSet):
         responses={201: s.RiskAssessmentOutput},
     )
     def create(self, request):
-        return self.create_with(request, s.RiskAssessmentInput, help.assess_risk)
+        return self.create_with(request, s.RiskAssessmentInput, interventions.assess_risk)
 
 
 @extend_schema_view(
@@ -88,7 +88,7 @@ class ServiceReferralViewSet(RecordViewSet):
         responses={201: s.ServiceReferralOutput},
     )
     def create(self, request):
-        return self.create_with(request, s.ServiceReferralInput, help.refer_to_service)
+        return self.create_with(request, s.ServiceReferralInput, interventions.refer_to_service)
 
     @extend_schema(
         summary="Move a referral on (accepted, in progress, completed, ...)",
@@ -96,4 +96,6 @@ class ServiceReferralViewSet(RecordViewSet):
         responses={200: s.ServiceReferralOutput},
     )
     def partial_update(self, request, pk=None):
-        return self.update_status_with(request, s.ServiceReferralStatusInput, help.update_referral_status, "referral")
+        return self.update_status_with(
+            request, s.ServiceReferralStatusInput, interventions.update_referral_status, "referral"
+        )

@@ -19,7 +19,7 @@ def or_404(obj):
 def log_read(request, *, record_kind: str, objects=(), person_ids=(), action: str = "read", also=None) -> None:
     """Record that the user looked at personal data through the UI, with the session's purpose
     (`also`: records of other kinds shown on the same page, see gvi.audit.log_access)."""
-    from frontend.purpose import session_purpose  # the purpose page imports this module
+    from frontend.pages.purpose import session_purpose  # the purpose page imports this module
 
     log_access(
         purpose=session_purpose(request),

@@ -7,8 +7,8 @@ from django.views.decorators.http import require_GET
 
 from frontend.forms import PersonSearchForm
 from frontend.pages.common import log_read, or_404
-from frontend.purpose import ask_for_purpose, session_purpose
-from frontend.review import person_rights_url
+from frontend.pages.membership_review import person_rights_url
+from frontend.pages.purpose import ask_for_purpose, session_purpose
 from gvi.selectors import persons as selectors
 
 PAGE_SIZE = 50

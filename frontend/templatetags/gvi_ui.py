@@ -59,7 +59,7 @@ def may_see_quality_report(context) -> bool:
 @register.simple_tag(takes_context=True)
 def offers_two_factor(context) -> bool:
     """{% offers_two_factor as offer %}: a role that signs in with a second factor, not yet verified."""
-    from frontend.twofactor import may_set_up_two_factor
+    from frontend.pages.twofactor import may_set_up_two_factor
 
     user = context.get("user")
     return bool(user is not None and may_set_up_two_factor(user))

@@ -25,7 +25,13 @@ from gvi.models import (
     ScoringRun,
 )
 from gvi.policy import Action, scoped_queryset
-from gvi.scoring import casualty_weights, confidence_multipliers, get_config, role_weights, severity_weights
+from gvi.scoring import (
+    DEFAULT_CONFIDENCE_MULTIPLIERS,
+    DEFAULT_SEVERITY_WEIGHTS,
+    casualty_weights,
+    confidence_multipliers,
+    role_weights,
+)
 
 TREND_RUNS = 12  # weeks shown in a sparkline (one run per week)
 
@@ -231,20 +237,22 @@ def flag_history(user, *, group=None, limit: int = 50) -> QuerySet[GroupFlag]:
 
 
 def scoring_settings(user) -> dict | None:
-    """The scoring settings of the user's programme (created with the defaults if missing)."""
+    """The scoring settings of the user's programme. A read never writes: what is not stored yet
+    (no run so far, or a new incident type) is shown with the default the first run will store."""
     if not getattr(user, "programme_id", None):
         return None
     configs = ScoringConfig.objects.filter(programme_id=user.programme_id).prefetch_related(Prefetch("weights"))
-    config: ScoringConfig | None = configs.first()
-    if config is None or {w.incident_type for w in config.weights.all()} < set(IncidentType.values):
-        # First use, or a new incident type: create what is missing with the defaults, then read again.
-        get_config(user.programme_id)
-        config = configs.get()
+    config = configs.first() or ScoringConfig(
+        programme_id=user.programme_id,
+        confidence_multipliers={str(k): v for k, v in DEFAULT_CONFIDENCE_MULTIPLIERS.items()},
+    )
+    stored = {w.incident_type: float(w.weight) for w in config.weights.all()} if config.pk else {}
+    weights = {kind: stored.get(kind, float(DEFAULT_SEVERITY_WEIGHTS.get(kind, 1))) for kind in IncidentType.values}
     return {
         "config": config,
         "half_life_days": config.half_life_days,
         "window_days": config.window_days,
-        "severity_weights": severity_weights(config),
+        "severity_weights": weights,
         "role_weights": {str(k): v for k, v in role_weights(config).items()},
         "casualty_weights": casualty_weights(config),
         "confidence_multipliers": confidence_multipliers(config),

@@ -1,17 +1,15 @@
 """Planning call-ins, inviting persons and recording attendance."""
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gvi import jobs
 from gvi.followup_rules import ATTENDANCE_RULES
 from gvi.models import CallIn, CallInSpeaker, Confidence, Invitation, InvitationStatus
 from gvi.policy import Action
 from gvi.services.common import create_record, require, require_visible, update_record
 from gvi.services.followups import settle_rule_follow_ups
-from tasks.followups import apply_rules_for
 
 
 @transaction.atomic
@@ -74,5 +72,5 @@ def record_attendance(*, user, invitation: Invitation, status: str) -> Invitatio
         lapsed=set(ATTENDANCE_RULES.values()) - holding,
         reason="attendance corrected",  # the status itself may not be visible to the owner
     )
-    transaction.on_commit(partial(apply_rules_for.delay, "call_in", invitation.call_in_id))
+    jobs.apply_followup_rules("call_in", invitation.call_in_id)
     return invitation

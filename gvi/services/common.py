@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from gvi import jobs
 from gvi.models import PartnerOrganisation
 from gvi.policy import Action, allows_state, can, kind_of_model
 
@@ -100,6 +101,15 @@ def create_record(obj, *, user, kind: str):
     as_changed_by(obj, user)
     validate(obj, known=known)
     obj.save()
+    return obj
+
+
+def create_record_with_rules(obj, *, user, kind: str):
+    """`create_record`, then run the follow-up rules the new record triggers once this commits
+    (its calendar rules make their follow-ups now, not at the next daily sweep). `kind` is both
+    the access policy's record kind and the rules' cause kind."""
+    obj = create_record(obj, user=user, kind=kind)
+    jobs.apply_followup_rules(kind, obj.pk)
     return obj
 
 

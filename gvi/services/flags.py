@@ -1,16 +1,14 @@
 """A coordinator's decision on a flag suggestion. A flag never acts by itself."""
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gvi import jobs
 from gvi.models import FlagEndReason, FlagStatus, GroupFlag
 from gvi.policy import Action
 from gvi.services.common import require
-from tasks.followups import apply_rules_for
 
 
 def _open_suggestion(*, user, flag: GroupFlag, reason: str) -> GroupFlag:
@@ -58,7 +56,7 @@ def confirm_flag(*, user, flag: GroupFlag, reason: str) -> GroupFlag:
         previous.successor = flag
         previous.save(update_fields=["status", "end_reason", "ended_at", "ended_by", "successor"])
     flag = _decide(user=user, flag=flag, reason=reason, status=FlagStatus.CONFIRMED)
-    transaction.on_commit(partial(apply_rules_for.delay, "flag", flag.pk))
+    jobs.apply_followup_rules("flag", flag.pk)
     return flag
 
 

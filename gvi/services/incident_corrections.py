@@ -1,16 +1,13 @@
 """Correcting and retracting logged incidents, keeping the weekly counts current."""
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gvi import weekly_counts
+from gvi import jobs, weekly_counts
 from gvi.models import Incident, VerificationStatus
 from gvi.services.common import as_changed_by
 from gvi.services.common import update_record as _update_record
-from tasks.scoring import INCIDENT_TRIGGER, score_programme
 
 # What a correction may change: what the incident is, when and where it happened, and how sure it is.
 CORRECTABLE = frozenset(
@@ -50,7 +47,7 @@ def correct_incident(*, user, incident, reason: str, **changes) -> Incident:
     as_changed_by(incident, user, reason.strip())
     incident = _update_record(incident, user=user, kind="incident", **changes)
     weekly_counts.incident_changed(before, incident)
-    transaction.on_commit(partial(score_programme.delay, incident.programme_id, INCIDENT_TRIGGER))
+    jobs.after_commit(jobs.SCORE_PROGRAMME, incident.programme_id, jobs.INCIDENT_TRIGGER)
     return incident
 
 

@@ -4,18 +4,15 @@ An attribution counts in scoring only once a second person has confirmed it (fou
 memberships): `attribute_to_group` proposes, `confirm_attribution` / `reject_attribution` decide.
 """
 
-from functools import partial
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gvi import weekly_counts
+from gvi import jobs, weekly_counts
 from gvi.models import AttributionStatus, Confidence, GroupAttribution, Incident, Involvement, Role
 from gvi.policy import Action
 from gvi.services.common import as_changed_by, create_record, require, require_visible, update_record
-from tasks.scoring import INCIDENT_TRIGGER, score_programme
 
 
 @transaction.atomic
@@ -61,7 +58,7 @@ def log_incident(
     for attribution in attributions:
         attribute_to_group(user=user, incident=incident, **{"source": source, "confidence": confidence, **attribution})
     weekly_counts.incident_changed(None, incident)  # the weekly review reads these counts
-    transaction.on_commit(partial(score_programme.delay, incident.programme_id, INCIDENT_TRIGGER))
+    jobs.after_commit(jobs.SCORE_PROGRAMME, incident.programme_id, jobs.INCIDENT_TRIGGER)
     return incident
 
 
@@ -116,7 +113,7 @@ def _decide_attribution(*, user, attribution: GroupAttribution, status: str, rea
         confirmed_at=timezone.now(),
         decision_reason=reason,
     )
-    transaction.on_commit(partial(score_programme.delay, attribution.programme_id, INCIDENT_TRIGGER))
+    jobs.after_commit(jobs.SCORE_PROGRAMME, attribution.programme_id, jobs.INCIDENT_TRIGGER)
     return attribution
 
 

@@ -1,14 +1,12 @@
 """Custom notifications: the message delivered one-to-one, and the services offered with it."""
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gvi import jobs
 from gvi.models import Confidence, CustomNotification, ReferralStatus, ServiceKind, ServiceReferral
 from gvi.services.common import acting_organisation, create_record, require_visible
-from tasks.followups import apply_rules_for
 
 
 @transaction.atomic
@@ -72,5 +70,5 @@ def log_custom_notification(
             user=user,
             kind="service_referral",
         )
-    transaction.on_commit(partial(apply_rules_for.delay, "custom_notification", notification.pk))
+    jobs.apply_followup_rules("custom_notification", notification.pk)
     return notification

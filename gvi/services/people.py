@@ -1,7 +1,5 @@
 """Registering and correcting persons, and their supervision."""
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,8 +8,7 @@ from gvi import personnummer as pnr
 from gvi.models import Confidence, Person, Supervision
 from gvi.policy import Action, scoped_queryset
 from gvi.selectors.identity import find_person_by_personnummer  # noqa: F401  (the selector lives there)
-from gvi.services.common import as_changed_by, create_record, require_visible, update_record
-from tasks.followups import apply_rules_for
+from gvi.services.common import as_changed_by, create_record, create_record_with_rules, require_visible, update_record
 
 # Fields a correction may change; identity numbers go through `personnummer=`.
 CORRECTABLE_FIELDS = ("first_name", "last_name", "date_of_birth", "sex", "home_area", "source", "confidence")
@@ -100,13 +97,11 @@ def register_supervision(
 ) -> Supervision:
     """Record a period of supervision (skyddstillsyn, villkorlig frigivning)."""
     require_visible(user, "person", person, "person")
-    supervision = create_record(
+    supervision = create_record_with_rules(
         Supervision(
             person=person, kind=kind, start_date=start_date, end_date=end_date, source=source, confidence=confidence
         ),
         user=user,
         kind="supervision",
     )
-    # Its calendar rule makes the follow-up now, not at the next daily sweep.
-    transaction.on_commit(partial(apply_rules_for.delay, "supervision", supervision.pk))
     return supervision

@@ -13,8 +13,6 @@ erasure, restriction and objection.
   after of every corrected field, with the request named as the reason for the change.
 """
 
-from functools import partial
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -34,9 +32,15 @@ from gvi.models import (
 )
 from gvi.models.people import add_months
 from gvi.policy import RECORD_KINDS, Action
-from gvi.services.common import as_changed_by, create_record, require, require_visible, update_record
+from gvi.services.common import (
+    as_changed_by,
+    create_record,
+    create_record_with_rules,
+    require,
+    require_visible,
+    update_record,
+)
 from gvi.services.memberships import close_review_follow_ups
-from tasks.followups import apply_rules_for
 
 # Fields a correction may not touch: ownership, stamps, and decisions that have their own services.
 PROTECTED_FIELDS = frozenset(
@@ -182,7 +186,7 @@ def log_request(
         membership = None
     if confidence not in Confidence.values:
         raise ValidationError({"confidence": _("Unknown confidence.")})
-    request = create_record(
+    request = create_record_with_rules(
         DataSubjectRequest(
             person=person,
             kind=kind,
@@ -197,7 +201,6 @@ def log_request(
         user=user,
         kind="data_subject_request",
     )
-    transaction.on_commit(partial(apply_rules_for.delay, "data_subject_request", request.pk))
     if kind in RESTRICTING_KINDS and membership is not None:
         # Reloaded and locked: saving the caller's copy could write back stale fields.
         membership = Membership.objects.select_for_update().get(pk=membership.pk)

@@ -156,7 +156,7 @@ def test_purge_deletes_only_expired_records(client_for, probation_officer, perso
 
 @pytest.mark.django_db
 def test_the_scheduled_purge_task_deletes_only_expired_records_and_is_idempotent(client_for, probation_officer, person):
-    from tasks.maintenance import purge_idempotency_records
+    from api.jobs import purge_idempotency_records
 
     client = client_for(probation_officer)
     client.post(URL, _body(person), format="json", HTTP_IDEMPOTENCY_KEY="old")

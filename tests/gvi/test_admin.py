@@ -316,3 +316,69 @@ def test_the_bulk_delete_action_deletes_only_what_the_user_may_delete_row_by_row
     assert m.CallIn.objects.filter(pk__in=[own.pk, theirs.pk]).count() == 2
     client.post("/admin/gvi/callin/", {**action, "_selected_action": [own.pk]})
     assert list(m.CallIn.objects.values_list("pk", flat=True)) == [theirs.pk]
+
+
+# --- One write path: the admin saves through gvi.services (issue 15) ---------------------------
+
+
+def test_a_custom_notification_is_only_shown_in_the_admin(client, staff_coordinator, police):
+    """Logged through gvi.services.notifications, which offers its services as referrals, checks
+    the delivering organisations and runs the follow-up rules: a model form could do none of it."""
+    notification = f.CustomNotificationFactory(organisation=police)
+    client.force_login(staff_coordinator)
+    base = "/admin/gvi/customnotification/"
+    assert client.get(f"{base}{notification.pk}/change/").status_code == 200
+    assert client.get(f"{base}add/").status_code == 403
+    assert client.post(f"{base}{notification.pk}/change/", {"response": "declined"}).status_code == 403
+
+
+def test_a_supervision_added_in_the_admin_runs_its_follow_up_rules(
+    client, staff_coordinator, police, monkeypatch, django_capture_on_commit_callbacks
+):
+    from tasks.followups import apply_rules_for
+
+    dispatched = []
+    monkeypatch.setattr(apply_rules_for, "delay", lambda *args: dispatched.append(args))
+    client.force_login(staff_coordinator)
+    form = {
+        "programme": police.programme_id,
+        "organisation": police.pk,
+        "source": "KVV-2",
+        "confidence": m.Confidence.CONFIRMED,
+        "person": f.PersonFactory(organisation=police).pk,
+        "kind": m.SupervisionKind.PROBATION,
+        "start_date": "2026-01-01",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/admin/gvi/supervision/add/", form).status_code == 302
+    supervision = m.Supervision.objects.get()
+    assert dispatched == [("supervision", supervision.pk)]
+    assert supervision.created_by == staff_coordinator
+    assert supervision.history.get().history_user == staff_coordinator
+
+
+def test_a_programme_added_in_the_admin_starts_with_its_settings(client, superuser):
+    client.force_login(superuser)
+    page = client.get("/admin/gvi/programme/add/")
+    fields = page.context["adminform"].form.fields
+    form = {name: field.initial for name, field in fields.items() if field.initial is not None}
+    form.update({"name": "Ny satsning", "city": "Nystad"})
+    for formset in page.context["inline_admin_formsets"]:
+        form.update({f"{formset.formset.prefix}-TOTAL_FORMS": "0", f"{formset.formset.prefix}-INITIAL_FORMS": "0"})
+    response = client.post("/admin/gvi/programme/add/", form)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    programme = m.Programme.objects.get(name="Ny satsning")
+    config = m.ScoringConfig.objects.get(programme=programme)
+    assert config.weights.count() == len(m.IncidentType.values)
+    assert m.SharingBasis.objects.filter(programme=programme).exists()
+
+
+def test_a_bulk_delete_in_the_admin_deletes_through_the_services_one_by_one(client, staff_coordinator, police):
+    calls = [f.CallInFactory(organisation=police) for _ in range(2)]
+    client.force_login(staff_coordinator)
+    action = {"action": "delete_selected", "post": "yes", "_selected_action": [c.pk for c in calls]}
+    assert client.post("/admin/gvi/callin/", action).status_code == 302
+    assert not m.CallIn.objects.exists()
+    # One history row per deleted call-in, naming who deleted it.
+    deleted = m.CallIn.history.filter(history_type="-")
+    assert deleted.count() == 2 and {row.history_user for row in deleted} == {staff_coordinator}

@@ -13,7 +13,7 @@ from gvi import followup_rules as rules
 from gvi import models as m
 from gvi.services.callins import plan_call_in
 from gvi.services.enforcement import log_enforcement_action
-from gvi.services.help import assess_risk, refer_to_service
+from gvi.services.interventions import assess_risk, refer_to_service
 from gvi.services.notifications import log_custom_notification
 from tests import factories as f
 

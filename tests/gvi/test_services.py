@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
 from gvi import models as m
-from gvi.services import callins, followups, help, incidents, notifications
+from gvi.services import callins, followups, incidents, interventions, notifications
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -98,12 +98,12 @@ def test_partner_officer_cannot_plan_a_call_in(probation_officer):
 def test_concern_report_only_for_minors(social_services, social_services_officer, minor_birth_date):
     minor = f.PersonFactory(organisation=social_services, date_of_birth=minor_birth_date)
     adult = f.PersonFactory(organisation=social_services)
-    report = help.file_concern_report(
+    report = interventions.file_concern_report(
         user=social_services_officer, person=minor, reported_on=timezone.localdate(), reason="Oro", source="SOC-1"
     )
     assert report.organisation == social_services
     with pytest.raises(ValidationError) as error:
-        help.file_concern_report(
+        interventions.file_concern_report(
             user=social_services_officer, person=adult, reported_on=timezone.localdate(), reason="Oro", source="SOC-2"
         )
     assert "person" in error.value.message_dict
@@ -223,7 +223,7 @@ def test_a_new_concern_report_makes_its_follow_up_at_once(
     )
     minor = f.PersonFactory(organisation=social_services, date_of_birth=minor_birth_date)
     with django_capture_on_commit_callbacks(execute=True):
-        report = help.file_concern_report(
+        report = interventions.file_concern_report(
             user=social_services_officer, person=minor, reported_on=timezone.localdate(), reason="Oro", source="SOC-3"
         )
     assert m.FollowUp.objects.filter(rule="concern_report_minor", cause_id=report.pk, person=minor).exists()

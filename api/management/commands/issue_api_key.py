@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from api.models import OrganisationAPIKey, service_account_for
+from api.models import OrganisationAPIKey
 from gvi.models import PartnerOrganisation, User
 
 
@@ -45,9 +45,7 @@ class Command(BaseCommand):
             except ValidationError as error:
                 raise CommandError("; ".join(error.messages)) from error
             key = OrganisationAPIKey.objects.assign_key(api_key)
-            api_key.save()
-            if acting is None:
-                service_account_for(org)
+            api_key.save()  # assign_key made the organisation's service account for a key without a person
         self.stderr.write(
             f"API key {api_key.prefix} for {org} ({acting or 'service account'}), "
             f"expires {api_key.expiry_date:%Y-%m-%d}. Store it now: it is shown only once."

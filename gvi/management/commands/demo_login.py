@@ -5,7 +5,8 @@ import secrets
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from gvi.models import PartnerOrganisation, Role, User
+from gvi.models import PartnerOrganisation
+from gvi.services import accounts
 
 DEMO_USERNAME = "demo.samordnare"
 
@@ -20,13 +21,7 @@ class Command(BaseCommand):
         if organisation is None:
             raise CommandError("No partner organisation exists yet: run `manage.py seed` first.")
         password = secrets.token_urlsafe(12)
-        user, _created = User.objects.get_or_create(username=DEMO_USERNAME)
-        user.organisation = organisation
-        user.role = Role.COORDINATOR
-        user.first_name, user.last_name = "Demo", "Samordnare"
-        user.is_staff = True
-        user.set_password(password)
-        user.save()
+        accounts.reset_demo_coordinator(username=DEMO_USERNAME, organisation=organisation, password=password)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo login: username {DEMO_USERNAME}  password {password}  (coordinator at {organisation.name})"

@@ -1,14 +1,11 @@
-"""Help: service referrals, exit cases, concern reports for minors, risk assessments."""
-
-from functools import partial
+"""Interventions offered as help: service referrals, exit cases, concern reports for minors, risk assessments."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gvi.models import ConcernReport, Confidence, ExitCase, RiskAssessment, ServiceReferral
-from gvi.services.common import create_record, require_visible, update_record
-from tasks.followups import apply_rules_for
+from gvi.services.common import create_record, create_record_with_rules, require_visible, update_record
 
 
 @transaction.atomic
@@ -56,7 +53,7 @@ def file_concern_report(
     require_visible(user, "person", person, "person")
     if not person.is_minor(on=reported_on):
         raise ValidationError({"person": _("A concern report is only made for a minor.")})
-    report = create_record(
+    report = create_record_with_rules(
         ConcernReport(
             person=person,
             reported_on=reported_on,
@@ -68,8 +65,6 @@ def file_concern_report(
         user=user,
         kind="concern_report",
     )
-    # Its calendar rule makes the follow-up now, not at the next daily sweep.
-    transaction.on_commit(partial(apply_rules_for.delay, "concern_report", report.pk))
     return report
 
 
@@ -90,7 +85,7 @@ def assess_risk(
     require_visible(user, "person", person, "person")
     if next_review_on and assessed_on and next_review_on < assessed_on:
         raise ValidationError({"next_review_on": _("The next review cannot be before the assessment.")})
-    assessment = create_record(
+    assessment = create_record_with_rules(
         RiskAssessment(
             person=person,
             kind=kind,
@@ -104,6 +99,4 @@ def assess_risk(
         user=user,
         kind="risk_assessment",
     )
-    # Its calendar rule makes the follow-up now, not at the next daily sweep.
-    transaction.on_commit(partial(apply_rules_for.delay, "risk_assessment", assessment.pk))
     return assessment

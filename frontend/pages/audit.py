@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy
 from gvi.audit import log_access
 from gvi.exports import csv_response, report_csv_response, write_history_csv
 from gvi.models import AccessAction, PartnerOrganisation
-from gvi.policy import RECORD_KINDS, Action, can, scoped_queryset
+from gvi.policy import RECORD_KINDS, Action, can
+from gvi.selectors import audit
+from gvi.selectors.audit import HISTORY_KINDS
 from gvi.selectors.disclosures import disclosure_report
 
 PAGE_SIZE = 50
-HISTORY_KINDS = [kind for kind, spec in RECORD_KINDS.items() if hasattr(spec.model_class, "history")]
-HIDDEN_FIELDS = frozenset({"personnummer_encrypted", "personnummer_hash"})
 ACCESS_LOG_COLUMNS = [
     "at",
     "user__username",
@@ -81,47 +81,20 @@ class HistoryFilter(PeriodForm):
     record_id = forms.IntegerField(label=gettext_lazy("Record id"), required=False, min_value=1)
 
 
-def _period(qs, data, field):
-    if data.get("date_from"):
-        qs = qs.filter(**{f"{field}__date__gte": data["date_from"]})
-    if data.get("date_to"):
-        qs = qs.filter(**{f"{field}__date__lte": data["date_to"]})
-    return qs
-
-
 def filtered_access_log(user, params):
     form = AccessLogFilter(params or None, user=user)
-    qs = scoped_queryset(user, "access_log", Action.READ).select_related("user", "organisation")
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        qs = _period(qs, data, "at")
-        if data["username"]:
-            qs = qs.filter(user__username__icontains=data["username"])
-        for field in ("organisation", "action", "record_kind", "person_id"):
-            if data[field] not in (None, ""):
-                qs = qs.filter(**{field: data[field]})
-    elif form.is_bound:
-        qs = qs.none()
-    return form, qs
+    if form.is_bound and not form.is_valid():
+        return form, audit.access_log(user).none()
+    return form, audit.access_log(user, **(form.cleaned_data if form.is_bound else {}))
 
 
 def filtered_history(user, params):
     form = HistoryFilter(params or None)
-    kind = "person"
-    if form.is_bound and form.is_valid():
-        kind = form.cleaned_data["kind"]
-    model = RECORD_KINDS[kind].model_class
-    qs = scoped_queryset(user, kind, Action.READ, model.history.select_related("history_user"))
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        qs = _period(qs, data, "history_date")
-        if data["username"]:
-            qs = qs.filter(history_user__username__icontains=data["username"])
-        if data["record_id"]:
-            qs = qs.filter(id=data["record_id"])
-    elif form.is_bound:
-        qs = qs.none()
-    return form, kind, qs.order_by("-history_date", "-history_id")
+    if form.is_bound and not form.is_valid():
+        return form, "person", audit.change_history(user, "person").none()
+    filters = dict(form.cleaned_data) if form.is_bound else {}
+    kind = filters.pop("kind", "person")
+    return form, kind, audit.change_history(user, kind, **filters)
 
 
 @login_required
@@ -133,40 +106,13 @@ def access_log(request):
     return render(request, "audit/access_log.html", {"form": form, "page": page, "query": _query(request)})
 
 
-def _with_changes(kind, rows):
-    """Attach to each version the fields changed since the one before (one query for the page)."""
-    if not rows:
-        return rows
-    model = RECORD_KINDS[kind].model_class.history.model
-    versions = {}
-    for version in model.objects.filter(id__in={row.id for row in rows}).order_by("id", "history_date", "history_id"):
-        versions.setdefault(version.id, []).append(version)
-    for row in rows:
-        earlier = [
-            v for v in versions.get(row.id, []) if (v.history_date, v.history_id) < (row.history_date, row.history_id)
-        ]
-        row.changes = []
-        if earlier:
-            delta = row.diff_against(earlier[-1])
-            for change in delta.changes:
-                hidden = change.field in HIDDEN_FIELDS
-                row.changes.append(
-                    {
-                        "field": change.field,
-                        "before": "…" if hidden else change.old,
-                        "after": "…" if hidden else change.new,
-                    }
-                )
-    return rows
-
-
 @login_required
 def change_history(request):
     """Every change of a record kind: who, when, what, before and after, and the reason given."""
     _require_auditor(request.user)
     form, kind, qs = filtered_history(request.user, request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = _with_changes(kind, list(page.object_list))
+    rows = audit.with_changes(kind, list(page.object_list))
     spec = RECORD_KINDS[kind]
     if spec.person_path is not None and rows:
         attr = "id" if spec.person_path == "" else f"{spec.person_path}_id"
