@@ -11,7 +11,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 # Fills for renderers that ignore CSS in SVG (WeasyPrint); a browser's CSS classes override them.
-FILL = "#9a9a9a"
+FILL = "#767676"  # 4.5:1 on white (WCAG 1.4.11 asks 3:1)
 FILL_CURRENT = "#000000"
 
 
@@ -24,6 +24,7 @@ class Bar:
     value: float
     label: str
     highlight: bool
+    name: str = ""  # the full label, also where the axis shows none (the figures table shows all)
 
     @property
     def mid(self) -> float:
@@ -47,6 +48,7 @@ def bar_chart(values, labels=None, *, width=320, height=120, gap=4, label_space=
     """
     values = list(values)
     labels = list(labels) if labels is not None else [""] * len(values)
+    names = list(labels)
     maximum = max(values, default=0) or 1
     count = max(len(values), 1)
     gap = min(gap, width / count / 4)
@@ -55,7 +57,7 @@ def bar_chart(values, labels=None, *, width=320, height=120, gap=4, label_space=
     bar_width = (width - gap * (count - 1)) / count
     plot_height = height - label_space - top
     bars = []
-    for i, (value, label) in enumerate(zip(values, labels, strict=True)):
+    for i, (value, label, name) in enumerate(zip(values, labels, names, strict=True)):
         bar_height = plot_height * value / maximum
         # A zero still shows as a hairline, so an empty week is visibly empty, not missing.
         bar_height = max(bar_height, 1)
@@ -68,6 +70,7 @@ def bar_chart(values, labels=None, *, width=320, height=120, gap=4, label_space=
                 value=value,
                 label=label,
                 highlight=i == len(values) - 1,
+                name=name,
             )
         )
     return BarChart(width=width, height=height, bars=bars, maximum=maximum, baseline=top + plot_height)
@@ -99,6 +102,7 @@ class Sparkline:
     last_y: float | None
     last: float | None
     empty: bool
+    values: tuple = ()  # every value, oldest first (None where a run had none): the chart as text
 
 
 def sparkline(values, *, width=120, height=28, pad=3) -> Sparkline:
@@ -106,7 +110,7 @@ def sparkline(values, *, width=120, height=28, pad=3) -> Sparkline:
     values = list(values)
     known = [v for v in values if v is not None]
     if not known:
-        return Sparkline(width, height, "", None, None, None, True)
+        return Sparkline(width, height, "", None, None, None, True, tuple(values))
     low, high = min(known), max(known)
     span = (high - low) or 1
     step = (width - 2 * pad) / max(len(values) - 1, 1)
@@ -126,6 +130,7 @@ def sparkline(values, *, width=120, height=28, pad=3) -> Sparkline:
         last_y=last_y,
         last=known[-1],
         empty=False,
+        values=tuple(values),
     )
 
 

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from frontend.pages import (
+    accessibility,
     audit,
     callins,
     consents,
@@ -93,6 +94,7 @@ urlpatterns = [
         name="import_template",
     ),
     path("follow-ups/<int:pk>/status/", followups.change_status, name="follow_up_status"),
+    path("accessibility/", accessibility.accessibility_statement, name="accessibility"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

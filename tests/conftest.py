@@ -80,11 +80,31 @@ def browser():
     # Playwright's sync API runs an event loop in this thread; the test's own database calls are
     # still synchronous, so Django's async-safety check is relaxed while the browser is open.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from tests.axe import AuditedBrowser
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
+        yield AuditedBrowser(browser)  # every page it opens is audited by axe (tests/axe.py)
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(autouse=True)
+def axe_every_page(request):
+    """Every page a browser test opens is audited by axe-core against WCAG 2.1 A/AA; a violation
+    fails the test (tests/axe.py). Only tests that use the browser pay for it."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    from tests.axe import AUDITOR
+
+    AUDITOR.reset()
+    yield AUDITOR
+    AUDITOR.finish()
+    findings = list(AUDITOR.findings)
+    AUDITOR.reset()
+    if findings:
+        pytest.fail(AUDITOR.report_of(findings), pytrace=False)
 
 
 @pytest.fixture(autouse=True, scope="session")

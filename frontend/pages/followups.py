@@ -1,8 +1,11 @@
 """The follow-up board: per organisation, filterable, with quick status changes."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -20,8 +23,14 @@ PAGE_SIZE = 50
 @login_required
 @require_GET
 def board(request):
+    context = _board_context(request, request.GET)
+    return render(request, "frontend/followups/board.html", {**context, "next": request.get_full_path()})
+
+
+def _board_context(request, params) -> dict:
+    """The board's columns for the filters in `params` (the page's query string)."""
     organisations = list(selectors.board_organisations(request.user))
-    data = request.GET.copy()
+    data = params.copy()
     if "organisation" not in data:
         # Without a choice (first visit, or a bare page link) the board shows the user's own organisation.
         data["organisation"] = request.user.organisation_id or ""
@@ -34,7 +43,7 @@ def board(request):
         overdue=bool(filters.get("overdue")),
         q=filters.get("q") or "",
     )
-    page = Paginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(follow_ups, PAGE_SIZE).get_page(params.get("page"))
     follow_ups = list(page.object_list)
     person_ids = sorted({f.person_id for f in follow_ups if f.person_id})
     if person_ids:
@@ -55,8 +64,7 @@ def board(request):
     columns = [c for c in columns if c["cards"] or c["status"] in selectors.BOARD_COLUMNS]
     query = data.copy()
     query.pop("page", None)
-    context = {"form": form, "columns": columns, "page": page, "query": query.urlencode()}
-    return render(request, "frontend/followups/board.html", {**context, "next": request.get_full_path()})
+    return {"form": form, "columns": columns, "page": page, "query": query.urlencode()}
 
 
 @login_required
@@ -73,14 +81,16 @@ def change_status(request, pk: int):
     else:
         error = _("Choose a status.")
     if request.htmx:
-        card = {
-            "follow_up": follow_up,
-            "form": FollowUpStatusForm(initial={"status": follow_up.status}, prefix=f"f{follow_up.pk}"),
-        }
+        # The whole board region comes back: the card moves to its new column and the counts follow
+        # (a card left in its old column with stale counts misleads until a reload).
+        target = next_url(request, "frontend:follow_ups")
+        context = _board_context(request, QueryDict(urlsplit(target).query))
+        label = dict(FollowUpStatus.choices).get(follow_up.status, follow_up.status)
+        announcement = error or _("Saved: %(title)s is now %(status)s.") % {"title": follow_up.title, "status": label}
         return render(
             request,
-            "frontend/followups/_card.html",
-            {"card": card, "saved": error is None, "error": error},
+            "frontend/followups/_board.html",
+            {**context, "next": target, "changed_pk": follow_up.pk, "error": error, "announcement": announcement},
         )
     if error:
         messages.error(request, error)

@@ -26,7 +26,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from frontend.pages.common import next_url
 
-EXEMPT_PREFIXES = ("/account/two-factor/", "/logout/", "/login/", "/i18n/", "/static/")
+# The accessibility statement is public: anyone must be able to read it and report a problem.
+EXEMPT_PREFIXES = ("/account/two-factor/", "/logout/", "/login/", "/i18n/", "/static/", "/accessibility/")
 
 
 def needs_two_factor(user) -> bool:

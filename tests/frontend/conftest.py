@@ -2,6 +2,18 @@
 
 Built with bulk_create so a few hundred rows cost little; `build_city(scale=n)` grows every
 kind of row with n, which is what the query-count tests need.
+
+Accessibility (WCAG 2.1 AA) is checked by default; a new page or browser test needs nothing:
+- Every page a browser test opens is audited by axe-core (axe-playwright-python, bundled, works
+  offline): the `browser` fixture (tests/conftest.py) watches every context and page made from
+  it, runs axe on each HTML page when it loads (URLs it could not finish are audited when the
+  context closes), and the autouse fixture `axe_every_page` fails the test on any violation of
+  the rules tagged wcag2a, wcag2aa, wcag21a, wcag21aa. See tests/axe.py.
+- tests/frontend/test_wcag.py enumerates every page of the URLconf (namespace `frontend`), fills
+  in ids from this city, and for each role opens every page that role may open: it must not
+  scroll sideways at 320 px (reflow, 1.4.10) and must pass axe. A new id segment is filled from
+  the model of the same name; where none fits, the test says what to add to its ID_SOURCES.
+- Only third-party pages are exempt (tests/axe.py EXEMPT_PATH_PREFIXES: Swagger UI, the admin).
 """
 
 import datetime as dt
