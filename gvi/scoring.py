@@ -318,122 +318,102 @@ def decay_rate(config: ScoringConfig) -> float:
     return -math.log(2) / max(config.half_life_days, 1)
 
 
-def contributions_select(
-    config: ScoringConfig, *, programme_id: int, as_of, incident_ids: list[int] | str | None = None
-) -> tuple[str, list]:
-    """THE scoring function, as one SELECT: a row per (incident, group) pair that either measure
-    reaches, with the factors, the decay at `as_of`, `violence` and `exposure`.
+def _epoch_days_sql(column: str) -> str:
+    """Days since the Unix epoch of a datetime column, as a double, in this database's SQL."""
+    return _vendor_sql()["epoch_days"].replace("i.occurred_at", column)
 
-    The full run selects every incident of the window into a temporary table; the incremental
-    update (gvi.scoring_state) selects only the incidents a change touched (`incident_ids`) and
-    keeps the rows without the decay as its state. One function, so the two cannot disagree
-    about the rules.
-    """
-    v = _vendor_sql()
-    t = _tables()
-    multipliers = confidence_multipliers(config)
-    type_sql, type_params = _case("i.incident_type", severity_weights(config))
-    confidence_sql, confidence_params = _case("i.confidence", multipliers)
-    role_sql, role_params = _case("v.role", role_weights(config))
-    involvement_conf_sql, involvement_conf_params = _case("v.confidence", multipliers)
-    membership_conf_sql, membership_conf_params = _case("ms.confidence", multipliers)
-    casualty = casualty_weights(config)
+
+def _only_incidents_sql(incident_ids: list[int] | str | None) -> tuple[str, list]:
+    """The optional restriction to some incidents: a subquery giving the ids, a list, or none."""
+    if isinstance(incident_ids, str):
+        return f" AND incident.id IN ({incident_ids})", []
+    if incident_ids is None:
+        return "", []
+    if not incident_ids:
+        return " AND 1 = 0", []
+    return f" AND incident.id IN ({', '.join(['%s'] * len(incident_ids))})", list(incident_ids)
+
+
+def _window_incidents_cte(
+    config: ScoringConfig, *, programme_id: int, as_of, incident_ids: list[int] | str | None
+) -> tuple[str, list]:
+    """`window_incidents`: the programme's counted incidents of the window, with the factors that
+    depend only on the incident (type weight, decay at `as_of`, confidence) and its local date."""
+    type_sql, type_params = _case("incident.incident_type", severity_weights(config))
+    confidence_sql, confidence_params = _case("incident.confidence", confidence_multipliers(config))
     # The incident's LOCAL date (Europe/Stockholm), the calendar that membership periods are kept in.
     date_sql, date_params = connection.ops.datetime_cast_date_sql(
-        "i.occurred_at", (), timezone.get_current_timezone_name()
+        "incident.occurred_at", (), timezone.get_current_timezone_name()
     )
-    as_of_days = as_of.timestamp() / 86400.0
-    window_start = as_of - timedelta(days=config.window_days)
-    only = ""
-    only_params: list = []
-    if isinstance(incident_ids, str):  # a subquery giving the ids
-        only = f" AND i.id IN ({incident_ids})"
-    elif incident_ids is not None:
-        only = f" AND i.id IN ({', '.join(['%s'] * len(incident_ids))})" if incident_ids else " AND 1 = 0"
-        only_params = list(incident_ids)
-
+    only_sql, only_params = _only_incidents_sql(incident_ids)
     sql = f"""
-        WITH inc AS (
-            SELECT i.id AS incident_id, i.incident_type, i.occurred_at, i.killed, i.injured,
+        window_incidents AS (
+            SELECT incident.id AS incident_id, incident.incident_type, incident.occurred_at,
+                   incident.killed, incident.injured,
                    {date_sql} AS incident_date,
                    {type_sql} AS type_weight,
-                   EXP(%s * (%s - {v["epoch_days"]})) AS decay,
+                   EXP(%s * (%s - {_epoch_days_sql("incident.occurred_at")})) AS decay,
                    {confidence_sql} AS confidence_multiplier
-            FROM {t["incident"]} i
-            WHERE i.programme_id = %s AND i.occurred_at > %s AND i.occurred_at <= %s
-              AND i.verification_status NOT IN (%s, %s){only}
-        ),
-        scored_groups AS (
-            SELECT g.id FROM {t["group"]} g WHERE g.programme_id = %s AND g.status <> %s
-        ),
-        member_links AS (
-            -- Each suspect or victim involvement once per group the person was a member of on the
-            -- incident date, with the number of such groups (the split). A membership counts for
-            -- the days it was valid: an active one in its period; an ended one up to its end date;
-            -- a lapsed one up to its review date (else its end date). One without a known end, and
-            -- proposed, rejected or any other status, never. A pending contest (restricted
-            -- listing) stops it counting.
-            SELECT v.incident_id, ms.group_id, v.role,
-                   MAX({role_sql} * {involvement_conf_sql} * {membership_conf_sql}) AS link_weight,
-                   COUNT(*) OVER (PARTITION BY v.id) AS n_groups
-            FROM {t["involvement"]} v
-            JOIN inc ON inc.incident_id = v.incident_id
-            JOIN {t["membership"]} ms ON ms.person_id = v.person_id
-                 AND ms.is_contested = %s
-                 AND ms.start_date <= inc.incident_date
-                 AND (ms.end_date IS NULL OR ms.end_date >= inc.incident_date)
-                 AND (ms.status = %s
-                      OR (ms.status = %s AND ms.end_date >= inc.incident_date)
-                      OR (ms.status = %s AND COALESCE(ms.review_due, ms.end_date) >= inc.incident_date))
-            JOIN scored_groups sg ON sg.id = ms.group_id
-            WHERE v.role IN (%s, %s)
-            GROUP BY v.incident_id, v.id, v.role, ms.group_id
-        ),
-        routes AS (
-            SELECT incident_id, group_id,
-                   CASE WHEN role = %s THEN link_weight / n_groups END AS suspect_share,
-                   CASE WHEN role = %s THEN link_weight / n_groups END AS victim_share,
-                   NULL AS analyst_share, NULL AS attributed_by_id, NULL AS confirmed_by_id
-            FROM member_links
-            UNION ALL
-            -- Only attributions a second person confirmed (four eyes).
-            SELECT a.incident_id, a.group_id, NULL, NULL, CAST(a.share AS DOUBLE PRECISION),
-                   a.created_by_id, a.confirmed_by_id
-            FROM {t["attribution"]} a
-            JOIN inc ON inc.incident_id = a.incident_id
-            JOIN scored_groups sg ON sg.id = a.group_id
-            WHERE a.status = %s
-        ),
-        shares AS (
-            SELECT incident_id, group_id, MAX(suspect_share) AS suspect_share,
-                   MAX(victim_share) AS victim_share, MAX(analyst_share) AS analyst_share,
-                   MAX(attributed_by_id) AS attributed_by_id, MAX(confirmed_by_id) AS confirmed_by_id
-            FROM routes GROUP BY incident_id, group_id
-        )
-        SELECT x.*,
-               x.severity * x.decay * x.violence_share * x.confidence_multiplier AS violence,
-               x.severity * x.decay * x.exposure_share * x.confidence_multiplier AS exposure
-        FROM (SELECT s.incident_id, s.group_id, inc.incident_type, inc.occurred_at, inc.type_weight,
-                     inc.killed, inc.injured, inc.type_weight + inc.killed * %s + inc.injured * %s AS severity,
-                     inc.decay, inc.confidence_multiplier,
-                     COALESCE(s.analyst_share, s.suspect_share) AS violence_share,
-                     CASE WHEN s.analyst_share IS NULL THEN 0 ELSE 1 END AS by_analyst,
-                     s.attributed_by_id, s.confirmed_by_id, s.victim_share AS exposure_share
-              FROM shares s JOIN inc ON inc.incident_id = s.incident_id) x
-    """
+            FROM {Incident._meta.db_table} incident
+            WHERE incident.programme_id = %s AND incident.occurred_at > %s AND incident.occurred_at <= %s
+              AND incident.verification_status NOT IN (%s, %s){only_sql}
+        )"""
     params = [
         *date_params,
         *type_params,
         decay_rate(config),
-        as_of_days,
+        as_of.timestamp() / 86400.0,
         *confidence_params,
         programme_id,
-        window_start,
+        as_of - timedelta(days=config.window_days),
         as_of,
         *EXCLUDED_VERIFICATION,
         *only_params,
-        programme_id,
-        GroupStatus.DISSOLVED,
+    ]
+    return sql, params
+
+
+def _scored_groups_cte(programme_id: int) -> tuple[str, list]:
+    """`scored_groups`: the programme's groups that are scored (not dissolved)."""
+    sql = f"""
+        scored_groups AS (
+            SELECT grp.id FROM {GroupModel._meta.db_table} grp WHERE grp.programme_id = %s AND grp.status <> %s
+        )"""
+    return sql, [programme_id, GroupStatus.DISSOLVED]
+
+
+def _member_links_cte(config: ScoringConfig) -> tuple[str, list]:
+    """`member_links`: each suspect or victim involvement once per group the person was a member
+    of on the incident date, with the number of such groups (the split).
+
+    A membership counts for the days it was valid: an active one in its period; an ended one up
+    to its end date; a lapsed one up to its review date (else its end date). One without a known
+    end, and proposed, rejected or any other status, never. A pending contest (restricted
+    listing) stops it counting."""
+    multipliers = confidence_multipliers(config)
+    role_sql, role_params = _case("involvement.role", role_weights(config))
+    involvement_conf_sql, involvement_conf_params = _case("involvement.confidence", multipliers)
+    membership_conf_sql, membership_conf_params = _case("membership.confidence", multipliers)
+    sql = f"""
+        member_links AS (
+            SELECT involvement.incident_id, membership.group_id, involvement.role,
+                   MAX({role_sql} * {involvement_conf_sql} * {membership_conf_sql}) AS link_weight,
+                   COUNT(*) OVER (PARTITION BY involvement.id) AS n_groups
+            FROM {Involvement._meta.db_table} involvement
+            JOIN window_incidents ON window_incidents.incident_id = involvement.incident_id
+            JOIN {Membership._meta.db_table} membership ON membership.person_id = involvement.person_id
+                 AND membership.is_contested = %s
+                 AND membership.start_date <= window_incidents.incident_date
+                 AND (membership.end_date IS NULL OR membership.end_date >= window_incidents.incident_date)
+                 AND (membership.status = %s
+                      OR (membership.status = %s AND membership.end_date >= window_incidents.incident_date)
+                      OR (membership.status = %s
+                          AND COALESCE(membership.review_due, membership.end_date) >= window_incidents.incident_date))
+            JOIN scored_groups ON scored_groups.id = membership.group_id
+            WHERE involvement.role IN (%s, %s)
+            GROUP BY involvement.incident_id, involvement.id, involvement.role, membership.group_id
+        )"""
+    params = [
         *role_params,
         *involvement_conf_params,
         *membership_conf_params,
@@ -443,12 +423,88 @@ def contributions_select(
         MembershipStatus.LAPSED,
         InvolvementRole.SUSPECT,
         InvolvementRole.VICTIM,
-        InvolvementRole.SUSPECT,
-        InvolvementRole.VICTIM,
-        AttributionStatus.CONFIRMED,
-        casualty["killed"],
-        casualty["injured"],
     ]
+    return sql, params
+
+
+def _routes_cte() -> tuple[str, list]:
+    """`routes`: every way an incident reaches a group, a row each: through a member's
+    involvement (a suspect's or a victim's share) or through an analyst's attribution that a
+    second person confirmed (four eyes)."""
+    sql = f"""
+        routes AS (
+            SELECT incident_id, group_id,
+                   CASE WHEN role = %s THEN link_weight / n_groups END AS suspect_share,
+                   CASE WHEN role = %s THEN link_weight / n_groups END AS victim_share,
+                   NULL AS analyst_share, NULL AS attributed_by_id, NULL AS confirmed_by_id
+            FROM member_links
+            UNION ALL
+            SELECT attribution.incident_id, attribution.group_id, NULL, NULL,
+                   CAST(attribution.share AS DOUBLE PRECISION),
+                   attribution.created_by_id, attribution.confirmed_by_id
+            FROM {GroupAttribution._meta.db_table} attribution
+            JOIN window_incidents ON window_incidents.incident_id = attribution.incident_id
+            JOIN scored_groups ON scored_groups.id = attribution.group_id
+            WHERE attribution.status = %s
+        )"""
+    return sql, [InvolvementRole.SUSPECT, InvolvementRole.VICTIM, AttributionStatus.CONFIRMED]
+
+
+def _shares_cte() -> tuple[str, list]:
+    """`shares`: one row per (incident, group) with the largest share of each route."""
+    sql = """
+        shares AS (
+            SELECT incident_id, group_id, MAX(suspect_share) AS suspect_share,
+                   MAX(victim_share) AS victim_share, MAX(analyst_share) AS analyst_share,
+                   MAX(attributed_by_id) AS attributed_by_id, MAX(confirmed_by_id) AS confirmed_by_id
+            FROM routes GROUP BY incident_id, group_id
+        )"""
+    return sql, []
+
+
+def _contributions_from_shares(config: ScoringConfig) -> tuple[str, list]:
+    """The final SELECT: each (incident, group) pair with its factors, severity, `violence`
+    (an analyst's share replaces the suspects') and `exposure` (the victims' share)."""
+    casualty = casualty_weights(config)
+    sql = """
+        SELECT pair.*,
+               pair.severity * pair.decay * pair.violence_share * pair.confidence_multiplier AS violence,
+               pair.severity * pair.decay * pair.exposure_share * pair.confidence_multiplier AS exposure
+        FROM (SELECT shares.incident_id, shares.group_id, window_incidents.incident_type,
+                     window_incidents.occurred_at, window_incidents.type_weight,
+                     window_incidents.killed, window_incidents.injured,
+                     window_incidents.type_weight + window_incidents.killed * %s
+                         + window_incidents.injured * %s AS severity,
+                     window_incidents.decay, window_incidents.confidence_multiplier,
+                     COALESCE(shares.analyst_share, shares.suspect_share) AS violence_share,
+                     CASE WHEN shares.analyst_share IS NULL THEN 0 ELSE 1 END AS by_analyst,
+                     shares.attributed_by_id, shares.confirmed_by_id, shares.victim_share AS exposure_share
+              FROM shares JOIN window_incidents ON window_incidents.incident_id = shares.incident_id) pair
+    """
+    return sql, [casualty["killed"], casualty["injured"]]
+
+
+def contributions_select(
+    config: ScoringConfig, *, programme_id: int, as_of, incident_ids: list[int] | str | None = None
+) -> tuple[str, list]:
+    """THE scoring function, as one SELECT: a row per (incident, group) pair that either measure
+    reaches, with the factors, the decay at `as_of`, `violence` and `exposure`.
+
+    The full run selects every incident of the window into a temporary table; the incremental
+    update (gvi.scoring_state) selects only the incidents a change touched (`incident_ids`) and
+    keeps the rows without the decay as its state. One function, so the two cannot disagree
+    about the rules. Each step is a named common table expression built by its own function.
+    """
+    steps = [
+        _window_incidents_cte(config, programme_id=programme_id, as_of=as_of, incident_ids=incident_ids),
+        _scored_groups_cte(programme_id),
+        _member_links_cte(config),
+        _routes_cte(),
+        _shares_cte(),
+    ]
+    final_sql, final_params = _contributions_from_shares(config)
+    sql = "WITH " + ",".join(step_sql for step_sql, _params in steps) + "\n" + final_sql
+    params = [param for _sql, step_params in steps for param in step_params] + final_params
     return sql, params
 
 
@@ -477,6 +533,73 @@ def explained_params(programme_id: int) -> list:
     return [settings.GVI_SCORING_EXPLAINED_RANKS, programme_id, FlagStatus.SUGGESTED, FlagStatus.CONFIRMED]
 
 
+def _scores_insert_sql(contributions_source: str) -> str:
+    """Every scored group's GroupScore for a run, summed from `contributions_source` (a table or
+    a parenthesised SELECT of the scoring function). Parameters: the run id, the source's own,
+    the programme id, the dissolved status. The score is the sum of exactly the rows stored as
+    contributions (violence > 0)."""
+    rank = connection.ops.quote_name("rank")
+    return f"""
+        INSERT INTO {GroupScore._meta.db_table} (run_id, group_id, score, {rank}, incident_count,
+                                                 exposure, exposure_incident_count)
+        SELECT %s, grp.id, COALESCE(totals.score, 0.0), RANK() OVER (ORDER BY COALESCE(totals.score, 0.0) DESC),
+               COALESCE(totals.n, 0), COALESCE(totals.exposure, 0.0), COALESCE(totals.exposure_n, 0)
+        FROM {GroupModel._meta.db_table} grp
+        LEFT JOIN (SELECT group_id,
+                          SUM(CASE WHEN violence > 0 THEN violence ELSE 0.0 END) AS score,
+                          SUM(CASE WHEN violence > 0 THEN 1 ELSE 0 END) AS n,
+                          SUM(CASE WHEN exposure > 0 THEN exposure ELSE 0.0 END) AS exposure,
+                          SUM(CASE WHEN exposure > 0 THEN 1 ELSE 0 END) AS exposure_n
+                   FROM {contributions_source} contributions GROUP BY group_id) totals ON totals.group_id = grp.id
+        WHERE grp.programme_id = %s AND grp.status <> %s
+    """
+
+
+# Per measure: the amount and share columns, whether an analyst's attribution is kept with it,
+# and which rows are stored. An analyst's share of 0 is kept too (it adds nothing, but explains
+# why the group's suspects do not count).
+_CONTRIBUTION_MEASURES = (
+    (Measure.VIOLENCE, "violence", "violence_share", "c.by_analyst", "c.violence > 0 OR c.by_analyst = 1"),
+    (Measure.EXPOSURE, "exposure", "exposure_share", "0", "c.exposure > 0"),
+)
+
+
+def _contributions_insert_sql(measure: str, amount: str, share: str, by_analyst: str, where: str, source: str) -> str:
+    """Every contribution of one measure to the run's explained groups, with what the run saw of
+    the incident. The factor columns are the keys FACTOR_LABELS names: a new factor gets its
+    label there. Parameters: the source's own, the run id, explained_params."""
+    return f"""
+        INSERT INTO {ScoreContribution._meta.db_table} (group_score_id, measure, incident_id, incident_type,
+                                         occurred_at, contribution, type_weight, killed, injured, severity, decay,
+                                         share, confidence_multiplier, by_analyst, attributed_by_id, confirmed_by_id)
+        SELECT gs.id, '{measure}', c.incident_id, c.incident_type, c.occurred_at, COALESCE(c.{amount}, 0.0),
+               c.type_weight, c.killed, c.injured, c.severity, c.decay, c.{share}, c.confidence_multiplier,
+               {by_analyst} = 1,
+               {"c.attributed_by_id, c.confirmed_by_id" if by_analyst != "0" else "NULL, NULL"}
+        FROM {source} c
+        JOIN {GroupScore._meta.db_table} gs ON gs.run_id = %s AND gs.group_id = c.group_id
+        WHERE ({where}) AND {explained_groups_sql()}
+    """
+
+
+def _insert_contributions(cursor, run: ScoringRun, source: str, source_params: list) -> None:
+    """The explained groups' contributions of both measures, from `source`."""
+    for measure, amount, share, by_analyst, where in _CONTRIBUTION_MEASURES:
+        cursor.execute(
+            _contributions_insert_sql(measure, amount, share, by_analyst, where, source),
+            [*source_params, run.pk, *explained_params(run.programme_id)],
+        )
+
+
+def _fill_temp_contributions(cursor, run: ScoringRun, config: ScoringConfig) -> None:
+    """Every contribution of the run into the temporary table `_TMP` (replacing any left over)."""
+    select_sql, params = contributions_select(config, programme_id=run.programme_id, as_of=run.as_of)
+    cursor.execute(f"DROP TABLE IF EXISTS {_TMP}")
+    cursor.execute(f"CREATE TEMP TABLE {_TMP} AS {select_sql}", params)
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {_TMP}")
+
+
 def _compute(run: ScoringRun, config: ScoringConfig) -> None:
     """Fill the run's GroupScores (every group) and the contributions of the explained groups
     with set-based SQL. Every contribution is first kept in a temporary table, which stays for
@@ -484,83 +607,18 @@ def _compute(run: ScoringRun, config: ScoringConfig) -> None:
     it. (Summing the scores straight from the scoring function and then calling it again for
     the incidents that reach the explained groups was tried: slower at national scale, where
     the first groups reach a fifth of the incidents; bench/README.md.)"""
-    t = _tables()
-    select_sql, params = contributions_select(config, programme_id=run.programme_id, as_of=run.as_of)
-    contributions_sql = f"CREATE TEMP TABLE {_TMP} AS {select_sql}"
-    source = _TMP
-    # The score is the sum of exactly the rows stored as contributions below (violence > 0).
-    scores_sql = f"""
-        INSERT INTO {t["score"]} (run_id, group_id, score, {connection.ops.quote_name("rank")}, incident_count,
-                                  exposure, exposure_incident_count)
-        SELECT %s, g.id, COALESCE(c.score, 0.0), RANK() OVER (ORDER BY COALESCE(c.score, 0.0) DESC),
-               COALESCE(c.n, 0), COALESCE(c.exposure, 0.0), COALESCE(c.exposure_n, 0)
-        FROM {t["group"]} g
-        LEFT JOIN (SELECT group_id,
-                          SUM(CASE WHEN violence > 0 THEN violence ELSE 0.0 END) AS score,
-                          SUM(CASE WHEN violence > 0 THEN 1 ELSE 0 END) AS n,
-                          SUM(CASE WHEN exposure > 0 THEN exposure ELSE 0.0 END) AS exposure,
-                          SUM(CASE WHEN exposure > 0 THEN 1 ELSE 0 END) AS exposure_n
-                   FROM {source} x GROUP BY group_id) c ON c.group_id = g.id
-        WHERE g.programme_id = %s AND g.status <> %s
-    """
-
-    # Every contribution, with what the run saw of the incident. The factor columns are the keys
-    # FACTOR_LABELS names: a new factor gets its label there. An analyst's share of 0 is kept too
-    # (it adds nothing, but explains why the group's suspects do not count).
-    def contributions_insert(measure: str, amount: str, share: str, by_analyst: str, where: str, source: str) -> str:
-        return f"""
-            INSERT INTO {t["contribution"]} (group_score_id, measure, incident_id, incident_type, occurred_at,
-                                             contribution, type_weight, killed, injured, severity, decay, share,
-                                             confidence_multiplier, by_analyst, attributed_by_id, confirmed_by_id)
-            SELECT gs.id, '{measure}', c.incident_id, c.incident_type, c.occurred_at, COALESCE(c.{amount}, 0.0),
-                   c.type_weight, c.killed, c.injured, c.severity, c.decay, c.{share}, c.confidence_multiplier,
-                   {by_analyst} = 1,
-                   {"c.attributed_by_id, c.confirmed_by_id" if by_analyst != "0" else "NULL, NULL"}
-            FROM {source} c
-            JOIN {t["score"]} gs ON gs.run_id = %s AND gs.group_id = c.group_id
-            WHERE ({where}) AND {explained_groups_sql()}
-        """
-
-    def insert_contributions(cursor, source: str, source_params: list) -> None:
-        for measure, amount, share, by_analyst, where in (
-            (Measure.VIOLENCE, "violence", "violence_share", "c.by_analyst", "c.violence > 0 OR c.by_analyst = 1"),
-            (Measure.EXPOSURE, "exposure", "exposure_share", "0", "c.exposure > 0"),
-        ):
-            cursor.execute(
-                contributions_insert(measure, amount, share, by_analyst, where, source),
-                [*source_params, run.pk, *explained_params(run.programme_id)],
-            )
-
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {_TMP}")
-        cursor.execute(contributions_sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {_TMP}")
-        cursor.execute(scores_sql, [run.pk, run.programme_id, GroupStatus.DISSOLVED])
-        insert_contributions(cursor, _TMP, [])
+        _fill_temp_contributions(cursor, run, config)
+        cursor.execute(_scores_insert_sql(_TMP), [run.pk, run.programme_id, GroupStatus.DISSOLVED])
+        _insert_contributions(cursor, run, _TMP, [])
 
 
 def _compute_scores_only(run: ScoringRun, config: ScoringConfig) -> None:
     """Every group's GroupScore summed straight from the scoring function, one statement."""
-    t = _tables()
     select_sql, params = contributions_select(config, programme_id=run.programme_id, as_of=run.as_of)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            INSERT INTO {t["score"]} (run_id, group_id, score, {connection.ops.quote_name("rank")}, incident_count,
-                                      exposure, exposure_incident_count)
-            SELECT %s, g.id, COALESCE(c.score, 0.0), RANK() OVER (ORDER BY COALESCE(c.score, 0.0) DESC),
-                   COALESCE(c.n, 0), COALESCE(c.exposure, 0.0), COALESCE(c.exposure_n, 0)
-            FROM {t["group"]} g
-            LEFT JOIN (SELECT group_id,
-                              SUM(CASE WHEN violence > 0 THEN violence ELSE 0.0 END) AS score,
-                              SUM(CASE WHEN violence > 0 THEN 1 ELSE 0 END) AS n,
-                              SUM(CASE WHEN exposure > 0 THEN exposure ELSE 0.0 END) AS exposure,
-                              SUM(CASE WHEN exposure > 0 THEN 1 ELSE 0 END) AS exposure_n
-                       FROM ({select_sql}) x GROUP BY group_id) c ON c.group_id = g.id
-            WHERE g.programme_id = %s AND g.status <> %s
-            """,
-            [run.pk, *params, run.programme_id, GroupStatus.DISSOLVED],
+            _scores_insert_sql(f"({select_sql})"), [run.pk, *params, run.programme_id, GroupStatus.DISSOLVED]
         )
 
 

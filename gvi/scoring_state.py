@@ -54,9 +54,9 @@ from gvi.models import (
 )
 from gvi.scoring import (
     _TMP,
+    _epoch_days_sql,
     _new_run,
     _tables,
-    _vendor_sql,
     casualty_weights,
     confidence_multipliers,
     contributions_select,
@@ -112,10 +112,6 @@ def _days(moment) -> float:
     return moment.timestamp() / 86400.0
 
 
-def _epoch_days(column: str) -> str:
-    return _vendor_sql()["epoch_days"].replace("i.occurred_at", column)
-
-
 # --- Taking changes in -----------------------------------------------------------------------
 
 
@@ -148,9 +144,9 @@ def _sums(where: str, params: list, reference_days: float, rate: float) -> dict[
     t = _tables()
     sql = f"""
         SELECT group_id,
-               SUM(violence_base * EXP(%s * (%s - {_epoch_days("occurred_at")}))),
+               SUM(violence_base * EXP(%s * (%s - {_epoch_days_sql("occurred_at")}))),
                SUM(CASE WHEN violence_base > 0 THEN 1 ELSE 0 END),
-               SUM(exposure_base * EXP(%s * (%s - {_epoch_days("occurred_at")}))),
+               SUM(exposure_base * EXP(%s * (%s - {_epoch_days_sql("occurred_at")}))),
                SUM(CASE WHEN exposure_base > 0 THEN 1 ELSE 0 END)
         FROM {t["term"]} WHERE {where} GROUP BY group_id
     """
@@ -289,7 +285,7 @@ def explain_from_terms(run: ScoringRun, config: ScoringConfig, groups: list[int]
         return
     t = _tables()
     window_start = run.as_of - timedelta(days=config.window_days)
-    decay = f"EXP(%s * (%s - {_epoch_days('c.occurred_at')}))"
+    decay = f"EXP(%s * (%s - {_epoch_days_sql('c.occurred_at')}))"
 
     def contributions_insert(measure: str, share: str, where: str, analyst: bool) -> str:
         who = "c.attributed_by_id, c.confirmed_by_id" if analyst else "NULL, NULL"
