@@ -187,12 +187,9 @@ def _tell_coordinators(programme_id: int, lapsed: list[Membership], today) -> in
     )
 
 
-def _remind_owners(programme_id: int, today, notice_days: int) -> int:
-    """One reminder per membership and owner, reopened for each new review date.
-
-    New reminders are inserted together and reopened ones updated together (each with its
-    history row), so the statements do not grow with the number of memberships."""
-    due_soon = list(
+def _memberships_due_soon(programme_id: int, today, notice_days: int) -> list[Membership]:
+    """The programme's active memberships whose review falls within the next `notice_days` days."""
+    return list(
         Membership.objects.filter(
             programme_id=programme_id,
             status=MembershipStatus.ACTIVE,
@@ -202,58 +199,64 @@ def _remind_owners(programme_id: int, today, notice_days: int) -> int:
         .select_related("created_by")
         .order_by("pk")
     )
-    if not due_soon:
-        return 0
-    membership_type = ContentType.objects.get_for_model(Membership)
-    existing = {
+
+
+def _review_reminders_by_membership(membership_type, memberships: list[Membership]) -> dict:
+    """The existing review reminders of these memberships, by (membership id, owner organisation id)."""
+    return {
         (follow_up.cause_id, follow_up.owner_organisation_id): follow_up
         for follow_up in FollowUp.objects.filter(
             rule=REVIEW_RULE,
             origin=FollowUpOrigin.RULE,
             cause_type=membership_type,
-            cause_id__in=[membership.pk for membership in due_soon],
+            cause_id__in=[membership.pk for membership in memberships],
         )
     }
+
+
+def _review_reminder_text() -> tuple[str, str]:
+    """The title and description of a review reminder, in the active language."""
     title = _("Membership review due")
     description = _(
         "Check that the evidence still holds. A coordinator re-approves the membership or ends it; "
         "left past its review date it lapses."
     )
-    new, reopened = [], []
-    now = timezone.now()
-    for membership in due_soon:
-        follow_up = existing.get((membership.pk, membership.organisation_id))
-        if follow_up is None:
-            proposer = membership.created_by
-            new.append(
-                FollowUp(
-                    programme_id=programme_id,
-                    rule=REVIEW_RULE,
-                    origin=FollowUpOrigin.RULE,
-                    cause_type=membership_type,
-                    cause_id=membership.pk,
-                    owner_organisation_id=membership.organisation_id,
-                    owner_user=proposer
-                    if proposer and proposer.organisation_id == membership.organisation_id
-                    else None,
-                    person_id=membership.person_id,
-                    group_id=membership.group_id,
-                    title=title,
-                    description=description,
-                    due_date=membership.review_due,
-                )
-            )
-        elif follow_up.due_date != membership.review_due:
-            # A new review cycle reopens the same reminder; its history keeps the earlier cycles.
-            follow_up.title = title
-            follow_up.description = description
-            follow_up.due_date = membership.review_due
-            follow_up.status = FollowUpStatus.OPEN
-            follow_up.completed_at = None
-            follow_up.updated_at = now
-            follow_up.updated_by = None  # the system, not a person, reopened it
-            reopened.append(follow_up)
-        # else: this review's reminder exists (open, or already dealt with)
+    return title, description
+
+
+def _new_review_reminder(membership: Membership, membership_type, title: str, description: str) -> FollowUp:
+    """An unsaved reminder for the membership's organisation, owned by its proposer when the
+    proposer belongs to that organisation."""
+    proposer = membership.created_by
+    return FollowUp(
+        programme_id=membership.programme_id,
+        rule=REVIEW_RULE,
+        origin=FollowUpOrigin.RULE,
+        cause_type=membership_type,
+        cause_id=membership.pk,
+        owner_organisation_id=membership.organisation_id,
+        owner_user=proposer if proposer and proposer.organisation_id == membership.organisation_id else None,
+        person_id=membership.person_id,
+        group_id=membership.group_id,
+        title=title,
+        description=description,
+        due_date=membership.review_due,
+    )
+
+
+def _reopen_review_reminder(follow_up: FollowUp, membership: Membership, title: str, description: str, now) -> None:
+    """A new review cycle reopens the same reminder (unsaved); its history keeps the earlier cycles."""
+    follow_up.title = title
+    follow_up.description = description
+    follow_up.due_date = membership.review_due
+    follow_up.status = FollowUpStatus.OPEN
+    follow_up.completed_at = None
+    follow_up.updated_at = now
+    follow_up.updated_by = None  # the system, not a person, reopened it
+
+
+def _save_reopened_reminders(reopened: list[FollowUp], now) -> None:
+    """The reopened reminders in one update, each with its history row."""
     if reopened:
         bulk_update_with_history(
             reopened,
@@ -262,4 +265,28 @@ def _remind_owners(programme_id: int, today, notice_days: int) -> int:
             default_change_reason="next review cycle",
             default_date=now,
         )
+
+
+def _remind_owners(programme_id: int, today, notice_days: int) -> int:
+    """One reminder per membership and owner, reopened for each new review date.
+
+    New reminders are inserted together and reopened ones updated together (each with its
+    history row), so the statements do not grow with the number of memberships."""
+    due_soon = _memberships_due_soon(programme_id, today, notice_days)
+    if not due_soon:
+        return 0
+    membership_type = ContentType.objects.get_for_model(Membership)
+    existing = _review_reminders_by_membership(membership_type, due_soon)
+    title, description = _review_reminder_text()
+    new, reopened = [], []
+    now = timezone.now()
+    for membership in due_soon:
+        follow_up = existing.get((membership.pk, membership.organisation_id))
+        if follow_up is None:
+            new.append(_new_review_reminder(membership, membership_type, title, description))
+        elif follow_up.due_date != membership.review_due:
+            _reopen_review_reminder(follow_up, membership, title, description, now)
+            reopened.append(follow_up)
+        # else: this review's reminder exists (open, or already dealt with)
+    _save_reopened_reminders(reopened, now)
     return len(reopened) + len(create_rule_follow_ups(new))
