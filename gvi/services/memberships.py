@@ -39,6 +39,63 @@ from gvi.services.score_changes import scores_changed
 
 
 @transaction.atomic
+def _criterion_id(item: dict) -> int:
+    """The criterion of an evidence item, given as a criterion or its id."""
+    return item["criterion"].pk if hasattr(item["criterion"], "pk") else item["criterion"]
+
+
+def _evidence_item_errors(evidence: list[dict], criteria_ids: list[int], programme) -> list[str]:
+    """Per item: an unknown, foreign or inactive criterion, or one without a source reference."""
+    criteria = InclusionCriterion.objects.in_bulk(criteria_ids)
+    errors = []
+    for item, criterion_id in zip(evidence, criteria_ids, strict=True):
+        criterion = criteria.get(criterion_id)
+        if criterion is None or criterion.programme_id != programme.pk or not criterion.is_active:
+            errors.append(_("Unknown inclusion criterion."))
+        elif not str(item.get("source_reference", "")).strip():
+            errors.append(_("Each criterion needs a source reference: %(criterion)s") % {"criterion": criterion.name})
+    return errors
+
+
+def _evidence_count_errors(criteria_ids: list[int], programme) -> list[str]:
+    """A criterion cited twice, or fewer distinct criteria than the programme's minimum."""
+    errors = []
+    if len(set(criteria_ids)) != len(criteria_ids):
+        errors.append(_("A criterion is cited more than once."))
+    if len(set(criteria_ids)) < programme.min_inclusion_criteria:
+        errors.append(
+            ngettext(
+                "A membership must cite at least %(count)d inclusion criterion.",
+                "A membership must cite at least %(count)d inclusion criteria.",
+                programme.min_inclusion_criteria,
+            )
+            % {"count": programme.min_inclusion_criteria}
+        )
+    return errors
+
+
+def _validate_evidence(evidence: list[dict], programme) -> list[int]:
+    """The evidence's criterion ids, or a ValidationError on `evidence` listing every problem."""
+    criteria_ids = [_criterion_id(item) for item in evidence]
+    errors = _evidence_item_errors(evidence, criteria_ids, programme) + _evidence_count_errors(criteria_ids, programme)
+    if errors:
+        raise ValidationError({"evidence": errors})
+    return criteria_ids
+
+
+def _store_evidence(membership: Membership, evidence: list[dict], criteria_ids: list[int]) -> None:
+    """The membership's evidence rows, one per cited criterion, in one statement."""
+    MembershipEvidence.objects.bulk_create(
+        MembershipEvidence(
+            membership=membership,
+            criterion_id=criterion_id,
+            source_reference=str(item["source_reference"]).strip(),
+            note=item.get("note", ""),
+        )
+        for item, criterion_id in zip(evidence, criteria_ids, strict=True)
+    )
+
+
 def propose_membership(
     *,
     user,
@@ -60,31 +117,7 @@ def propose_membership(
     organisation = acting_organisation(user)
     require_visible(user, "person", person, "person")
     require_visible(user, "group", group, "group")
-    programme = organisation.programme
-    criteria_ids = [
-        item["criterion"].pk if hasattr(item["criterion"], "pk") else item["criterion"] for item in evidence
-    ]
-    criteria = InclusionCriterion.objects.in_bulk(criteria_ids)
-    errors = []
-    for item, criterion_id in zip(evidence, criteria_ids, strict=True):
-        criterion = criteria.get(criterion_id)
-        if criterion is None or criterion.programme_id != programme.pk or not criterion.is_active:
-            errors.append(_("Unknown inclusion criterion."))
-        elif not str(item.get("source_reference", "")).strip():
-            errors.append(_("Each criterion needs a source reference: %(criterion)s") % {"criterion": criterion.name})
-    if len(set(criteria_ids)) != len(criteria_ids):
-        errors.append(_("A criterion is cited more than once."))
-    if len(set(criteria_ids)) < programme.min_inclusion_criteria:
-        errors.append(
-            ngettext(
-                "A membership must cite at least %(count)d inclusion criterion.",
-                "A membership must cite at least %(count)d inclusion criteria.",
-                programme.min_inclusion_criteria,
-            )
-            % {"count": programme.min_inclusion_criteria}
-        )
-    if errors:
-        raise ValidationError({"evidence": errors})
+    criteria_ids = _validate_evidence(evidence, organisation.programme)
     membership = create_record(
         Membership(
             person=person,
@@ -100,15 +133,7 @@ def propose_membership(
         user=user,
         kind="membership",
     )
-    MembershipEvidence.objects.bulk_create(
-        MembershipEvidence(
-            membership=membership,
-            criterion_id=criterion_id,
-            source_reference=str(item["source_reference"]).strip(),
-            note=item.get("note", ""),
-        )
-        for item, criterion_id in zip(evidence, criteria_ids, strict=True)
-    )
+    _store_evidence(membership, evidence, criteria_ids)
     return membership
 
 
