@@ -244,23 +244,29 @@ def _flag_decided_on(flag: GroupFlag) -> date:
     return timezone.localdate(flag.decided_at) if flag.decided_at else timezone.localdate()
 
 
-def enforcement_plan_for_flag(flag: GroupFlag) -> list[Planned]:
-    """A confirmed flag: each partner with an enforcement mandate (by default police and
-    probation) plans its focused enforcement against the group, within its mandate."""
-    if flag.status != FlagStatus.CONFIRMED:
-        return []
-    title = _("Plan focused enforcement against the flagged group %(group)s") % {"group": flag.group.name}
+def _plans_for_flag_partners(flag: GroupFlag, *, rule: str, mandate: bool, title: str) -> list[Planned]:
+    """One plan per partner organisation with (or without) an enforcement mandate, due
+    ENFORCEMENT_PLAN_DAYS after the flag was confirmed."""
     return [
         Planned(
-            rule=RULE_FLAG_ENFORCEMENT_PLAN,
+            rule=rule,
             cause=flag,
             owner_organisation_id=organisation_id,
             title=title,
             due_date=dates.shift(_flag_decided_on(flag), ENFORCEMENT_PLAN_DAYS),
             group_id=flag.group_id,
         )
-        for organisation_id in _partners_of_flag(flag, mandate=True)
+        for organisation_id in _partners_of_flag(flag, mandate=mandate)
     ]
+
+
+def enforcement_plan_for_flag(flag: GroupFlag) -> list[Planned]:
+    """A confirmed flag: each partner with an enforcement mandate (by default police and
+    probation) plans its focused enforcement against the group, within its mandate."""
+    if flag.status != FlagStatus.CONFIRMED:
+        return []
+    title = _("Plan focused enforcement against the flagged group %(group)s") % {"group": flag.group.name}
+    return _plans_for_flag_partners(flag, rule=RULE_FLAG_ENFORCEMENT_PLAN, mandate=True, title=title)
 
 
 def help_offer_for_flag(flag: GroupFlag) -> list[Planned]:
@@ -269,17 +275,7 @@ def help_offer_for_flag(flag: GroupFlag) -> list[Planned]:
     if flag.status != FlagStatus.CONFIRMED:
         return []
     title = _("Offer help to the members of the flagged group %(group)s") % {"group": flag.group.name}
-    return [
-        Planned(
-            rule=RULE_FLAG_HELP_OFFER,
-            cause=flag,
-            owner_organisation_id=organisation_id,
-            title=title,
-            due_date=dates.shift(_flag_decided_on(flag), ENFORCEMENT_PLAN_DAYS),
-            group_id=flag.group_id,
-        )
-        for organisation_id in _partners_of_flag(flag, mandate=False)
-    ]
+    return _plans_for_flag_partners(flag, rule=RULE_FLAG_HELP_OFFER, mandate=False, title=title)
 
 
 def supervision_ending(supervision: Supervision, today: date) -> list[Planned]:
