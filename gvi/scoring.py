@@ -735,6 +735,74 @@ def _end(flag: GroupFlag, *, reason: str) -> None:
     flag.save(update_fields=["status", "end_reason", "ended_at"])
 
 
+def _suggest(
+    *, run: ScoringRun, config: ScoringConfig, leader: GroupScore, runner_up, reason: str, open_flag, explain
+) -> GroupFlag:
+    """A new suggestion of the leader; the open one, if any, is closed first (one open suggestion
+    per programme) and linked to what replaced it."""
+    if explain is not None:
+        explain(leader)  # an incremental run stores the new flag's contributions now
+    if open_flag is not None:
+        _end(open_flag, reason=FlagEndReason.SUPERSEDED)
+    new = GroupFlag.objects.create(
+        programme_id=run.programme_id,
+        group_id=leader.group_id,
+        run=run,
+        status=FlagStatus.SUGGESTED,
+        score=leader.score,
+        runner_up_id=runner_up.group_id if runner_up else None,
+        runner_up_score=runner_up.score if runner_up else None,
+        explanation=explanation_for(run=run, config=config, leader=leader, runner_up=runner_up, reason=reason),
+    )
+    if open_flag is not None:
+        # The link to what replaced it, once that exists (the reason is already in the history).
+        GroupFlag.objects.filter(pk=open_flag.pk).update(successor=new)
+    return new
+
+
+def _refresh_suggestion(
+    open_flag: GroupFlag, *, run: ScoringRun, config: ScoringConfig, leader: GroupScore, runner_up
+) -> None:
+    """The open suggestion of the leading group, moved to this run's numbers and explanation."""
+    open_flag.run = run
+    open_flag.score = leader.score
+    open_flag.runner_up_id = runner_up.group_id if runner_up else None
+    open_flag.runner_up_score = runner_up.score if runner_up else None
+    open_flag.explanation = explanation_for(
+        run=run,
+        config=config,
+        leader=leader,
+        runner_up=runner_up,
+        reason=open_flag.explanation.get("reason") or "leader",
+    )
+    open_flag.save(update_fields=["run", "score", "runner_up", "runner_up_score", "explanation"])
+
+
+def _coordinator_floor(*, programme_id: int, leader: GroupScore, margin: float) -> float | None:
+    """The score the leader must beat because a coordinator closed its last flag (rejected or
+    ended): 0.0 when no such flag, None when the leader has not yet grown past it by the margin."""
+    own_last = (
+        GroupFlag.objects.filter(programme_id=programme_id, group_id=leader.group_id)
+        .exclude(status=FlagStatus.SUPERSEDED)
+        .order_by("-suggested_at", "-id")
+        .first()
+    )
+    if own_last is None or own_last.end_reason not in CLOSED_BY_COORDINATOR:
+        return 0.0
+    if not _leads_by_margin(leader.score, own_last.score, margin):
+        return None
+    return own_last.score * (1 + margin)
+
+
+def _last_closed_by_coordinator(programme_id: int) -> GroupFlag | None:
+    """The flag a coordinator closed last (rejected or ended)."""
+    return (
+        GroupFlag.objects.filter(programme_id=programme_id, end_reason__in=CLOSED_BY_COORDINATOR)
+        .order_by(F("ended_at").desc(nulls_last=True), "-id")
+        .first()
+    )
+
+
 def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig, explain=None):
     """Suggest the most violent group, with hysteresis in time. Returns the open suggestion, if any.
 
@@ -751,7 +819,6 @@ def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig, explain=No
     if not ranked or ranked[0].score <= 0:
         return GroupFlag.objects.filter(programme_id=run.programme_id, status=FlagStatus.SUGGESTED).first()
     leader, runner_up = ranked[0], (ranked[1] if len(ranked) > 1 else None)
-    margin = float(config.flag_margin)
     open_flag = (
         GroupFlag.objects.select_for_update().filter(programme_id=run.programme_id, status=FlagStatus.SUGGESTED).first()
     )
@@ -759,61 +826,27 @@ def update_flag_suggestion(*, run: ScoringRun, config: ScoringConfig, explain=No
     standing = open_flag or confirmed
 
     def suggest(reason: str) -> GroupFlag:
-        if explain is not None:
-            explain(leader)  # an incremental run stores the new flag's contributions now
-        if open_flag is not None:  # closed first: one open suggestion per programme
-            _end(open_flag, reason=FlagEndReason.SUPERSEDED)
-        new = GroupFlag.objects.create(
-            programme_id=run.programme_id,
-            group_id=leader.group_id,
+        return _suggest(
             run=run,
-            status=FlagStatus.SUGGESTED,
-            score=leader.score,
-            runner_up_id=runner_up.group_id if runner_up else None,
-            runner_up_score=runner_up.score if runner_up else None,
-            explanation=explanation_for(run=run, config=config, leader=leader, runner_up=runner_up, reason=reason),
+            config=config,
+            leader=leader,
+            runner_up=runner_up,
+            reason=reason,
+            open_flag=open_flag,
+            explain=explain,
         )
-        if open_flag is not None:
-            # The link to what replaced it, once that exists (the reason is already in the history).
-            GroupFlag.objects.filter(pk=open_flag.pk).update(successor=new)
-        return new
 
     if standing is not None and standing.group_id == leader.group_id:
         # An incremental run (explain given) leaves the open suggestion on the run that made or
         # last refreshed it, with that run's full explanation; the full runs refresh it.
         if open_flag is not None and explain is None:
-            open_flag.run = run
-            open_flag.score = leader.score
-            open_flag.runner_up_id = runner_up.group_id if runner_up else None
-            open_flag.runner_up_score = runner_up.score if runner_up else None
-            open_flag.explanation = explanation_for(
-                run=run,
-                config=config,
-                leader=leader,
-                runner_up=runner_up,
-                reason=open_flag.explanation.get("reason") or "leader",
-            )
-            open_flag.save(update_fields=["run", "score", "runner_up", "runner_up_score", "explanation"])
+            _refresh_suggestion(open_flag, run=run, config=config, leader=leader, runner_up=runner_up)
         return open_flag
 
-    # The leader's own last flag that a coordinator closed sets a floor it must grow past.
-    own_last = (
-        GroupFlag.objects.filter(programme_id=run.programme_id, group_id=leader.group_id)
-        .exclude(status=FlagStatus.SUPERSEDED)
-        .order_by("-suggested_at", "-id")
-        .first()
-    )
-    floor = 0.0
-    if own_last is not None and own_last.end_reason in CLOSED_BY_COORDINATOR:
-        if not _leads_by_margin(leader.score, own_last.score, margin):
-            return open_flag
-        floor = own_last.score * (1 + margin)
-
-    bar = standing or (
-        GroupFlag.objects.filter(programme_id=run.programme_id, end_reason__in=CLOSED_BY_COORDINATOR)
-        .order_by(F("ended_at").desc(nulls_last=True), "-id")
-        .first()
-    )
+    floor = _coordinator_floor(programme_id=run.programme_id, leader=leader, margin=float(config.flag_margin))
+    if floor is None:
+        return open_flag
+    bar = standing or _last_closed_by_coordinator(run.programme_id)
     if bar is None:
         return suggest("first_leader")
     incumbent_id = None if bar.group_id == leader.group_id else bar.group_id
