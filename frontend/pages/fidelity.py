@@ -5,20 +5,13 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from frontend.forms import PeriodForm
-from frontend.pdf import html_to_pdf
-from gvi.exports import (
-    may_export_report,
-    report_csv_response,
-    report_response,
-    report_xlsx_response,
-    require_report_export,
-)
+from frontend.report_files import CSV, PDF, XLSX, report_file_response
+from gvi.exports import may_export_report, require_report_export
 from gvi.selectors.fidelity import default_period, programme_fidelity
 
 
@@ -46,16 +39,13 @@ def fidelity_pdf(request):
     form, (since, until) = _period(request)
     if form.is_bound and not form.is_valid():
         return _wrong_period(form)
-    html = render_to_string(
-        "frontend/fidelity/fidelity_pdf.html", _context(request, form, since, until), request=request
-    )
-    return report_response(
-        user=request.user,
+    return report_file_response(
+        request,
+        PDF,
         report="fidelity",
-        content=html_to_pdf(html),
-        content_type="application/pdf",
         filename="programtrohet.pdf",
-        path=request.get_full_path(),
+        pdf_template="frontend/fidelity/fidelity_pdf.html",
+        context=_context(request, form, since, until),
     )
 
 
@@ -135,14 +125,13 @@ def fidelity_csv(request):
     form, (since, until) = _period(request)
     if form.is_bound and not form.is_valid():
         return _wrong_period(form)
-    rows = _rows(programme_fidelity(request.user, since=since, until=until))
-    return report_csv_response(
-        user=request.user,
+    return report_file_response(
+        request,
+        CSV,
         report="fidelity",
-        rows=[[_csv_cell(value) for value in row] for row in rows],
         filename="programtrohet.csv",
-        path=request.get_full_path(),
-        for_excel=True,
+        rows=_rows(programme_fidelity(request.user, since=since, until=until)),
+        csv_cell=_csv_cell,
     )
 
 
@@ -153,11 +142,11 @@ def fidelity_xlsx(request):
     form, (since, until) = _period(request)
     if form.is_bound and not form.is_valid():
         return _wrong_period(form)
-    return report_xlsx_response(
-        user=request.user,
+    return report_file_response(
+        request,
+        XLSX,
         report="fidelity",
-        title=_("Programme fidelity"),
-        rows=_rows(programme_fidelity(request.user, since=since, until=until)),
         filename="programtrohet.xlsx",
-        path=request.get_full_path(),
+        rows=_rows(programme_fidelity(request.user, since=since, until=until)),
+        title=_("Programme fidelity"),
     )

@@ -5,19 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from frontend.charts import bar_chart
-from frontend.pdf import html_to_pdf
-from gvi.exports import (
-    may_export_report,
-    report_csv_response,
-    report_response,
-    report_xlsx_response,
-    require_report_export,
-)
+from frontend.report_files import CSV, PDF, XLSX, report_file_response
+from gvi.exports import may_export_report, require_report_export
 from gvi.models import IncidentType
 from gvi.policy import Action, can
 from gvi.selectors.outcomes import programme_outcomes
@@ -41,14 +34,13 @@ def outcomes_pdf(request):
     """The page as a PDF for the partners' meeting: the same sections, no navigation."""
     _require_incidents(request.user)
     require_report_export(request.user, "outcomes")
-    html = render_to_string("frontend/outcomes/outcomes_pdf.html", _context(request), request=request)
-    return report_response(
-        user=request.user,
+    return report_file_response(
+        request,
+        PDF,
         report="outcomes",
-        content=html_to_pdf(html),
-        content_type="application/pdf",
         filename="utfall.pdf",
-        path=request.get_full_path(),
+        pdf_template="frontend/outcomes/outcomes_pdf.html",
+        context=_context(request),
     )
 
 
@@ -121,14 +113,12 @@ def _rows(result, month_cell) -> list[list]:
 def outcomes_csv(request):
     """The figures as CSV for Swedish Excel (a byte order mark, semicolons), months as 2026-02."""
     _require_incidents(request.user)
-    rows = _rows(_outcomes(request), lambda month: month.strftime("%Y-%m"))
-    return report_csv_response(
-        user=request.user,
+    return report_file_response(
+        request,
+        CSV,
         report="outcomes",
-        rows=rows,
         filename="utfall.csv",
-        path=request.get_full_path(),
-        for_excel=True,
+        rows=_rows(_outcomes(request), lambda month: month.strftime("%Y-%m")),
     )
 
 
@@ -137,11 +127,11 @@ def outcomes_csv(request):
 def outcomes_xlsx(request):
     """The same rows as a spreadsheet: each month as a date (its first day), counts as numbers."""
     _require_incidents(request.user)
-    return report_xlsx_response(
-        user=request.user,
+    return report_file_response(
+        request,
+        XLSX,
         report="outcomes",
-        title=_("Outcomes"),
-        rows=_rows(_outcomes(request), lambda month: month),
         filename="utfall.xlsx",
-        path=request.get_full_path(),
+        rows=_rows(_outcomes(request), lambda month: month),
+        title=_("Outcomes"),
     )

@@ -14,14 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontend.charts import bar_chart, small_bars_svg
-from frontend.pdf import html_to_pdf
-from gvi.exports import (
-    may_export_report,
-    report_csv_response,
-    report_response,
-    report_xlsx_response,
-    require_report_export,
-)
+from frontend.report_files import CSV, PDF, XLSX, report_file_response
+from gvi.exports import may_export_report, require_report_export
 from gvi.models import EnforcementKind, ReferralStatus, ServiceKind
 from gvi.scoring import labelled_factors
 from gvi.selectors.quality_report import may_see_quality_report, quality_report
@@ -169,13 +163,13 @@ def weekly_review_csv(request):
     """The review's numbers for the meeting's minutes, one section after another, for Swedish Excel."""
     require_report_export(request.user, "weekly_review")
     context = review_context(request.user, request.GET)
-    return report_csv_response(
-        user=request.user,
+    return report_file_response(
+        request,
+        CSV,
         report="weekly_review",
-        rows=[[_csv_cell(value) for value in row] for row in _report_rows(context)],
-        filename=_filename(context, "csv"),
-        path=request.get_full_path(),
-        for_excel=True,
+        filename=_filename(context, CSV),
+        rows=_report_rows(context),
+        csv_cell=_csv_cell,
     )
 
 
@@ -185,13 +179,13 @@ def weekly_review_xlsx(request):
     """The same rows as a spreadsheet, dates as dates and figures as numbers."""
     require_report_export(request.user, "weekly_review")
     context = review_context(request.user, request.GET)
-    return report_xlsx_response(
-        user=request.user,
+    return report_file_response(
+        request,
+        XLSX,
         report="weekly_review",
-        title=_("Weekly review"),
+        filename=_filename(context, XLSX),
         rows=_report_rows(context),
-        filename=_filename(context, "xlsx"),
-        path=request.get_full_path(),
+        title=_("Weekly review"),
     )
 
 
@@ -347,12 +341,11 @@ def _factor_cells(factor) -> tuple:
 def weekly_review_pdf(request):
     require_report_export(request.user, "weekly_review")
     context = _with_quality(request, review_context(request.user, request.GET))
-    html = render_to_string("frontend/review/weekly_review_pdf.html", context, request=request)
-    return report_response(
-        user=request.user,
+    return report_file_response(
+        request,
+        PDF,
         report="weekly_review",
-        content=html_to_pdf(html),
-        content_type="application/pdf",
-        filename=_filename(context, "pdf"),
-        path=request.get_full_path(),
+        filename=_filename(context, PDF),
+        pdf_template="frontend/review/weekly_review_pdf.html",
+        context=context,
     )
