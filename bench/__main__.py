@@ -13,7 +13,7 @@ import time
 
 from bench.common import Figure, print_table, require_postgresql, setup_django
 
-BENCHMARKS = ["scoring", "incremental", "ingest", "pages", "imports"]
+BENCHMARKS = ["scoring", "incremental", "ingest", "pages", "policy", "imports"]
 
 
 def parse(argv):
@@ -87,6 +87,10 @@ def run_one(name: str, programme_id: int, runs: int, args) -> list[Figure]:
         from bench.pages import bench_pages
 
         return bench_pages(programme_id, runs=max(runs, 5))
+    if name == "policy":
+        from bench.policy import bench_policy
+
+        return bench_policy(programme_id, runs=runs)
     if name == "imports":
         from bench.imports import bench_imports
 

@@ -3,9 +3,10 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from frontend.charts import relation_network, sparkline
+from frontend.charts import bar_chart, relation_network, small_bars_svg, sparkline
 from frontend.forms import GroupFilterForm
 from frontend.pages.common import log_read, or_404
 from gvi.policy import Action, can
@@ -82,6 +83,11 @@ def group_detail(request, pk: int):
             "group": data.group,
             "trend": sparkline(data.trend, width=240, height=48),
             "network": relation_network(data.group, data.relations),
+            "weekly_chart": small_bars_svg(
+                bar_chart(data.weekly.counts, width=312, height=48, gap=1),
+                _("Incidents per week, the last 52 full weeks: %(counts)s")
+                % {"counts": ", ".join(str(n) for n in data.weekly.counts)},
+            ),
             "may_change": can(request.user, "group", Action.CHANGE, data.group),
             "may_relate": can(request.user, "group_relation", Action.CREATE),
         },

@@ -58,6 +58,21 @@ class Sink:
         """Insert `rows` (tuples in `fields` order) into `model`'s table; return how many."""
         total = 0
         if self.use_copy:
+            # COPY does not apply the model's defaults: a NOT NULL field the rows leave out (a
+            # free-text field added after the seed was written) gets its default (or "") in every row.
+            defaults = [
+                field
+                for field in model._meta.concrete_fields
+                if not field.primary_key
+                and not field.null
+                and (field.has_default() or (field.blank and field.empty_strings_allowed))
+                and field.name not in fields
+                and field.attname not in fields
+            ]
+            if defaults:
+                fields = (*fields, *(field.name for field in defaults))
+                values = tuple(field.get_default() for field in defaults)
+                rows = (tuple(row) + values for row in rows)
             model_fields = [model._meta.get_field(name) for name in fields]
             columns = ", ".join(f'"{field.column}"' for field in model_fields)
             json_columns = [i for i, field in enumerate(model_fields) if isinstance(field, JSONField)]

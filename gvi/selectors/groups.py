@@ -9,7 +9,7 @@ from django.utils import timezone
 from gvi.models import Membership
 from gvi.policy import scoped_queryset
 from gvi.selectors import scores
-from gvi.selectors.weekly_review import counting_members, group_incidents
+from gvi.selectors.weekly_review import Series, counting_members, group_incidents, group_weekly_incidents, review_period
 
 INCIDENT_LIMIT = 100  # latest incidents listed on a group's page (the count covers them all)
 
@@ -56,7 +56,7 @@ class GroupPage:
     memberships: list
     relations: list
     incidents: list
-    incident_count: int
+    incident_count: int  # incidents in the 52 full weeks and this week so far, unfounded ones not counted
     reach: dict
     enforcement: list
     services: list
@@ -65,10 +65,17 @@ class GroupPage:
     flags: list
     # The latest run's exposure (members hit as victims), shown beside the score; never ranks.
     exposure: float | None = None
+    # Incidents per week (the 52 full weeks, and this week so far apart), from the weekly counts.
+    weekly: Series | None = None
 
 
-def group_detail(user, group_id: int, *, incident_days: int = 365) -> GroupPage | None:
-    """One group and what the user may see about it; None when the user may not see it."""
+def group_detail(user, group_id: int, *, today: dt.date | None = None, raw=None) -> GroupPage | None:
+    """One group and what the user may see about it; None when the user may not see it.
+
+    The incidents: counted per week over the last 52 full weeks and the current week so far, read
+    from the weekly counts (one query, whatever the group's history; `raw=True` counts them from
+    the raw tables, see weekly_review.group_weekly_incidents), and the latest INCIDENT_LIMIT of
+    them listed from the raw tables (unfounded ones too, shown as such)."""
     group = visible_groups(user).prefetch_related("areas", "aliases").filter(pk=group_id).first()
     if group is None:
         return None
@@ -84,10 +91,9 @@ def group_detail(user, group_id: int, *, incident_days: int = 365) -> GroupPage 
         .filter(group_a__in=visible_groups(user), group_b__in=visible_groups(user))
         .select_related("group_a", "group_b")
     )
-    since = timezone.now() - dt.timedelta(days=incident_days)
-    linked = group_incidents(user, group.pk, since)
-    incidents = list(linked.select_related("area")[:INCIDENT_LIMIT])
-    incident_count = len(incidents) if len(incidents) < INCIDENT_LIMIT else linked.count()
+    weekly = group_weekly_incidents(user, group.pk, today=today, raw=raw)
+    since = timezone.make_aware(dt.datetime.combine(weekly_first_day(today), dt.time.min))
+    incidents = list(group_incidents(user, group.pk, since).select_related("area")[:INCIDENT_LIMIT])
     members = counting_members(user, [group.pk])
     reached = Q(reached_call_in=True) | Q(reached_notification=True)
     reach = members.aggregate(
@@ -117,7 +123,7 @@ def group_detail(user, group_id: int, *, incident_days: int = 365) -> GroupPage 
         memberships=memberships,
         relations=relations,
         incidents=incidents,
-        incident_count=incident_count,
+        incident_count=weekly.total + weekly.current,
         reach=reach,
         enforcement=enforcement,
         services=services,
@@ -125,4 +131,10 @@ def group_detail(user, group_id: int, *, incident_days: int = 365) -> GroupPage 
         trend=trends.by_group[group.pk],
         flags=flags,
         exposure=trends.latest_exposure(group.pk),
+        weekly=weekly,
     )
+
+
+def weekly_first_day(today: dt.date | None = None) -> dt.date:
+    """The Monday the group page's incidents start: 52 full weeks before the current week."""
+    return review_period(today or timezone.localdate(), "year").first_day

@@ -191,14 +191,15 @@ def group_links(user, incidents, groups=None):
     return attributions, scoped_queryset(user, "involvement").filter(**suspect_filter)
 
 
-def group_week_counts(user, since: dt.datetime) -> list[tuple[int, dt.date, int]]:
+def group_week_counts(user, since: dt.datetime, groups=None) -> list[tuple[int, dt.date, int]]:
     """(group id, Monday, number of incidents linked to the group that week) since `since`.
 
     Counted in the database from the raw tables (a UNION of the two links, see group_links,
     grouped by group and week), within what the user may see; unfounded incidents do not count.
+    `groups` restricts the count to those groups (ids).
     """
     incidents = visible_incidents(user, since).exclude(verification_status=VerificationStatus.UNFOUNDED)
-    attributions, suspects = group_links(user, incidents)
+    attributions, suspects = group_links(user, incidents, groups)
     week = TruncWeek("incident__occurred_at")
     links = (
         attributions.annotate(week=week)
@@ -560,3 +561,25 @@ def weekly_review(user, today: dt.date | None = None, period: Period | None = No
         next=what_is_next(user, today),
         changes=changes_since_review(user, period.reviewed_week),
     )
+
+
+def group_weekly_incidents(user, group_id: int, today: dt.date | None = None, raw=None) -> Series:
+    """One group's incidents per week over the last 52 full weeks, and the current week so far.
+
+    One query on the weekly counts (gvi.weekly_counts) when the user may read them all (see
+    reads_weekly_counts), else the same figures counted from the raw tables within the user's
+    view; `raw=True` forces the raw count (the benchmark's comparison and the tests' recount).
+    Unfounded incidents do not count, as in the review.
+    """
+    period = review_period(today or timezone.localdate(), "year")
+    series = _Rows(period)
+    if raw is None:
+        raw = not reads_weekly_counts(user)
+    if raw:
+        for _group_id, monday, n in group_week_counts(user, _period_start(period), groups=[group_id]):
+            series.add(group_id, "", monday, n)
+    else:
+        rows = _programmes(user, WeeklyGroupCount.objects.filter(_weeks_filter(period), group_id=group_id))
+        for monday, n in rows.values_list("week", "incidents"):
+            series.add(group_id, "", monday, n)
+    return series.get(group_id)

@@ -10,7 +10,7 @@ import io
 import pytest
 from django.db import connection
 
-from bench import common, incremental, ingest, pages, scoring
+from bench import common, incremental, ingest, pages, policy, scoring
 from bench import seed as bench_seed
 from bench.worker import InProcessWorker
 from gvi import models as m
@@ -77,12 +77,29 @@ def test_pages_are_measured_with_their_query_counts(small):
         "weekly review, a year, from the raw tables",
         "weekly review, its quality summary",
         "group page",
+        "group page",
     ]
+    assert measured[-1].name.endswith(", from the raw tables") and not measured[-2].name.endswith("tables")
     for figure in measured:
         assert figure.project > 0 and figure.floor > 0
         assert " queries" in figure.notes[0]
     # The seed built the weekly counts; the nightly check finds nothing to correct.
     assert verify.name.startswith("weekly counts: nightly verify") and verify.notes == ["0 rows drifted"]
+
+
+def test_the_policy_is_measured_per_reader_and_record_kind(small):
+    figures = policy.bench_policy(small, runs=1, log=_quiet)
+    summed = [f.name for f in figures if f.name.endswith("every kind, summed")]
+    assert summed == [
+        f"policy, {label} partner officer: every kind, summed"
+        for label in ("civil society", "social services", "police")
+    ]
+    by_name = {f.name: f for f in figures}
+    for figure in figures:
+        assert figure.project > 0 and figure.floor > 0
+    # The policy does filter: a civil-society officer sees fewer involvements than the programme has.
+    visible, _, total = by_name["policy, civil society partner officer: involvement"].notes[0].split()[:3]
+    assert int(visible.replace(",", "")) < int(total.replace(",", ""))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gvi import models as m
 from gvi import weekly_counts
-from gvi.selectors.weekly_review import incident_trends, review_period
+from gvi.selectors.weekly_review import group_weekly_incidents, incident_trends, review_period
 from gvi.services.incident_corrections import correct_incident, retract_incident
 from gvi.services.incidents import log_incident
 from gvi.services.memberships import end_membership
@@ -144,6 +144,10 @@ def test_the_counts_agree_with_a_recount_after_any_sequence_of_writes(world, ops
         assert stored(programme_id) == recounted(programme_id)
         # Nothing for the nightly job to correct.
         assert weekly_counts.verify(programme_id=programme_id, fix=False).total == 0
+        # The group page's weekly incidents, read from the counts, are the raw tables' recount.
+        for group in world["groups"]:
+            from_counts = group_weekly_incidents(world["user"], group.pk)
+            assert from_counts == group_weekly_incidents(world["user"], group.pk, raw=True)
         transaction.set_rollback(True)
 
 
@@ -240,3 +244,44 @@ def test_the_review_reads_the_counts_and_agrees_with_the_raw_tables_for_every_pe
             assert getattr(stored_trends, name) == getattr(raw_trends, name), (kind, name)
         assert stored_trends.total.current == 1
         assert stored_trends.total.reviewed == 1
+
+
+def test_the_group_page_counts_its_incidents_from_the_weekly_counts(world, client):
+    """The group page reads its 52 weeks from the counts (one row per week, whatever the history),
+    agrees with the raw tables, leaves out unfounded incidents and the weeks before the 52."""
+    from django.urls import reverse
+
+    from gvi.selectors.groups import group_detail
+
+    user, group, person = world["user"], world["groups"][0], world["persons"][0]
+    logged = []
+    for i, (weeks_back, day) in enumerate(((0, 0), (1, 6), (1, 2), (30, 3), (52, 0), (53, 6), (80, 1))):
+        logged.append(
+            log_incident(
+                user=user,
+                incident_type=m.IncidentType.SHOOTING,
+                occurred_at=_moment(weeks_back, day, 12),
+                source=f"K-{i}-26",
+                involvements=[{"person": person, "role": m.InvolvementRole.SUSPECT}],
+            )
+        )
+    retract_incident(user=user, incident=logged[2], reason="Ogrundad")
+    stored_page = group_detail(user, group.pk)
+    raw_page = group_detail(user, group.pk, raw=True)
+    assert stored_page.weekly == raw_page.weekly
+    # This week so far: 1; the 52 full weeks: last week's (one retracted), 30 and 52 weeks back.
+    assert (stored_page.weekly.current, stored_page.weekly.total) == (1, 3)
+    assert stored_page.incident_count == raw_page.incident_count == 4
+    assert len(stored_page.weekly.counts) == 52 and stored_page.weekly.counts[-1] == 1
+    # The list is of the same 52 weeks (the retracted one shown, as unfounded); older ones are not.
+    assert {i.pk for i in stored_page.incidents} == {i.pk for i in logged[:5]}
+    # It is the stored counts the page shows: a drifted row shows until the nightly job fixes it.
+    last_week = review_period(timezone.localdate(), "year").reviewed_week
+    m.WeeklyGroupCount.objects.filter(group=group, week=last_week).update(incidents=7)
+    assert group_detail(user, group.pk).incident_count == 10
+    assert group_detail(user, group.pk, raw=True).incident_count == 4
+    weekly_counts.verify(programme_id=world["programme_id"], fix=True)
+    client.force_login(user)
+    page = client.get(reverse("frontend:group_detail", args=[group.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.context["data"].incident_count == 4
+    assert "3 incidents in the last 52 full weeks (1 this week so far)." in page.content.decode()
