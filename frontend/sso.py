@@ -13,6 +13,7 @@ then the session is marked as verified by the provider (SESSION_PROVIDER_MFA).
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.core import checks
 from django.dispatch import receiver
 from django.http import Http404
 from django.shortcuts import render
@@ -31,6 +32,30 @@ SESSION_REFUSED = "gvi_sso_refused"
 
 def enabled() -> bool:
     return bool(getattr(settings, "GVI_OIDC_ENABLED", False))
+
+
+REQUIRED_SETTINGS = (
+    "OIDC_RP_CLIENT_ID",
+    "OIDC_RP_CLIENT_SECRET",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT",
+)
+
+
+@checks.register(checks.Tags.security)
+def check_single_sign_on(app_configs=None, **kwargs):
+    """Single sign-on turned on with a setting missing fails at start, not at the first sign-in."""
+    if not enabled():
+        return []
+    missing = [name for name in REQUIRED_SETTINGS if not getattr(settings, name, "")]
+    errors = [checks.Error(f"GVI_OIDC_ENABLED is on but {name} is empty.", id="gvi.E_SSO_SETTING") for name in missing]
+    if not settings.GVI_OIDC_PROVIDER_NAME:
+        errors.append(
+            checks.Warning("GVI_OIDC_PROVIDER_NAME is empty: the login button names no provider.", id="gvi.W_SSO_NAME")
+        )
+    return errors
 
 
 @receiver(user_logged_in, dispatch_uid="gvi_sso_forget_provider_mfa")

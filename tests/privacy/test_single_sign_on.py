@@ -255,3 +255,23 @@ class TestSecondFactor:
         )
         assert signed_in_user(client) == police_coordinator
         assert client.get(reverse("frontend:group_list")).status_code == 302
+
+
+class TestSettingsCheck:
+    def test_no_complaint_while_off(self, settings):
+        from frontend.sso import check_single_sign_on
+
+        assert check_single_sign_on() == []
+
+    def test_a_missing_endpoint_is_an_error_when_on(self, settings):
+        from frontend.sso import check_single_sign_on
+
+        settings.GVI_OIDC_ENABLED = True
+        settings.GVI_OIDC_PROVIDER_NAME = "Polisens inloggning"
+        settings.OIDC_RP_CLIENT_ID = "gvi"
+        settings.OIDC_RP_CLIENT_SECRET = "not-a-real-secret"
+        settings.OIDC_OP_AUTHORIZATION_ENDPOINT = "https://idp.example.test/authorize"
+        settings.OIDC_OP_TOKEN_ENDPOINT = "https://idp.example.test/token"
+        settings.OIDC_OP_USER_ENDPOINT = "https://idp.example.test/userinfo"
+        settings.OIDC_OP_JWKS_ENDPOINT = ""
+        assert [e.msg for e in check_single_sign_on()] == ["GVI_OIDC_ENABLED is on but OIDC_OP_JWKS_ENDPOINT is empty."]
