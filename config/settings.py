@@ -177,6 +177,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Single sign-on through OpenID Connect (issue 17 item 4, frontend/sso.py, mozilla-django-oidc).
+# Off by default. The client secret comes from the environment only, never from the repository.
+# Who signs in as which organisation and role is decided only by the claim-mapping table (admin).
+GVI_OIDC_ENABLED = env.bool("GVI_OIDC_ENABLED", default=False)
+GVI_OIDC_PROVIDER_NAME = env.str("GVI_OIDC_PROVIDER_NAME", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_AUTHENTICATION_CALLBACK_URL = "frontend:sso_callback"
+OIDC_CREATE_USER = False  # accounts are made by gvi.services.sso from the table, never otherwise
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+# Whether a second factor the provider asserts (ID token `amr`/`acr`) replaces the app's own.
+# Off: every single sign-on is still asked for the app's code (django-otp).
+GVI_OIDC_TRUST_PROVIDER_MFA = env.bool("GVI_OIDC_TRUST_PROVIDER_MFA", default=False)
+GVI_OIDC_MFA_AMR_VALUES = env.list("GVI_OIDC_MFA_AMR_VALUES", default=["mfa"])
+GVI_OIDC_MFA_ACR_VALUES = env.list("GVI_OIDC_MFA_ACR_VALUES", default=[])
+AUTHENTICATION_BACKENDS.append("frontend.sso.GviOIDCBackend")
+
 LOGIN_URL = "frontend:login"
 LOGIN_REDIRECT_URL = "frontend:weekly_review"
 LOGOUT_REDIRECT_URL = "frontend:login"

@@ -177,3 +177,8 @@ urlpatterns += [
     path("persons/<int:pk>/risk-assessments/new/", partner_work.risk_assessment_new, name="risk_assessment_new"),
     path("follow-ups/new/", partner_work.follow_up_new, name="follow_up_new"),
 ]
+
+# Single sign-on through OpenID Connect (frontend/sso.py): 404 unless GVI_OIDC_ENABLED.
+from frontend import sso  # noqa: E402
+
+urlpatterns += sso.urlpatterns

@@ -288,6 +288,30 @@ class PartnerOrganisationAdmin(ThroughServices, admin.ModelAdmin):
     search_fields = ("name",)
 
 
+@admin.register(m.ClaimMapping)
+class ClaimMappingAdmin(ThroughServices, SimpleHistoryAdmin):
+    """The single sign-on table (issue 17 item 4): which organisation and role a person gets from
+    the identity provider's claims. No row, no account."""
+
+    list_display = ("programme", "claim", "value", "organisation", "role", "is_active")
+    list_filter = ("programme", "role", "is_active")
+    list_select_related = ("programme", "organisation__programme")
+    search_fields = ("claim", "value")
+
+
+@admin.register(m.SingleSignOnEvent)
+class SingleSignOnEventAdmin(ShownOnly, admin.ModelAdmin):
+    """Every single sign-on attempt, signed in or refused (append-only)."""
+
+    list_display = ("at", "subject", "outcome", "user", "organisation", "role", "provider_mfa")
+    list_filter = ("outcome", "provider_mfa")
+    list_select_related = ("user", "organisation")
+    search_fields = ("subject",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(m.InclusionCriterion)
 class InclusionCriterionAdmin(ThroughServices, admin.ModelAdmin):
     list_display = ("name", "code", "programme", "is_active")

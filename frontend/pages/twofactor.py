@@ -26,6 +26,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from frontend.pages.common import next_url
 
+# Set by a single sign-on whose provider asserted a second factor that the programme trusts
+# (frontend/sso.py, settings.GVI_OIDC_TRUST_PROVIDER_MFA): then the app does not ask for its own.
+SESSION_PROVIDER_MFA = "gvi_sso_provider_mfa"
+
 # The accessibility statement is public: anyone must be able to read it and report a problem.
 EXEMPT_PREFIXES = ("/account/two-factor/", "/logout/", "/login/", "/i18n/", "/static/", "/accessibility/")
 
@@ -55,7 +59,12 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if needs_two_factor(user) and not user.is_verified() and not request.path.startswith(EXEMPT_PREFIXES):
+        if (
+            needs_two_factor(user)
+            and not user.is_verified()
+            and not request.session.get(SESSION_PROVIDER_MFA)
+            and not request.path.startswith(EXEMPT_PREFIXES)
+        ):
             if request.path.startswith("/api/"):
                 # The API's one error shape (api/exceptions.py).
                 body = {"status": 403, "code": "two_factor_required", "detail": _("Two-factor login is required.")}

@@ -87,3 +87,13 @@ def may_use_concern_reports(context) -> bool:
     if user.is_superuser or user.role in (Role.COORDINATOR, Role.AUDITOR):
         return True
     return getattr(user.organisation, "kind", None) == OrganisationKind.MUNICIPALITY
+
+
+@register.simple_tag
+def single_sign_on_provider() -> str:
+    """The identity provider's name when single sign-on is on (the login page's button), else ''."""
+    from django.conf import settings
+
+    if not getattr(settings, "GVI_OIDC_ENABLED", False):
+        return ""
+    return settings.GVI_OIDC_PROVIDER_NAME or "OpenID Connect"

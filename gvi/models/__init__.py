@@ -91,6 +91,7 @@ from gvi.models.scoring import (
     ScoringRun,
 )
 from gvi.models.sharing import BasisKind, Consent, ConsentScope, SharingBasis
+from gvi.models.sso import ClaimMapping, SignInOutcome, SingleSignOnEvent
 from gvi.models.weekly import ReviewMeeting, WeeklyAreaCount, WeeklyGroupCount, WeeklyTypeCount
 
 __all__ = [name for name in dir() if not name.startswith("_")]
