@@ -139,6 +139,23 @@ INCIDENT = {
     ],
     **SOURCED,
 }
+ATTRIBUTION = {
+    **INCIDENT["attributions"][0],
+    "incident": INCIDENT["id"],
+    "decision_reason": "",
+}
+ATTRIBUTION_DECISION_INPUT = {
+    "decision": "confirm",
+    "reason": "Two independent sources name the group; the victim belongs to its rival.",
+}
+# The attribution once a coordinator other than the analyst confirmed it.
+ATTRIBUTION_DECIDED = {
+    **ATTRIBUTION,
+    "status": "confirmed",
+    "confirmed_by": 15,
+    "confirmed_at": "2026-03-02T09:40:00+01:00",
+    "decision_reason": ATTRIBUTION_DECISION_INPUT["reason"],
+}
 FOLLOW_UP = {
     "id": 230,
     "title": "Follow up the offer of employment support",
@@ -259,6 +276,7 @@ RESOURCES = {
     "enforcement-actions": (ENFORCEMENT_ACTION, ENFORCEMENT_INPUT, None),
     "service-referrals": (SERVICE_REFERRAL, REFERRAL_INPUT, REFERRAL_STATUS_INPUT),
     "incidents": (INCIDENT, INCIDENT_INPUT, None),
+    "group-attributions": (ATTRIBUTION, None, None),
     "follow-ups": (FOLLOW_UP, None, FOLLOW_UP_STATUS_INPUT),
     "risk-assessments": (RISK_ASSESSMENT, RISK_INPUT, RISK_CHANGE_INPUT),
     "supervisions": (SUPERVISION, SUPERVISION_INPUT, SUPERVISION_CHANGE_INPUT),
@@ -325,6 +343,11 @@ def examples_for(path: str, method: str, is_list: bool) -> list[OpenApiExample]:
     if segment not in RESOURCES:
         return []
     record, post_body, patch_body = RESOURCES[segment]
+    if segment == "group-attributions" and method == "POST" and path.endswith("/decision/"):
+        return [
+            OpenApiExample("Request", value=ATTRIBUTION_DECISION_INPUT, request_only=True),
+            OpenApiExample("Decided", value=ATTRIBUTION_DECIDED, response_only=True, status_codes=["200"]),
+        ]
     if method == "GET":
         summary = "One page of records" if is_list else "One record"
         return [OpenApiExample("Record", summary=summary, value=record, response_only=True, status_codes=["200"])]

@@ -54,6 +54,8 @@ TAGS = {
     "enforcement-actions": "Focused enforcement: each partner's actions, within its own mandate, against a group.",
     "service-referrals": "Help offered and taken up: exit programme, employment, housing, treatment, ...",
     "incidents": "Violent events with the persons involved and the groups they are attributed to.",
+    "group-attributions": "Analysts' attributions of incidents to groups, confirmed or rejected by a second "
+    "person (a coordinator) before they count in the violence score.",
     "follow-ups": "Tasks owned by the caller's organisation, with a due date and a status.",
     "persons": "Persons the caller may see (read only).",
     "groups": "Criminal groups or networks (read only).",

@@ -84,6 +84,13 @@ def scene(police, police_coordinator, programme, probation, social_services):
         },
         "risk-assessments": f.RiskAssessmentFactory(person=person, organisation=police),
         "group-relations": f.GroupRelationFactory(group_a=group, organisation=police),
+        # An analyst's attribution awaiting a second person: the police coordinator decides it.
+        "group-attributions": f.GroupAttributionFactory(
+            organisation=police,
+            group=group,
+            status=m.AttributionStatus.PROPOSED,
+            created_by=f.UserFactory(organisation=police, role=m.Role.ANALYST),
+        ),
     }
 
 
@@ -174,6 +181,10 @@ VALID_BODIES = {
         "source": "Underrättelse 2",
     },
     ("PATCH", "/api/v1/group-relations/{id}/"): lambda s: {"end_date": _today()},
+    ("POST", "/api/v1/group-attributions/{id}/decision/"): lambda s: {
+        "decision": "confirm",
+        "reason": "Två oberoende källor",
+    },
 }
 
 
@@ -181,7 +192,9 @@ def _url(path: str, scene) -> str:
     """The path with its {id} filled by a record of the scene the route's view serves."""
     if "{id}" not in path:
         return path
-    kind = path.strip("/").split("/")[-2]
+    # The resource is the segment before {id} (also for an action such as .../{id}/decision/).
+    segments = path.strip("/").split("/")
+    kind = segments[segments.index("{id}") - 1]
     assert kind in scene, f"Give the scene (above) a record for {path}"
     return path.replace("{id}", str(scene[kind].pk))
 
