@@ -418,6 +418,7 @@ SPECTACULAR_SETTINGS = {
             "SupervisionKind",
             "ExitCaseStatus",
             "RelationKind",
+            "AttributionStatus",
         ]
     }
     | {"ErrorCode": "api.exceptions.ErrorCode"},
