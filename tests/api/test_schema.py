@@ -163,6 +163,8 @@ STATE_DEPENDENT_MESSAGES = {
     "A concern report is only made for a minor.",
     # The exit case's threat assessment must be about the same person: stored data.
     "The assessment must be about the same person.",
+    # One open relation of a kind between two groups: whether one is open is stored data.
+    "An open relation of this kind between these groups already exists.",
 }
 # The date bounds (gvi.dates) move with today, which the schema cannot state either.
 STATE_DEPENDENT_PREFIXES = ("Give a date between 1970-01-01 and ", "Give a date of birth between ")
