@@ -54,6 +54,7 @@ SYSTEM_SET = {
     "gvi.ScoreState.window_through",
     "gvi.ScoreState.rebuilt_at",
     "gvi.ScoreState.verified_at",
+    "gvi.SingleSignOnEvent.at",  # the moment of a sign-on attempt (append-only log)
 }
 
 TODAY = dt.date(2026, 6, 1)
