@@ -65,7 +65,11 @@ def check_scheduled_at(scheduled_at, today: dt.date | None = None) -> None:
                 % {"first": earliest.isoformat()}
             }
         )
-    dates.planned(day)
+    try:
+        dates.planned(day)
+    except ValidationError as error:
+        # A field error, so a form and the API name the field (a bare message would be a 500).
+        raise ValidationError({"scheduled_at": error.messages}) from error
 
 
 def call_in_day(call_in: CallIn) -> dt.date:

@@ -344,16 +344,17 @@ def test_a_custom_notification_is_only_shown_in_the_admin(client, staff_coordina
 
 
 def test_a_supervision_added_in_the_admin_runs_its_follow_up_rules(
-    client, staff_coordinator, police, monkeypatch, django_capture_on_commit_callbacks
+    client, staff_probation_coordinator, police, probation, monkeypatch, django_capture_on_commit_callbacks
 ):
     from tasks.followups import apply_rules_for
 
     dispatched = []
     monkeypatch.setattr(apply_rules_for, "delay", lambda *args: dispatched.append(args))
-    client.force_login(staff_coordinator)
+    # Supervision is probation's own record (gvi.sharing.RECORDED_BY): its coordinator enters it.
+    client.force_login(staff_probation_coordinator)
     form = {
-        "programme": police.programme_id,
-        "organisation": police.pk,
+        "programme": probation.programme_id,
+        "organisation": probation.pk,
         "source": "KVV-2",
         "confidence": m.Confidence.CONFIRMED,
         "person": f.PersonFactory(organisation=police).pk,
@@ -364,8 +365,8 @@ def test_a_supervision_added_in_the_admin_runs_its_follow_up_rules(
         assert client.post("/admin/gvi/supervision/add/", form).status_code == 302
     supervision = m.Supervision.objects.get()
     assert dispatched == [("supervision", supervision.pk)]
-    assert supervision.created_by == staff_coordinator
-    assert supervision.history.get().history_user == staff_coordinator
+    assert supervision.created_by == staff_probation_coordinator
+    assert supervision.history.get().history_user == staff_probation_coordinator
 
 
 def test_a_programme_added_in_the_admin_starts_with_its_settings(client, superuser):

@@ -47,6 +47,14 @@ SYSTEM_SET = {
     "gvi.WeeklyTypeCount.week",
     "gvi.ReviewMeeting.held_at",  # the moment a coordinator marks the review held
     "gvi.DataSubjectRequest.extract_reviewed_at",  # the moment the reviewer marks the extract reviewed
+    "gvi.CallIn.status_changed_at",  # the moment a coordinator marks the call-in held or cancelled
+    "gvi.ScoreTerm.occurred_at",  # copied from the incident
+    # Incremental scoring's own stamps (gvi.scoring_state): reference moment, window, rebuild, check.
+    "gvi.ScoreState.reference_at",
+    "gvi.ScoreState.window_through",
+    "gvi.ScoreState.rebuilt_at",
+    "gvi.ScoreState.verified_at",
+    "gvi.SingleSignOnEvent.at",  # the moment of a sign-on attempt (append-only log)
 }
 
 TODAY = dt.date(2026, 6, 1)

@@ -82,7 +82,7 @@ def test_inviting_twice_changes_nothing(police, police_coordinator):
         user=police_coordinator,
         scheduled_at=timezone.now() + dt.timedelta(days=10),
         venue="Folkets hus",
-        speakers=[{"name": "En mamma", "message_kind": m.MessageKind.MORAL}],
+        speakers=[{"kind": m.SpeakerKind.BEREAVED_MOTHER, "name": "En mamma", "message_kind": m.MessageKind.MORAL}],
     )
     person = f.PersonFactory(organisation=police)
     assert len(callins.invite_persons(user=police_coordinator, call_in=call_in, persons=[person], source="plan")) == 1
