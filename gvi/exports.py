@@ -54,15 +54,17 @@ def _log_export(*, user, kind: str, queryset: QuerySet, reason: str, channel: st
         # another organisation owns, as a disclosure with its owner, rule and legal basis.
         objects = []
         if owner and getattr(user, "organisation_id", None) is not None:
-            objects = list(queryset.exclude(**{f"{owner}_id": user.organisation_id}).only("pk", owner))
+            objects = list(
+                queryset.select_related(None).exclude(**{f"{owner}_id": user.organisation_id}).only("pk", owner)
+            )
         elif owner:  # a user with no organisation (a superuser): every record is another's
-            objects = list(queryset.only("pk", owner))
+            objects = list(queryset.select_related(None).only("pk", owner))
     else:
         # One EXPORT row per record, naming the person it is about (log_access reads obj.person_id).
         # The owner too, for the disclosure log (gvi.audit.disclosures_read), without a query per row.
         owner = RECORD_KINDS[kind].organisation_path
         columns = ["pk", *([person_path] if person_path else []), *([owner] if owner else [])]
-        objects = list(queryset.only(*columns))
+        objects = list(queryset.select_related(None).only(*columns))
     log_access(
         user=user,
         action=AccessAction.EXPORT,

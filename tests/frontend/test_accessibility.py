@@ -118,6 +118,8 @@ def test_no_text_outside_translation_tags(path):
     for attribute in re.findall(r'(?:aria-label|title|alt|placeholder)="([^"]*)"', source):
         assert attribute.startswith("{"), f"{path.name}: untranslated attribute text {attribute!r}"
     text = re.sub(r"{%\s*blocktranslate.*?{%\s*endblocktranslate\s*%}", " ", source, flags=re.S)
+    # A {% comment %} block is never rendered: it is notes for the reader, not page text.
+    text = re.sub(r"{%\s*comment\b.*?%}.*?{%\s*endcomment\s*%}", " ", text, flags=re.S)
     text = re.sub(r"{%.*?%}|{{.*?}}|{#.*?#}", " ", text, flags=re.S)
     text = re.sub(r"<[^>]*>", " ", text, flags=re.S)
     words = set(re.findall(r"[^\W\d_]{2,}", text)) - ALLOWED_WORDS

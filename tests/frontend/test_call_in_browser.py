@@ -80,15 +80,17 @@ def test_mark_held_record_attendance_plan_the_notification_and_write_the_message
     assert plan.person_id == away.person_id and plan.created_by == police_coordinator
 
     # At 320 px, every (visually hidden) attendance label stays inside its panel: it is placed
-    # within its cell, inside the panel's own scrolling box, so it cannot widen the page.
+    # within its cell, inside the table's scrolling box (the panel's, if it has none), so it
+    # cannot widen the page.
     page.set_viewport_size({"width": 320, "height": 800})
     escaped = page.evaluate(
         """() => [...document.querySelectorAll('.attendance-cell label')].filter(label => {
             const panel = label.closest('.panel');
-            const outer = panel.getBoundingClientRect();
+            const scroller = label.closest('.table-scroll') || panel;
+            const outer = scroller.getBoundingClientRect();
             const box = label.getBoundingClientRect();
-            const inside = box.left >= outer.left && box.right <= outer.left + panel.scrollWidth;
-            return !inside || !panel.contains(label.offsetParent);
+            const inside = box.left >= outer.left && box.right <= outer.left + scroller.scrollWidth;
+            return !inside || !panel.contains(scroller) || !scroller.contains(label.offsetParent);
         }).length"""
     )
     assert escaped == 0

@@ -15,10 +15,11 @@ import datetime as dt
 
 import pytest
 from django.apps import apps
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.text import slugify
 
 from gvi import models as m
+from gvi.services import imports as imports_service
 from gvi.services import research_exports
 from gvi.services import rights as rights_service
 from gvi.services import sharing as sharing_service
@@ -53,6 +54,16 @@ ID_SOURCES = {
     "requests": m.DataSubjectRequest,
     "memberships": m.Membership,
     "invitations": m.Invitation,
+    "imports": m.ImportRun,
+    "attributions": m.GroupAttribution,
+    "exit-cases": m.ExitCase,
+    "risk-assessments": m.RiskAssessment,
+}
+
+# Patterns whose parameters are words, not ids: the values to open them with.
+WORD_ARGUMENTS = {
+    "controllers_save": {"which": "controller"},
+    "import_template": {"kind": "persons", "language": "sv", "extension": "csv"},
 }
 
 # Reflow: a page scrolls sideways when the document is wider than the window.
@@ -120,8 +131,12 @@ def _fill(route: str, kwargs: list) -> str | None:
 
 
 def _more_records(probation, police_coordinator, city):
-    """What the city lacks and some pages need: a data subject request, a consent, a research export."""
+    """What the city lacks and some pages need: a data subject request, a consent, a research export,
+    an uploaded import file and an exit case."""
     person = city["persons"][1]
+    data = "Källreferens,Förnamn,Efternamn,Källa\nP-1,Testa,Exempelsson,Lista\n".encode()
+    imports_service.upload(user=police_coordinator, name="personer.csv", chunks=[data], size=len(data), kind="persons")
+    f.ExitCaseFactory(organisation=police_coordinator.organisation, person=person)
     research_exports.request_research_export(user=police_coordinator, purpose="Utvärdering (syntetisk)")
     rights_service.log_request(user=police_coordinator, person=person, kind=m.RequestKind.ACCESS, source="SYN-REQ-1")
     sharing_service.record_consent(
@@ -139,7 +154,10 @@ def _pages_for(client) -> tuple[list, list]:
     layout), and the patterns that could not be filled in."""
     pages, refused, unfilled = [], [], []
     for name, route, kwargs in _patterns():
-        url = _fill(route, kwargs)
+        if name in WORD_ARGUMENTS:
+            url = reverse(f"frontend:{name}", kwargs=WORD_ARGUMENTS[name])
+        else:
+            url = _fill(route, kwargs)
         if url is None:
             unfilled.append(name)
             continue

@@ -217,7 +217,12 @@ def test_quick_status_change_with_htmx(coordinator_client, police):
     url = reverse("frontend:follow_up_status", args=[follow_up.pk])
     response = coordinator_client.post(url, {f"f{follow_up.pk}-status": "done"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert response.content.decode().startswith(f'<li class="card" id="follow-up-{follow_up.pk}"')
+    # The whole board comes back (the card moves column, the counts follow), with the announcement;
+    # done is not on the default board, so the card has left it.
+    html = response.content.decode()
+    assert html.startswith('<div id="follow-up-board">')
+    assert f'id="follow-up-{follow_up.pk}"' not in html
+    assert f"Sparat: {follow_up.title} har nu status Klar." in html
     follow_up.refresh_from_db()
     assert follow_up.status == m.FollowUpStatus.DONE and follow_up.completed_at is not None
 

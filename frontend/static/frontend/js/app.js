@@ -26,9 +26,24 @@
   // A status form marked data-save-on-leave saves by its button, or when focus leaves the form
   // after its field changed; never on each change: arrow keys on a closed select fire a change
   // per option passed, and a keyboard user must not record every value on the way.
+  // A form already sent (by its button) must not be sent again when its focused button is
+  // removed by the swap that answers it: Chromium fires focusout on removal, and a second, plain
+  // submit would reload the page and lose the announcement.
+  document.addEventListener(
+    "submit",
+    function (event) {
+      if (event.target.hasAttribute && event.target.hasAttribute("data-save-on-leave")) {
+        event.target.setAttribute("data-sent", "");
+      }
+    },
+    true
+  );
   document.addEventListener("focusout", function (event) {
     var form = event.target.form || event.target.closest("form");
     if (!form || !form.hasAttribute("data-save-on-leave") || form.contains(event.relatedTarget)) {
+      return;
+    }
+    if (!form.isConnected || form.hasAttribute("data-sent")) {
       return;
     }
     var changed = Array.prototype.some.call(form.querySelectorAll("select"), function (select) {
