@@ -1,6 +1,8 @@
 """Weekly incident counts (gvi.models.weekly): recounted from the raw tables, kept current, verified.
 
 The weekly review reads these counts instead of counting half a million links on every view.
+Beside the group counts, the links they count are stored (GroupIncidentLink) for the group page's
+latest incidents; they are refreshed and verified with the group counts, week by week.
 They are kept current by the write path, in the writing transaction:
 
 - `incident_changed(before, incident)` after an incident is logged, corrected or retracted
@@ -25,6 +27,7 @@ from django.utils import timezone
 
 from gvi.models import (
     GroupAttribution,
+    GroupIncidentLink,
     Incident,
     Involvement,
     InvolvementRole,
@@ -111,15 +114,8 @@ def count_types(*, programme_id=None, weeks=None) -> dict[TypeKey, int]:
     return {(pid, _as_monday(week), kind): n for pid, week, kind, n in rows}
 
 
-def count_groups(*, programme_id=None, weeks=None, groups=None) -> dict[GroupKey, int]:
-    """Incidents per (programme, week, group), from the raw tables; optionally only some weeks/groups.
-
-    An incident is linked to a group when an analyst attributed it to the group, or when a
-    suspect in it is an active member of the group; linked both ways it counts once.
-    """
-    incidents = counted_incidents().filter(_in_weeks(weeks))
-    if programme_id is not None:
-        incidents = incidents.filter(programme_id=programme_id)
+def _link_querysets(incidents, groups):
+    """(attributions, suspects' involvements) linking `incidents` to groups (optionally only `groups`)."""
     attributions = GroupAttribution.objects.filter(incident__in=incidents)
     suspect_filter = {
         "role": InvolvementRole.SUSPECT,
@@ -131,23 +127,93 @@ def count_groups(*, programme_id=None, weeks=None, groups=None) -> dict[GroupKey
         attributions = attributions.filter(group_id__in=groups)
         suspect_filter["person__memberships__group_id__in"] = groups
     # One filter() call, so the membership join is shared by the conditions and the values.
-    suspects = Involvement.objects.filter(**suspect_filter)
-    week = TruncWeek("incident__occurred_at")
+    return attributions, Involvement.objects.filter(**suspect_filter)
+
+
+def _links_sql(incidents, groups, column) -> tuple[str, list]:
+    """SQL of the distinct links (pid, gid, incident_id, at), `at` being `column` of the incident."""
+    attributions, suspects = _link_querysets(incidents, groups)
     links = (
         attributions.order_by()
-        .annotate(pid=F("incident__programme_id"), gid=F("group_id"), wk=week)
-        .values_list("pid", "gid", "incident_id", "wk")
+        .annotate(pid=F("incident__programme_id"), gid=F("group_id"), at=column)
+        .values_list("pid", "gid", "incident_id", "at")
         .union(
             suspects.order_by()
-            .annotate(pid=F("incident__programme_id"), gid=F("person__memberships__group_id"), wk=week)
-            .values_list("pid", "gid", "incident_id", "wk")
+            .annotate(pid=F("incident__programme_id"), gid=F("person__memberships__group_id"), at=column)
+            .values_list("pid", "gid", "incident_id", "at")
         )
     )
-    sql, params = links.query.sql_with_params()
+    # UNION (not ALL) drops an incident reached by both links (and by two suspects).
+    return links.query.sql_with_params()
+
+
+def _scoped(incidents, programme_id, weeks):
+    incidents = incidents.filter(_in_weeks(weeks))
+    return incidents if programme_id is None else incidents.filter(programme_id=programme_id)
+
+
+def count_groups(*, programme_id=None, weeks=None, groups=None) -> dict[GroupKey, int]:
+    """Incidents per (programme, week, group), from the raw tables; optionally only some weeks/groups.
+
+    An incident is linked to a group when an analyst attributed it to the group, or when a
+    suspect in it is an active member of the group; linked both ways it counts once.
+    """
+    incidents = _scoped(counted_incidents(), programme_id, weeks)
+    sql, params = _links_sql(incidents, groups, TruncWeek("incident__occurred_at"))
     with connection.cursor() as cursor:
-        # UNION (not ALL) drops an incident reached by both links (and by two suspects).
-        cursor.execute(f"SELECT pid, gid, wk, COUNT(*) FROM ({sql}) links GROUP BY pid, gid, wk", params)
+        cursor.execute(f"SELECT pid, gid, at, COUNT(*) FROM ({sql}) links GROUP BY pid, gid, at", params)
         return {(pid, _as_monday(week), gid): n for pid, gid, week, n in cursor.fetchall()}
+
+
+def _stored_links(programme_id, weeks=None, groups=None):
+    stored = GroupIncidentLink.objects.filter(_in_weeks(weeks))
+    if programme_id is not None:
+        stored = stored.filter(programme_id=programme_id)
+    return stored if groups is None else stored.filter(group_id__in=set(groups))
+
+
+def store_links(*, programme_id: int, weeks=None, groups=None) -> None:
+    """Replace the stored group-incident links of the given weeks and groups (None: all) by the raw ones.
+
+    Every incident counts here, unfounded ones too: the group page lists them, marked.
+    """
+    _stored_links(programme_id, weeks, groups).delete()
+    incidents = _scoped(Incident.objects.all(), programme_id, weeks)
+    sql, params = _links_sql(incidents, groups, F("incident__occurred_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {GroupIncidentLink._meta.db_table} (programme_id, group_id, incident_id, occurred_at) "
+            f"SELECT pid, gid, incident_id, at FROM ({sql}) links",
+            params,
+        )
+
+
+def drifted_links(programme_id=None) -> set[GroupKey]:
+    """(programme, week, group) of every stored link that differs from the raw tables, either way."""
+    incidents = _scoped(Incident.objects.all(), programme_id, None)
+    raw, raw_params = _links_sql(incidents, None, F("incident__occurred_at"))
+    stored, stored_params = (
+        _stored_links(programme_id)
+        .annotate(pid=F("programme_id"), gid=F("group_id"), at=F("occurred_at"))
+        .values_list("pid", "gid", "incident_id", "at")
+        .query.sql_with_params()
+    )
+    columns = "pid, gid, incident_id, at"
+    missing = f"SELECT {columns} FROM ({raw}) r EXCEPT SELECT {columns} FROM ({stored}) s"
+    stale = f"SELECT {columns} FROM ({stored}) s EXCEPT SELECT {columns} FROM ({raw}) r"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pid, gid, at FROM ({missing}) m UNION SELECT pid, gid, at FROM ({stale}) t",
+            [*raw_params, *stored_params, *stored_params, *raw_params],
+        )
+        return {(pid, monday_of(_as_moment(at)), gid) for pid, gid, at in cursor.fetchall()}
+
+
+def _as_moment(value) -> dt.datetime:
+    # A raw cursor gives an aware datetime on PostgreSQL and UTC text on SQLite.
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
 
 
 def _lock(programme_id: int) -> None:
@@ -203,6 +269,7 @@ def refresh(*, programme_id: int, weeks=None, areas=(), groups=()) -> None:
             ],
             batch_size=5000,
         )
+        store_links(programme_id=programme_id, weeks=weeks, groups=groups)
 
 
 @dataclass(frozen=True)
@@ -259,10 +326,11 @@ class Drift:
     area_rows: int = 0
     group_rows: int = 0
     type_rows: int = 0
+    link_weeks: int = 0  # (week, group) pairs whose stored incident links differed
 
     @property
     def total(self) -> int:
-        return self.area_rows + self.group_rows + self.type_rows
+        return self.area_rows + self.group_rows + self.type_rows + self.link_weeks
 
 
 def _stored_areas(programme_id) -> dict[AreaKey, int]:
@@ -312,10 +380,11 @@ def verify(*, programme_id: int | None = None, fix: bool = True) -> Drift:
     area_keys = _differences(_stored_areas(programme_id), counted_areas)
     group_keys = _differences(_stored_groups(programme_id), counted_groups)
     type_keys = _differences(_stored_types(programme_id), counted_types)
+    link_keys = drifted_links(programme_id)
     if fix:
-        for pid in {key[0] for key in area_keys | group_keys | type_keys}:
+        for pid in {key[0] for key in area_keys | group_keys | type_keys | link_keys}:
             area_weeks = {key[1] for key in area_keys | type_keys if key[0] == pid}
-            group_weeks = {key[1] for key in group_keys if key[0] == pid}
+            group_weeks = {key[1] for key in group_keys | link_keys if key[0] == pid}
             if area_weeks:
                 # Every area of those weeks: the week's types are recounted with its areas.
                 refresh(programme_id=pid, weeks=area_weeks, areas=None, groups=())
@@ -324,9 +393,11 @@ def verify(*, programme_id: int | None = None, fix: bool = True) -> Drift:
                     programme_id=pid,
                     weeks=group_weeks,
                     areas=(),
-                    groups={key[2] for key in group_keys if key[0] == pid},
+                    groups={key[2] for key in group_keys | link_keys if key[0] == pid},
                 )
-    return Drift(area_rows=len(area_keys), group_rows=len(group_keys), type_rows=len(type_keys))
+    return Drift(
+        area_rows=len(area_keys), group_rows=len(group_keys), type_rows=len(type_keys), link_weeks=len(link_keys)
+    )
 
 
 def rebuild(*, programme_id: int) -> None:

@@ -18,9 +18,16 @@ def verify_weekly_counts(self) -> dict[str, int]:
     drift = weekly_counts.verify(fix=True)
     if drift.total:
         logger.warning(
-            "Weekly counts had drifted and were corrected: %d area rows, %d type rows, %d group rows.",
+            "Weekly counts had drifted and were corrected: %d area rows, %d type rows, %d group rows, "
+            "the incident links of %d group weeks.",
             drift.area_rows,
             drift.type_rows,
             drift.group_rows,
+            drift.link_weeks,
         )
-    return {"area_rows": drift.area_rows, "type_rows": drift.type_rows, "group_rows": drift.group_rows}
+    return {
+        "area_rows": drift.area_rows,
+        "type_rows": drift.type_rows,
+        "group_rows": drift.group_rows,
+        "link_weeks": drift.link_weeks,
+    }

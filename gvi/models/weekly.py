@@ -69,6 +69,35 @@ class WeeklyGroupCount(models.Model):
         return f"{self.week} {self.group_id}: {self.incidents}"
 
 
+class GroupIncidentLink(models.Model):
+    """An incident linked to a group (attributed by an analyst or with a member as suspect).
+
+    Derived, kept with the weekly group counts (gvi.weekly_counts): the group page lists a group's
+    latest incidents from here with one index scan, where the raw tables would first gather every
+    link the group ever had. Unfounded incidents are kept (the page lists them, marked as such);
+    `occurred_at` is the incident's, copied for the order.
+    """
+
+    programme = models.ForeignKey("gvi.Programme", verbose_name=_("programme"), on_delete=models.CASCADE)
+    group = models.ForeignKey("gvi.Group", verbose_name=_("group"), on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(
+        "gvi.Incident", verbose_name=_("incident"), on_delete=models.CASCADE, related_name="group_links"
+    )
+    occurred_at = models.DateTimeField(_("occurred at"))
+
+    class Meta:
+        verbose_name = _("incident linked to a group")
+        verbose_name_plural = _("incidents linked to groups")
+        constraints = [models.UniqueConstraint(fields=["group", "incident"], name="group_incident_link_unique")]
+        indexes = [
+            models.Index(fields=["group", "-occurred_at", "-incident"], name="group_incident_link_latest"),
+            models.Index(fields=["programme", "occurred_at"], name="group_incident_link_week"),
+        ]
+
+    def __str__(self):
+        return f"{self.group_id} {self.incident_id}"
+
+
 class WeeklyTypeCount(models.Model):
     """Incidents per week and incident type: the totals, without summing every area's rows."""
 

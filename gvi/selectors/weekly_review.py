@@ -227,12 +227,23 @@ def _as_date(value) -> dt.date:
     return _local_day(value)
 
 
-def group_incidents(user, group_id: int, since: dt.datetime):
+def group_incidents(user, group_id: int, since: dt.datetime, raw=None):
     """The incidents since `since` linked to one group (see group_links), newest first.
 
-    A queryset, so that a page can count them and show the latest few without loading
-    tens of thousands of rows at national scale.
+    A queryset, so that a page can show the latest few without loading tens of thousands of rows
+    at national scale. Read from the stored links (gvi.weekly_counts, one index scan) when the user
+    may read the programme-wide counts (reads_weekly_counts), else from the raw tables within the
+    user's view; `raw=True` forces the raw tables.
     """
+    if raw is None:
+        raw = not reads_weekly_counts(user)
+    if not raw:
+        # One filter() call, so the order below reuses the same link join.
+        return (
+            visible_incidents(user, since)
+            .filter(group_links__group_id=group_id, group_links__occurred_at__gte=since)
+            .order_by("-group_links__occurred_at", "-group_links__incident_id")
+        )
     # The incidents are filtered (and scoped by the policy) once, outside the subqueries.
     attributions, suspects = group_links(user, None, [group_id])
     return (

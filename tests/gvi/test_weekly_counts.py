@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gvi import models as m
 from gvi import weekly_counts
-from gvi.selectors.weekly_review import group_weekly_incidents, incident_trends, review_period
+from gvi.selectors.weekly_review import group_incidents, group_weekly_incidents, incident_trends, review_period
 from gvi.services.incident_corrections import correct_incident, retract_incident
 from gvi.services.incidents import log_incident
 from gvi.services.memberships import end_membership
@@ -144,10 +144,15 @@ def test_the_counts_agree_with_a_recount_after_any_sequence_of_writes(world, ops
         assert stored(programme_id) == recounted(programme_id)
         # Nothing for the nightly job to correct.
         assert weekly_counts.verify(programme_id=programme_id, fix=False).total == 0
-        # The group page's weekly incidents, read from the counts, are the raw tables' recount.
+        # The group page's weekly incidents, read from the counts, are the raw tables' recount, and
+        # its latest incidents, read from the stored links, the raw tables' (retracted ones too).
+        since = timezone.now() - dt.timedelta(weeks=WEEKS_BACK + 2)
         for group in world["groups"]:
             from_counts = group_weekly_incidents(world["user"], group.pk)
             assert from_counts == group_weekly_incidents(world["user"], group.pk, raw=True)
+            from_links = list(group_incidents(world["user"], group.pk, since).values_list("pk", flat=True))
+            raw = list(group_incidents(world["user"], group.pk, since, raw=True).values_list("pk", flat=True))
+            assert from_links == raw
         transaction.set_rollback(True)
 
 
@@ -216,11 +221,22 @@ def test_the_nightly_job_finds_and_corrects_drift(world):
     m.WeeklyGroupCount.objects.filter(group=group).update(incidents=7)
     assert stored(world["programme_id"]) != recounted(world["programme_id"])
 
+    # A stored link whose incident moved around the services (its date changed in the admin).
+    moved = m.Incident.objects.filter(source="K-3-26")
+    moved.update(occurred_at=_moment(3, 2, 12))
+
     result = verify_weekly_counts.apply().get()
 
-    assert result == {"area_rows": 1, "type_rows": 1, "group_rows": 2}
+    # Area and type rows, group rows and links alike: the moved incident's old week and new week,
+    # and the week of the incident written around the services.
+    assert result == {"area_rows": 3, "type_rows": 3, "group_rows": 3, "link_weeks": 3}
     assert stored(world["programme_id"]) == recounted(world["programme_id"])
-    assert verify_weekly_counts.apply().get() == {"area_rows": 0, "type_rows": 0, "group_rows": 0}
+    assert weekly_counts.drifted_links(world["programme_id"]) == set()
+    assert set(m.GroupIncidentLink.objects.values_list("group_id", "incident__source")) == {
+        (group.pk, "K-3-26"),
+        (world["groups"][1].pk, m.Incident.objects.get(attributions__group=world["groups"][1]).source),
+    }
+    assert verify_weekly_counts.apply().get() == {"area_rows": 0, "type_rows": 0, "group_rows": 0, "link_weeks": 0}
 
 
 def test_the_review_reads_the_counts_and_agrees_with_the_raw_tables_for_every_period(world):
