@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gvi import access_chain
 from gvi.models import AccessAction, AccessLog, PurposeKind
+from gvi.services.bulk_copy import create_plain
 
 # How long a purpose's text may be: a reference or a short reason, not a note.
 PURPOSE_MAX_LENGTH = 200
@@ -108,7 +109,10 @@ def log_access(
     # No savepoint inside a caller's transaction: the rows go with it, or not at all.
     with transaction.atomic(savepoint=False):
         access_chain.seal(rows)
-        return AccessLog.objects.bulk_create(rows)
+        # COPY on PostgreSQL: a group's page logs a thousand rows, which an INSERT spent longer
+        # preparing than the page spent on its own queries. The ids follow the rows' order (the chain's).
+        create_plain(AccessLog, rows)
+        return rows
 
 
 def disclosures_read(user, record_kind: str, objects) -> dict[int, dict]:

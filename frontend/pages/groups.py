@@ -59,7 +59,8 @@ def group_list(request):
 @login_required
 @require_GET
 def group_detail(request, pk: int):
-    data = or_404(selectors.group_detail(request.user, pk))
+    all_members = request.GET.get("members") == "all"
+    data = or_404(selectors.group_detail(request.user, pk, all_members=all_members))
     # Every record shown, each under its own kind: a record another organisation owns is logged
     # as a disclosure with its owner, rule and legal basis (gvi.audit.disclosures_read).
     log_read(
@@ -88,6 +89,7 @@ def group_detail(request, pk: int):
                 _("Incidents per week, the last 52 full weeks: %(counts)s")
                 % {"counts": ", ".join(str(n) for n in data.weekly.counts)},
             ),
+            "activity_limit": selectors.ACTIVITY_LIMIT,
             "may_change": can(request.user, "group", Action.CHANGE, data.group),
             "may_relate": can(request.user, "group_relation", Action.CREATE),
         },

@@ -3,15 +3,24 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
 
-from gvi.models import Membership
+from gvi.models import Membership, MembershipStatus
 from gvi.policy import scoped_queryset
 from gvi.selectors import scores
 from gvi.selectors.weekly_review import Series, counting_members, group_incidents, group_weekly_incidents, review_period
 
 INCIDENT_LIMIT = 100  # latest incidents listed on a group's page (the count covers them all)
+MEMBER_LIMIT = 100  # memberships listed on a group's page unless all are asked for
+ACTIVITY_LIMIT = 50  # latest enforcement actions, and latest services to members, on a group's page
+
+# Current members first, then those awaiting the four-eyes decision, then the former ones.
+MEMBERSHIP_ORDER = Case(
+    When(status=MembershipStatus.ACTIVE, then=Value(0)),
+    When(status=MembershipStatus.PROPOSED, then=Value(1)),
+    default=Value(2),
+)
 
 
 def visible_groups(user):
@@ -54,6 +63,7 @@ def visible_areas(user):
 class GroupPage:
     group: object
     memberships: list
+    membership_count: int  # all the memberships the user may see, listed or not
     relations: list
     incidents: list
     incident_count: int  # incidents in the 52 full weeks and this week so far, unfounded ones not counted
@@ -69,22 +79,25 @@ class GroupPage:
     weekly: Series | None = None
 
 
-def group_detail(user, group_id: int, *, today: dt.date | None = None, raw=None) -> GroupPage | None:
+def group_detail(
+    user, group_id: int, *, today: dt.date | None = None, raw=None, all_members: bool = False
+) -> GroupPage | None:
     """One group and what the user may see about it; None when the user may not see it.
 
     The incidents: counted per week over the last 52 full weeks and the current week so far, read
     from the weekly counts (one query, whatever the group's history; `raw=True` counts them from
     the raw tables, see weekly_review.group_weekly_incidents), and the latest INCIDENT_LIMIT of
-    them listed from the raw tables (unfounded ones too, shown as such)."""
+    them listed from the stored links (unfounded ones too, shown as such; `raw=True`: the raw
+    tables). The memberships: current members first, MEMBER_LIMIT of them unless `all_members`."""
     group = visible_groups(user).prefetch_related("areas", "aliases").filter(pk=group_id).first()
     if group is None:
         return None
-    memberships = list(
-        scoped_queryset(user, "membership")
-        .filter(group=group)
-        .select_related("person")
-        .order_by("status", "-is_key_individual", "person__last_name", "person__first_name")
+    visible_memberships = scoped_queryset(user, "membership").filter(group=group)
+    memberships = visible_memberships.select_related("person").order_by(
+        MEMBERSHIP_ORDER, "-is_key_individual", "person__last_name", "person__first_name", "id"
     )
+    memberships = list(memberships if all_members else memberships[:MEMBER_LIMIT])
+    membership_count = len(memberships) if len(memberships) < MEMBER_LIMIT else visible_memberships.count()
     relations = list(
         scoped_queryset(user, "group_relation")
         .filter(Q(group_a=group) | Q(group_b=group))
@@ -93,7 +106,7 @@ def group_detail(user, group_id: int, *, today: dt.date | None = None, raw=None)
     )
     weekly = group_weekly_incidents(user, group.pk, today=today, raw=raw)
     since = timezone.make_aware(dt.datetime.combine(weekly_first_day(today), dt.time.min))
-    incidents = list(group_incidents(user, group.pk, since).select_related("area")[:INCIDENT_LIMIT])
+    incidents = list(group_incidents(user, group.pk, since, raw=raw).select_related("area")[:INCIDENT_LIMIT])
     members = counting_members(user, [group.pk])
     reached = Q(reached_call_in=True) | Q(reached_notification=True)
     reach = members.aggregate(
@@ -108,19 +121,20 @@ def group_detail(user, group_id: int, *, today: dt.date | None = None, raw=None)
         scoped_queryset(user, "enforcement_action")
         .filter(group=group)
         .select_related("organisation", "person")
-        .order_by("-performed_on", "-id")[:100]
+        .order_by("-performed_on", "-id")[:ACTIVITY_LIMIT]
     )
     services = list(
         scoped_queryset(user, "service_referral")
         .filter(person__in=members.values("person_id"))
         .select_related("person")
-        .order_by("-offered_on", "-id")[:100]
+        .order_by("-offered_on", "-id")[:ACTIVITY_LIMIT]
     )
     trends = scores.score_trends(user, group_ids=[group.pk])
     flags = list(scores.flag_history(user, group=group, limit=10))
     return GroupPage(
         group=group,
         memberships=memberships,
+        membership_count=membership_count,
         relations=relations,
         incidents=incidents,
         incident_count=weekly.total + weekly.current,

@@ -153,3 +153,43 @@ def test_incidents_link_to_a_group_only_through_memberships_the_reader_may_see(
 
     weekly_counts.verify(fix=True)
     assert [s.total for s in incident_trends(auditor).by_group] == [1]
+
+
+def test_a_large_group_lists_its_first_members_with_a_link_to_all(coordinator_client, police, police_coordinator):
+    """A group page lists MEMBER_LIMIT memberships, current members first, then proposed, then
+    former ones, says how many there are and links to the whole list."""
+    from gvi.selectors import groups as selectors
+
+    group = f.GroupFactory(organisation=police, name="Stor gruppering")
+    ended = f.MembershipFactory(organisation=police, group=group, status=m.MembershipStatus.ENDED)
+    proposed = f.MembershipFactory(organisation=police, group=group, status=m.MembershipStatus.PROPOSED)
+    active = [f.MembershipFactory(organisation=police, group=group) for _ in range(3)]
+    url = reverse("frontend:group_detail", args=[group.pk])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(selectors, "MEMBER_LIMIT", 4)
+        response = coordinator_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        data = response.context["data"]
+        assert set(data.memberships[:3]) == set(active)
+        assert data.memberships[3] == proposed and data.membership_count == 5
+        html = response.content.decode()
+        assert "The first 4 of 5 memberships are listed" in html and 'href="?members=all#members-title"' in html
+        everything = coordinator_client.get(url, {"members": "all"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert everything.context["data"].memberships[-1] == ended
+    assert "memberships are listed" not in everything.content.decode()
+    # Only the listed memberships are logged as read.
+    logged = m.AccessLog.objects.filter(user=police_coordinator, record_kind="membership")
+    assert logged.filter(object_id=str(ended.pk)).count() == 1
+
+
+def test_choice_labels_follow_the_language_of_the_request(coordinator_client, city):
+    """get_<field>_display looks labels up from a table built once, in the request's language."""
+    from django.utils import translation
+
+    membership = city["memberships"][0]
+    membership.status = m.MembershipStatus.ACTIVE
+    with translation.override("en"):
+        assert membership.get_status_display() == "Active"
+    with translation.override("sv"):
+        assert membership.get_status_display() == "Aktiv"
+    membership.status = "unknown-value"  # not a choice: shown as it is, as Django does
+    assert membership.get_status_display() == "unknown-value"
