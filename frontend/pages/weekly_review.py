@@ -306,7 +306,10 @@ def _change_rows(changes) -> list[list]:
             [row["name"], _hundredths(row["previous"]), _hundredths(row["score"]), _hundredths(row["change"])]
             for row in changes.score_changes
         ]
-    rows.append([_("New incidents of the most serious kinds"), changes.serious_count])
+    serious = changes.serious_count
+    if changes.serious_count_more:
+        serious = _("more than %(n)d") % {"n": serious}
+    rows.append([_("New incidents of the most serious kinds"), serious])
     rows += [
         [
             "",

@@ -54,6 +54,8 @@ class Incident(SourcedModel):
         indexes = [
             models.Index(fields=["programme", "occurred_at"]),
             models.Index(fields=["area", "occurred_at"]),
+            # The weekly review's "logged since the last review".
+            models.Index(fields=["programme", "created_at"], name="incident_logged"),
         ]
 
     def __str__(self):

@@ -97,12 +97,20 @@ class Context:
         """A random item of a table from `weighted_table` (or any sequence)."""
         return table[int(self.random() * len(table))]
 
-    def tracked(self) -> tuple:
+    def tracked(self, at: dt.datetime | None = None) -> tuple:
         # The seed is "the system": created_by and updated_by stay empty (see TrackedModel).
-        return (self.now, self.now, None, None)
+        # `at`: when the record was logged, for records whose logging time is read (incidents).
+        at = self.now if at is None else min(at, self.now)
+        return (at, at, None, None)
 
-    def sourced(self, org: str, source: str, confidence: str | None = None) -> tuple:
-        return (*self.tracked(), self.programme_id, self.orgs[org], source, confidence or self.confidence())
+    def sourced(self, org: str, source: str, confidence: str | None = None, at: dt.datetime | None = None) -> tuple:
+        return (*self.tracked(at), self.programme_id, self.orgs[org], source, confidence or self.confidence())
+
+    @staticmethod
+    def logged(occurred_at: dt.datetime, record_id: int) -> dt.datetime:
+        """When an incident was logged: 1 to 47 hours after it occurred (from its id, so the
+        seed's random draws stay the same), never after the seed's now."""
+        return occurred_at + dt.timedelta(hours=1 + record_id % 47)
 
     def confidence(self) -> str:
         return self.pick(CONFIDENCE_TABLE)

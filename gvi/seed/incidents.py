@@ -127,18 +127,19 @@ class IncidentGenerator:
             place = f"{ctx.pick(names.AREA_FIRST)}{ctx.pick(names.STREET_SUFFIXES)} {ctx.between(1, 60)}"
             self.number += 1  # report numbers count within this seed, not by database id
             source = f"5000-K{100_000 + self.number}-{self.year_suffix:02d}"
+            occurred_at = self.occurred_at()
             incidents.append(
                 (
                     incident_id,
                     incident_type,
-                    self.occurred_at(),
+                    occurred_at,
                     area,
                     place,
                     killed,
                     injured,
                     statuses[offset],
                     ctx.pick(DESCRIPTIONS[incident_type]),
-                    *ctx.sourced(POLICE, source),
+                    *ctx.sourced(POLICE, source, at=ctx.logged(occurred_at, incident_id)),
                 )
             )
             suspects_from = group
@@ -238,7 +239,7 @@ def seed_incident_history(ctx: Context) -> None:
                 source = f"5000-K{HISTORY_SOURCE_OFFSET + len(rows) + 1}-{occurred_at.year % 100:02d}"
                 rows.append(
                     (incident_type, occurred_at, area, "", killed, injured, VerificationStatus.VERIFIED, "")
-                    + ctx.sourced(POLICE, source)
+                    + ctx.sourced(POLICE, source, at=ctx.logged(occurred_at, len(rows)))
                 )
     first = ctx.sink.reserve(Incident, len(rows))
     ctx.sink.write(Incident, INCIDENT_FIELDS, ((first + i, *row) for i, row in enumerate(rows)))

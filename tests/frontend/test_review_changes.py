@@ -190,3 +190,24 @@ def test_the_exports_carry_the_changes(coordinator_client, police):
     )
     assert rows[serious][1] == "1"
     assert rows[serious + 1][2] == "2026-11-23 22:00"  # local time, not UTC
+
+
+def test_a_very_large_number_of_new_serious_incidents_is_counted_up_to_a_limit(
+    police, police_coordinator, coordinator_client, monkeypatch
+):
+    """The count stops at SERIOUS_COUNT_LIMIT and says "more than" (a programme logs a few a week)."""
+    from gvi.selectors import review_changes
+
+    monkeypatch.setattr(review_changes, "SERIOUS_COUNT_LIMIT", 2)
+    with time_machine.travel(_at(REVIEWED, 12), tick=False):
+        for _ in range(3):
+            f.IncidentFactory(organisation=police, incident_type=m.IncidentType.SHOOTING, occurred_at=_at(REVIEWED, 11))
+    with time_machine.travel(_at(MONDAY, 9), tick=False):
+        changes = changes_since_review(police_coordinator, REVIEWED)
+        assert (changes.serious_count, changes.serious_count_more) == (2, True)
+        page = coordinator_client.get(reverse("frontend:weekly_review"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "New incidents of the most serious kinds (more than 2)" in page.content.decode()
+    monkeypatch.setattr(review_changes, "SERIOUS_COUNT_LIMIT", 3)
+    with time_machine.travel(_at(MONDAY, 9), tick=False):
+        changes = changes_since_review(police_coordinator, REVIEWED)
+    assert (changes.serious_count, changes.serious_count_more) == (3, False)

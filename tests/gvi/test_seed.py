@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.hashers import is_password_usable
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from gvi import models as m
@@ -82,6 +82,15 @@ def test_proposed_and_active_memberships_cite_enough_criteria(seeded):
     assert memberships.exists()
     assert min(memberships.values_list("criteria", flat=True)) >= seeded.min_inclusion_criteria
     assert not m.MembershipEvidence.objects.filter(source_reference="").exists()
+
+
+def test_incidents_are_logged_after_they_occur_not_all_at_once(seeded):
+    """The review's "logged since the last review" needs logging times spread as in a programme."""
+    incidents = m.Incident.objects.all()
+    assert not incidents.filter(created_at__lt=F("occurred_at")).exists()
+    assert not incidents.filter(created_at__gt=timezone.now()).exists()
+    last_week = timezone.now() - dt.timedelta(days=7)
+    assert 0 < incidents.filter(created_at__gte=last_week).count() < incidents.count() / 2
 
 
 def test_incidents_skew_toward_a_few_groups(seeded):
