@@ -59,8 +59,14 @@ def group_list(request):
 @login_required
 @require_GET
 def group_detail(request, pk: int):
-    all_members = request.GET.get("members") == "all"
-    data = or_404(selectors.group_detail(request.user, pk, all_members=all_members))
+    data = or_404(
+        selectors.group_detail(
+            request.user,
+            pk,
+            all_members=request.GET.get("members") == "all",
+            all_relations=request.GET.get("relations") == "all",
+        )
+    )
     # Every record shown, each under its own kind: a record another organisation owns is logged
     # as a disclosure with its owner, rule and legal basis (gvi.audit.disclosures_read).
     log_read(

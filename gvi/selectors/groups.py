@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 
 from gvi.models import Membership, MembershipStatus
@@ -13,6 +13,7 @@ from gvi.selectors.weekly_review import Series, counting_members, group_incident
 
 INCIDENT_LIMIT = 100  # latest incidents listed on a group's page (the count covers them all)
 MEMBER_LIMIT = 100  # memberships listed on a group's page unless all are asked for
+RELATION_LIMIT = 50  # conflicts and alliances listed (and drawn) on a group's page unless all are asked for
 ACTIVITY_LIMIT = 50  # latest enforcement actions, and latest services to members, on a group's page
 
 # Current members first, then those awaiting the four-eyes decision, then the former ones.
@@ -65,6 +66,7 @@ class GroupPage:
     memberships: list
     membership_count: int  # all the memberships the user may see, listed or not
     relations: list
+    relation_count: int  # all the relations the user may see, listed or not
     incidents: list
     incident_count: int  # incidents in the 52 full weeks and this week so far, unfounded ones not counted
     reach: dict
@@ -80,7 +82,13 @@ class GroupPage:
 
 
 def group_detail(
-    user, group_id: int, *, today: dt.date | None = None, raw=None, all_members: bool = False
+    user,
+    group_id: int,
+    *,
+    today: dt.date | None = None,
+    raw=None,
+    all_members: bool = False,
+    all_relations: bool = False,
 ) -> GroupPage | None:
     """One group and what the user may see about it; None when the user may not see it.
 
@@ -88,7 +96,9 @@ def group_detail(
     from the weekly counts (one query, whatever the group's history; `raw=True` counts them from
     the raw tables, see weekly_review.group_weekly_incidents), and the latest INCIDENT_LIMIT of
     them listed from the stored links (unfounded ones too, shown as such; `raw=True`: the raw
-    tables). The memberships: current members first, MEMBER_LIMIT of them unless `all_members`."""
+    tables). The memberships: current members first, MEMBER_LIMIT of them unless `all_members`;
+    the relations: current ones first, then the latest ended, RELATION_LIMIT of them
+    unless `all_relations`."""
     group = visible_groups(user).prefetch_related("areas", "aliases").filter(pk=group_id).first()
     if group is None:
         return None
@@ -98,12 +108,16 @@ def group_detail(
     )
     memberships = list(memberships if all_members else memberships[:MEMBER_LIMIT])
     membership_count = len(memberships) if len(memberships) < MEMBER_LIMIT else visible_memberships.count()
-    relations = list(
+    visible_relations = (
         scoped_queryset(user, "group_relation")
         .filter(Q(group_a=group) | Q(group_b=group))
         .filter(group_a__in=visible_groups(user), group_b__in=visible_groups(user))
-        .select_related("group_a", "group_b")
     )
+    relations = visible_relations.select_related("group_a", "group_b").order_by(
+        F("end_date").desc(nulls_first=True), "-start_date", "-id"
+    )
+    relations = list(relations if all_relations else relations[:RELATION_LIMIT])
+    relation_count = len(relations) if len(relations) < RELATION_LIMIT else visible_relations.count()
     weekly = group_weekly_incidents(user, group.pk, today=today, raw=raw)
     since = timezone.make_aware(dt.datetime.combine(weekly_first_day(today), dt.time.min))
     incidents = list(group_incidents(user, group.pk, since, raw=raw).select_related("area")[:INCIDENT_LIMIT])
@@ -136,6 +150,7 @@ def group_detail(
         memberships=memberships,
         membership_count=membership_count,
         relations=relations,
+        relation_count=relation_count,
         incidents=incidents,
         incident_count=weekly.total + weekly.current,
         reach=reach,

@@ -193,3 +193,40 @@ def test_choice_labels_follow_the_language_of_the_request(coordinator_client, ci
         assert membership.get_status_display() == "Aktiv"
     membership.status = "unknown-value"  # not a choice: shown as it is, as Django does
     assert membership.get_status_display() == "unknown-value"
+
+
+def test_a_group_with_many_relations_draws_and_lists_the_current_ones_first(
+    coordinator_client, police, monkeypatch
+):
+    from gvi.selectors import groups as selectors
+
+    group = f.GroupFactory(organisation=police, name="Nav")
+    ended = f.GroupRelationFactory(
+        organisation=police,
+        group_a=group,
+        group_b=f.GroupFactory(organisation=police),
+        kind=m.RelationKind.CONFLICT,
+        start_date=dt.date(2025, 1, 1),
+        end_date=dt.date(2025, 6, 1),
+    )
+    current = [
+        f.GroupRelationFactory(
+            organisation=police,
+            group_a=f.GroupFactory(organisation=police),
+            group_b=group,
+            kind=kind,
+            start_date=dt.date(2024, 1, 1),
+            end_date=None,
+        )
+        for kind in (m.RelationKind.CONFLICT, m.RelationKind.ALLIANCE)
+    ]
+    monkeypatch.setattr(selectors, "RELATION_LIMIT", 2)
+    url = reverse("frontend:group_detail", args=[group.pk])
+    response = coordinator_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    data = response.context["data"]
+    assert set(data.relations) == set(current) and data.relation_count == 3
+    assert len(response.context["network"].nodes) == 3  # the group and the two listed
+    html = response.content.decode()
+    assert "The first 2 of 3 relations are drawn and listed" in html and 'href="?relations=all#relations-title"' in html
+    everything = coordinator_client.get(url, {"relations": "all"}).context["data"]
+    assert everything.relations[-1] == ended and len(everything.relations) == 3
