@@ -195,9 +195,7 @@ def test_choice_labels_follow_the_language_of_the_request(coordinator_client, ci
     assert membership.get_status_display() == "unknown-value"
 
 
-def test_a_group_with_many_relations_draws_and_lists_the_current_ones_first(
-    coordinator_client, police, monkeypatch
-):
+def test_a_group_with_many_relations_draws_and_lists_the_current_ones_first(coordinator_client, police, monkeypatch):
     from gvi.selectors import groups as selectors
 
     group = f.GroupFactory(organisation=police, name="Nav")
