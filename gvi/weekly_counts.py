@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import BooleanField, Case, Count, F, Q, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -130,26 +130,36 @@ def _link_querysets(incidents, groups):
     return attributions, Involvement.objects.filter(**suspect_filter)
 
 
-def _links_sql(incidents, groups, column) -> tuple[str, list]:
-    """SQL of the distinct links (pid, gid, incident_id, at), `at` being `column` of the incident."""
+def _links_sql(incidents, groups, **columns) -> tuple[str, list]:
+    """SQL of the distinct links (pid, gid, incident_id, *columns), each column an expression on the link."""
     attributions, suspects = _link_querysets(incidents, groups)
+    names = ("pid", "gid", "incident_id", *columns)
     links = (
         attributions.order_by()
-        .annotate(pid=F("incident__programme_id"), gid=F("group_id"), at=column)
-        .values_list("pid", "gid", "incident_id", "at")
+        .annotate(pid=F("incident__programme_id"), gid=F("group_id"), **columns)
+        .values_list(*names)
         .union(
             suspects.order_by()
-            .annotate(pid=F("incident__programme_id"), gid=F("person__memberships__group_id"), at=column)
-            .values_list("pid", "gid", "incident_id", "at")
+            .annotate(pid=F("incident__programme_id"), gid=F("person__memberships__group_id"), **columns)
+            .values_list(*names)
         )
     )
-    # UNION (not ALL) drops an incident reached by both links (and by two suspects).
+    # UNION (not ALL) drops an incident reached by both links (and by two suspects); the columns
+    # are the incident's, so they cannot tell two links of one incident and group apart.
     return links.query.sql_with_params()
 
 
 def _scoped(incidents, programme_id, weeks):
     incidents = incidents.filter(_in_weeks(weeks))
     return incidents if programme_id is None else incidents.filter(programme_id=programme_id)
+
+
+WEEK = TruncWeek("incident__occurred_at")
+COUNTED = Case(
+    When(incident__verification_status=VerificationStatus.UNFOUNDED, then=Value(False)),
+    default=Value(True),
+    output_field=BooleanField(),
+)
 
 
 def count_groups(*, programme_id=None, weeks=None, groups=None) -> dict[GroupKey, int]:
@@ -159,9 +169,9 @@ def count_groups(*, programme_id=None, weeks=None, groups=None) -> dict[GroupKey
     suspect in it is an active member of the group; linked both ways it counts once.
     """
     incidents = _scoped(counted_incidents(), programme_id, weeks)
-    sql, params = _links_sql(incidents, groups, TruncWeek("incident__occurred_at"))
+    sql, params = _links_sql(incidents, groups, wk=WEEK)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT pid, gid, at, COUNT(*) FROM ({sql}) links GROUP BY pid, gid, at", params)
+        cursor.execute(f"SELECT pid, gid, wk, COUNT(*) FROM ({sql}) links GROUP BY pid, gid, wk", params)
         return {(pid, _as_monday(week), gid): n for pid, gid, week, n in cursor.fetchall()}
 
 
@@ -172,26 +182,60 @@ def _stored_links(programme_id, weeks=None, groups=None):
     return stored if groups is None else stored.filter(group_id__in=set(groups))
 
 
-def store_links(*, programme_id: int, weeks=None, groups=None) -> None:
-    """Replace the stored group-incident links of the given weeks and groups (None: all) by the raw ones.
+RAW_LINKS = "gvi_raw_links"  # a temporary table of this connection, for the length of store_links
 
-    Every incident counts here, unfounded ones too: the group page lists them, marked.
+
+def store_links(*, programme_id: int, weeks=None, groups=None) -> dict[GroupKey, int]:
+    """Bring the stored group-incident links of the given weeks and groups (None: all) in line with
+    the raw tables, and return those weeks' incident counts per group, counted from the same links.
+
+    The raw links are gathered once (into a temporary table); only the stored links that changed
+    are deleted or inserted: a member joining the busiest group adds a few hundred links instead
+    of rewriting its hundred thousand. Every incident has its links here, unfounded ones too (the
+    group page lists them, marked); the counts leave those out.
     """
-    _stored_links(programme_id, weeks, groups).delete()
     incidents = _scoped(Incident.objects.all(), programme_id, weeks)
-    sql, params = _links_sql(incidents, groups, F("incident__occurred_at"))
+    raw, raw_params = _links_sql(incidents, groups, at=F("incident__occurred_at"), wk=WEEK, counted=COUNTED)
+    stored, stored_params = (
+        _stored_links(programme_id, weeks, groups)
+        .values_list("id", "group_id", "incident_id", "occurred_at")
+        .query.sql_with_params()
+    )
+    table = GroupIncidentLink._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {GroupIncidentLink._meta.db_table} (programme_id, group_id, incident_id, occurred_at) "
-            f"SELECT pid, gid, incident_id, at FROM ({sql}) links",
-            params,
-        )
+        cursor.execute(f"DROP TABLE IF EXISTS {RAW_LINKS}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {RAW_LINKS} AS {raw}", raw_params)
+        try:
+            if connection.vendor == "postgresql" and cursor.rowcount > 10_000:
+                # A large recount (a member of a big group, the nightly fix): plan the joins below
+                # on real figures, not a guess for a table without statistics.
+                cursor.execute(f"ANALYZE {RAW_LINKS}")
+            cursor.execute(
+                f"SELECT s.id FROM ({stored}) s WHERE NOT EXISTS (SELECT 1 FROM {RAW_LINKS} r "
+                "WHERE r.gid = s.group_id AND r.incident_id = s.incident_id AND r.at = s.occurred_at)",
+                stored_params,
+            )
+            # By id, read first: a DELETE with the scope inside it was planned over every stored link.
+            stale = [row[0] for row in cursor.fetchall()]
+            for start in range(0, len(stale), 5000):
+                GroupIncidentLink.objects.filter(id__in=stale[start : start + 5000])._raw_delete(connection.alias)
+            # Matched on (group, incident) alone: a stored link left with another date (outside
+            # these weeks) can never collide here; the nightly check corrects it.
+            cursor.execute(
+                f"INSERT INTO {table} (programme_id, group_id, incident_id, occurred_at) "
+                f"SELECT r.pid, r.gid, r.incident_id, r.at FROM {RAW_LINKS} r WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {table} s WHERE s.group_id = r.gid AND s.incident_id = r.incident_id)"
+            )
+            cursor.execute(f"SELECT pid, gid, wk, COUNT(*) FROM {RAW_LINKS} WHERE counted GROUP BY pid, gid, wk")
+            return {(pid, _as_monday(week), gid): n for pid, gid, week, n in cursor.fetchall()}
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {RAW_LINKS}")
 
 
 def drifted_links(programme_id=None) -> set[GroupKey]:
     """(programme, week, group) of every stored link that differs from the raw tables, either way."""
     incidents = _scoped(Incident.objects.all(), programme_id, None)
-    raw, raw_params = _links_sql(incidents, None, F("incident__occurred_at"))
+    raw, raw_params = _links_sql(incidents, None, at=F("incident__occurred_at"))
     stored, stored_params = (
         _stored_links(programme_id)
         .annotate(pid=F("programme_id"), gid=F("group_id"), at=F("occurred_at"))
@@ -257,7 +301,7 @@ def refresh(*, programme_id: int, weeks=None, areas=(), groups=()) -> None:
             batch_size=5000,
         )
     if groups is None or groups:
-        counts = count_groups(programme_id=programme_id, weeks=weeks, groups=groups)
+        counts = store_links(programme_id=programme_id, weeks=weeks, groups=groups)
         stored = WeeklyGroupCount.objects.filter(week_filter, programme_id=programme_id)
         if groups is not None:
             stored = stored.filter(group_id__in=set(groups))
@@ -269,7 +313,6 @@ def refresh(*, programme_id: int, weeks=None, areas=(), groups=()) -> None:
             ],
             batch_size=5000,
         )
-        store_links(programme_id=programme_id, weeks=weeks, groups=groups)
 
 
 @dataclass(frozen=True)

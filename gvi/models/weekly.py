@@ -78,8 +78,13 @@ class GroupIncidentLink(models.Model):
     `occurred_at` is the incident's, copied for the order.
     """
 
-    programme = models.ForeignKey("gvi.Programme", verbose_name=_("programme"), on_delete=models.CASCADE)
-    group = models.ForeignKey("gvi.Group", verbose_name=_("group"), on_delete=models.CASCADE, related_name="+")
+    # No index of their own for the programme and the group: the indexes below start with them.
+    programme = models.ForeignKey(
+        "gvi.Programme", verbose_name=_("programme"), on_delete=models.CASCADE, db_index=False
+    )
+    group = models.ForeignKey(
+        "gvi.Group", verbose_name=_("group"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     incident = models.ForeignKey(
         "gvi.Incident", verbose_name=_("incident"), on_delete=models.CASCADE, related_name="group_links"
     )

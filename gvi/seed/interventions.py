@@ -115,9 +115,6 @@ def seed_flag(ctx: Context) -> None:
             )
         ],
     )
-    # suggested_at is auto_now_add: bulk_create (the path off PostgreSQL) stamps the seeding time,
-    # which would put the suggestion after its decision. Set it again, as the COPY path wrote it.
-    GroupFlag.objects.filter(pk=ctx.flag_id).update(suggested_at=ctx.now - dt.timedelta(days=21))
 
 
 def seed_enforcement(ctx: Context) -> None:

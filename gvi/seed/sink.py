@@ -1,4 +1,4 @@
-"""Fast, bounded-memory writes for the seed: COPY on PostgreSQL, bulk_create elsewhere.
+"""Fast, bounded-memory writes for the seed: COPY on PostgreSQL, plain INSERTs elsewhere.
 
 Rows are plain tuples in the order of the given field names (attnames such as
 `person_id`). Primary keys the seed needs to reference are reserved up front with
@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import JSONField
 from psycopg.types.json import Jsonb
 
-# Rows per bulk_create call: with the generators feeding it, memory stays flat.
+# Rows per INSERT batch: with the generators feeding it, memory stays flat.
 BATCH_SIZE = 2000
 
 
@@ -55,26 +55,30 @@ class Sink:
         return first
 
     def write(self, model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
-        """Insert `rows` (tuples in `fields` order) into `model`'s table; return how many."""
+        """Insert `rows` (tuples in `fields` order) into `model`'s table; return how many.
+
+        The rows are written as they are, on every database: no save(), no signals, no
+        auto_now (a seeded incident keeps the time it was logged, not the seed's).
+        """
         total = 0
+        # Neither COPY nor a plain INSERT applies the model's defaults: a NOT NULL field the rows
+        # leave out (a free-text field added after the seed was written) gets its default (or "").
+        defaults = [
+            field
+            for field in model._meta.concrete_fields
+            if not field.primary_key
+            and not field.null
+            and (field.has_default() or (field.blank and field.empty_strings_allowed))
+            and field.name not in fields
+            and field.attname not in fields
+        ]
+        if defaults:
+            fields = (*fields, *(field.name for field in defaults))
+            values = tuple(field.get_default() for field in defaults)
+            rows = (tuple(row) + values for row in rows)
+        model_fields = [model._meta.get_field(name) for name in fields]
+        columns = ", ".join(f'"{field.column}"' for field in model_fields)
         if self.use_copy:
-            # COPY does not apply the model's defaults: a NOT NULL field the rows leave out (a
-            # free-text field added after the seed was written) gets its default (or "") in every row.
-            defaults = [
-                field
-                for field in model._meta.concrete_fields
-                if not field.primary_key
-                and not field.null
-                and (field.has_default() or (field.blank and field.empty_strings_allowed))
-                and field.name not in fields
-                and field.attname not in fields
-            ]
-            if defaults:
-                fields = (*fields, *(field.name for field in defaults))
-                values = tuple(field.get_default() for field in defaults)
-                rows = (tuple(row) + values for row in rows)
-            model_fields = [model._meta.get_field(name) for name in fields]
-            columns = ", ".join(f'"{field.column}"' for field in model_fields)
             json_columns = [i for i, field in enumerate(model_fields) if isinstance(field, JSONField)]
             # Django's cursor wraps a psycopg 3 cursor, whose copy() streams rows to the server.
             statement = f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN'
@@ -87,11 +91,21 @@ class Sink:
                     copy.write_row(row)
                     total += 1
         else:
-            for chunk in chunked(rows, BATCH_SIZE):
-                model.objects.bulk_create(
-                    [model(**dict(zip(fields, row, strict=True))) for row in chunk], batch_size=BATCH_SIZE
-                )
-                total += len(chunk)
+            placeholders = ", ".join(["%s"] * len(model_fields))
+            statement = f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({placeholders})'
+            with connection.cursor() as cursor:
+                for chunk in chunked(rows, BATCH_SIZE):
+                    cursor.executemany(
+                        statement,
+                        [
+                            [
+                                field.get_db_prep_save(value, connection)
+                                for field, value in zip(model_fields, row, strict=True)
+                            ]
+                            for row in chunk
+                        ],
+                    )
+                    total += len(chunk)
         label = model._meta.label
         self.counts[label] = self.counts.get(label, 0) + total
         return total
