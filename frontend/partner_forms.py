@@ -8,6 +8,7 @@ names in aria-describedby (with its help text), and the input is marked aria-inv
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from frontend.record_forms import AccessibleForm
 from gvi import dates
 from gvi.models import (
     ConcernReport,
@@ -39,31 +40,7 @@ def _text(label, rows=3, **kwargs):
     )
 
 
-class DescribedForm(forms.Form):
-    """Ties each field's errors to its input (aria-describedby, aria-invalid)."""
-
-    def full_clean(self):
-        super().full_clean()
-        self._describe_errors()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        self._describe_errors()
-
-    def _describe_errors(self):
-        for name, field in self.fields.items():
-            bound = self[name]
-            described = []
-            if field.help_text:
-                described.append(f"{bound.auto_id}_helptext")
-            if name in (self._errors or {}):
-                described.insert(0, f"{bound.auto_id}_error")
-                field.widget.attrs["aria-invalid"] = "true"
-            if described:
-                field.widget.attrs["aria-describedby"] = " ".join(described)
-
-
-class SourcedForm(DescribedForm):
+class SourcedForm(AccessibleForm):
     source = forms.CharField(
         label=_("Source"),
         max_length=200,
@@ -160,7 +137,7 @@ class RiskAssessmentForm(SourcedForm):
             del self.fields["assessed_on"]
 
 
-class FollowUpForm(DescribedForm):
+class FollowUpForm(AccessibleForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = _text(_("Description"))
     due_date = _date(FollowUp, "due_date", _("Due date"))

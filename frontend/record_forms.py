@@ -32,22 +32,28 @@ DATE = {"type": "date"}
 
 
 class AccessibleForm(forms.Form):
-    """Ties each field's errors and help text to its control (aria-describedby, aria-invalid)."""
+    """Ties each field's errors and help text to its control (aria-describedby, aria-invalid),
+    also for the errors a service adds after the form's own validation. The base of every form
+    that enters or changes a record."""
 
     required_css_class = "required"
 
     def full_clean(self):
         super().full_clean()
-        self.full_clean_aria()
+        self._describe_errors()
 
-    def full_clean_aria(self):
-        """Mark the fields in error (called again after a service added errors)."""
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        self._describe_errors()
+
+    def _describe_errors(self):
         for name, field in self.fields.items():
+            bound = self[name]
             described = []
             if field.help_text:
-                described.append(f"{self[name].auto_id}_helptext")
-            if name in self.errors:
-                described.insert(0, f"{self[name].auto_id}_error")
+                described.append(f"{bound.auto_id}_helptext")
+            if name in (self._errors or {}):
+                described.insert(0, f"{bound.auto_id}_error")
                 field.widget.attrs["aria-invalid"] = "true"
             if described:
                 field.widget.attrs["aria-describedby"] = " ".join(described)

@@ -1,6 +1,7 @@
 """What the page views share: 404 for what a user may not see, access logging, form errors."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,6 +33,23 @@ def log_read(request, *, record_kind: str, objects=(), person_ids=(), action: st
         path=request.get_full_path(),
         also=also,
     )
+
+
+def save_or_show_errors(form, write):
+    """Run a service's write (a callable returning the record) in its own transaction.
+
+    Returns the record; when the service refuses (invalid, or not the user's to do) nothing is
+    stored, its reasons go on the form and None is returned, so the page shows the form again
+    with the user's input.
+    """
+    try:
+        with transaction.atomic():
+            return write()
+    except ValidationError as error:
+        add_service_errors(form, error)
+    except PermissionDenied:
+        form.add_error(None, _("You may not do this."))
+    return None
 
 
 def add_service_errors(form, error: ValidationError) -> None:

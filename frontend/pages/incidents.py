@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from frontend.pages.common import log_read, or_404
+from frontend.pages.common import log_read, or_404, save_or_show_errors
 from frontend.pages.purpose import ask_for_purpose, session_purpose
-from frontend.pages.records import changeable, render_form, require_may, save_or_show_errors
+from frontend.pages.records import changeable, render_form, require_may
 from frontend.record_forms import (
     AttributionForm,
     IncidentCorrectionForm,

@@ -9,9 +9,8 @@ back with its field errors (status 400) and nothing stored.
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from frontend.forms import FollowUpStatusForm
-from frontend.pages.common import add_service_errors, log_read, next_url, or_404
+from frontend.pages.common import log_read, next_url, or_404, save_or_show_errors
 from frontend.pages.purpose import ask_for_purpose, session_purpose
 from frontend.partner_forms import (
     ConcernReportForm,
@@ -43,20 +42,6 @@ def _require(user, kind: str, action: Action = Action.CREATE) -> None:
 
 def _person(user, pk: int):
     return or_404(scoped_queryset(user, "person").filter(pk=pk).first())
-
-
-def _save(form, write) -> bool:
-    """Run the service's write; its refusals become form errors (and nothing is stored)."""
-    try:
-        with transaction.atomic():
-            write()
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return False
-    except PermissionDenied:
-        form.add_error(None, _("You may not do this."))
-        return False
-    return True
 
 
 def _posted(request, form) -> bool:
@@ -110,7 +95,7 @@ def supervision_new(request, pk: int):
     _require(request.user, "supervision")
     person = _person(request.user, pk)
     form = SupervisionForm(request.POST or None, initial={"start_date": timezone.localdate()})
-    if _posted(request, form) and _save(
+    if _posted(request, form) and save_or_show_errors(
         form, lambda: people.register_supervision(user=request.user, person=person, **form.cleaned_data)
     ):
         return redirect("frontend:person_detail", pk=person.pk)
@@ -130,7 +115,9 @@ def supervision_edit(request, pk: int):
     form = SupervisionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = _changed(form, fields)
-        if _save(form, lambda: people.update_supervision(user=request.user, supervision=supervision, **changes)):
+        if save_or_show_errors(
+            form, lambda: people.update_supervision(user=request.user, supervision=supervision, **changes)
+        ):
             return redirect("frontend:supervisions")
     title = _("Change the supervision")
     back = reverse("frontend:supervisions")
@@ -201,7 +188,7 @@ def concern_report_new(request, pk: int):
     _require(request.user, "concern_report")
     person = _person(request.user, pk)
     form = ConcernReportForm(request.POST or None, initial={"reported_on": timezone.localdate()})
-    if _posted(request, form) and _save(
+    if _posted(request, form) and save_or_show_errors(
         form, lambda: interventions.file_concern_report(user=request.user, person=person, **form.cleaned_data)
     ):
         return redirect("frontend:concern_reports")
@@ -253,7 +240,7 @@ def exit_case_new(request, pk: int):
         assessments=assessments,
         initial={"opened_on": timezone.localdate(), "risk_assessment": assessments.first()},
     )
-    if _posted(request, form) and _save(
+    if _posted(request, form) and save_or_show_errors(
         form, lambda: interventions.open_exit_case(user=request.user, person=person, **form.cleaned_data)
     ):
         return redirect("frontend:exit_cases")
@@ -278,7 +265,9 @@ def exit_case_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         changes = _changed(form, fields)
-        if _save(form, lambda: interventions.update_exit_case(user=request.user, exit_case=exit_case, **changes)):
+        if save_or_show_errors(
+            form, lambda: interventions.update_exit_case(user=request.user, exit_case=exit_case, **changes)
+        ):
             return redirect("frontend:exit_cases")
     back = reverse("frontend:exit_cases")
     return _form_page(
@@ -319,7 +308,7 @@ def risk_assessment_new(request, pk: int):
     person = _person(request.user, pk)
     today = timezone.localdate()
     form = RiskAssessmentForm(request.POST or None, initial={"assessed_on": today})
-    if _posted(request, form) and _save(
+    if _posted(request, form) and save_or_show_errors(
         form, lambda: interventions.assess_risk(user=request.user, person=person, **form.cleaned_data)
     ):
         return redirect("frontend:risk_assessments")
@@ -356,7 +345,7 @@ def risk_assessment_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         changes = _changed(form, fields)
-        if _save(
+        if save_or_show_errors(
             form, lambda: interventions.update_risk_assessment(user=request.user, assessment=assessment, **changes)
         ):
             return redirect("frontend:risk_assessments")
@@ -391,7 +380,7 @@ def follow_up_new(request):
     form = FollowUpForm(
         request.POST or None, organisations=_owner_choices(user), initial={"owner_organisation": user.organisation_id}
     )
-    if _posted(request, form) and _save(
+    if _posted(request, form) and save_or_show_errors(
         form, lambda: followups.create_follow_up(user=user, person=person, **form.cleaned_data)
     ):
         return redirect(next_url(request, "frontend:follow_ups"))

@@ -8,13 +8,13 @@ A service's validation error is shown on its field; nothing is half-stored.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from frontend.pages.common import add_service_errors, log_read, or_404
+from frontend.pages.common import log_read, or_404, save_or_show_errors
 from frontend.pages.purpose import ask_for_purpose, session_purpose
 from frontend.record_forms import (
     GroupEditForm,
@@ -43,16 +43,6 @@ def changeable(user, kind: str, pk: int, queryset=None):
     obj = or_404(scoped_queryset(user, kind, queryset=queryset).filter(pk=pk).first())
     require_may(user, kind, Action.CHANGE, obj)
     return obj
-
-
-def save_or_show_errors(form, write):
-    """Run the service; on a validation error put it on the form and return None."""
-    try:
-        return write()
-    except ValidationError as error:
-        add_service_errors(form, error)
-        form.full_clean_aria()
-        return None
 
 
 def render_form(request, form, *, title, submit_label, cancel_url="", intro="", template="frontend/records/form.html"):

@@ -455,3 +455,33 @@ def test_record_pages_are_labelled_and_have_nothing_inline(coordinator_client, p
             assert audit.problems == [], url
             assert audit.unlabelled() == [], url
             assert audit.landmarks == {"header", "nav", "main", "footer"}, url
+
+
+def test_one_helper_saves_or_puts_the_services_refusal_on_the_form(police, police_coordinator):
+    """save_or_show_errors: the record, or the service's reasons on the form with nothing stored."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from frontend.pages.common import save_or_show_errors
+    from frontend.record_forms import RetractForm
+
+    form = RetractForm({"reason": "Felregistrerad"})
+    assert form.is_valid()
+    assert save_or_show_errors(form, lambda: "the record") == "the record"
+
+    def half_then_refused():
+        f.AreaFactory(programme=police.programme, name="Halvskrivet")
+        raise ValidationError({"reason": "Skälet räcker inte."})
+
+    assert save_or_show_errors(form, half_then_refused) is None
+    assert form.errors["reason"] == ["Skälet räcker inte."]
+    assert form.fields["reason"].widget.attrs["aria-invalid"] == "true"
+    assert not m.Area.objects.filter(name="Halvskrivet").exists()
+
+    refused = RetractForm({"reason": "Felregistrerad"})
+    refused.is_valid()
+
+    def not_yours():
+        raise PermissionDenied
+
+    assert save_or_show_errors(refused, not_yours) is None
+    assert refused.non_field_errors() == ["You may not do this."]
