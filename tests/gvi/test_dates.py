@@ -49,6 +49,7 @@ SYSTEM_SET = {
     "gvi.DataSubjectRequest.extract_reviewed_at",  # the moment the reviewer marks the extract reviewed
     "gvi.CallIn.status_changed_at",  # the moment a coordinator marks the call-in held or cancelled
     "gvi.ScoreTerm.occurred_at",  # copied from the incident
+    "gvi.GroupIncidentLink.occurred_at",  # copied from the incident
     # Incremental scoring's own stamps (gvi.scoring_state): reference moment, window, rebuild, check.
     "gvi.ScoreState.reference_at",
     "gvi.ScoreState.window_through",
