@@ -343,7 +343,10 @@ def _process(*, user, run: ImportRun, write: bool, callback) -> ImportRun:
     progress = Progress(run, callback)
     done = 0
     try:
-        with transaction.atomic():
+        # The zone in force, activated for the run: Django finds an activated zone at once, where
+        # falling back to the default costs a raised and caught AttributeError on every lookup
+        # (several per row: reading times, their bounds, the week of each incident).
+        with timezone.override(timezone.get_current_timezone()), transaction.atomic():
             handler = HANDLERS[run.kind](user=user, run=run, write=write)
             for chunk in _chunks(run.stored_path, sheet, mapping.index):
                 handler.process(chunk)
