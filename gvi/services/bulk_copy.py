@@ -14,7 +14,6 @@ objects and go through `bulk_create` and `bulk_history_create`.
 from operator import itemgetter
 
 from django.db import connection
-from django.db.models import NOT_PROVIDED
 from django.utils import timezone
 
 HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
@@ -26,11 +25,8 @@ class _Table:
     def __init__(self, model, *, with_pk: bool):
         fields = [field for field in model._meta.concrete_fields if with_pk or not field.primary_key]
         self.columns = [field.attname for field in fields]
-        self.defaults = {
-            field.attname: field.get_default()
-            for field in fields
-            if not field.primary_key and (field.default is not NOT_PROVIDED or field.null)
-        }
+        # A field left out gets what a model instance made without it gets.
+        self.defaults = {field.attname: field.get_default() for field in fields if not field.primary_key}
         self.stamps = [
             field.attname
             for field in fields
@@ -66,10 +62,10 @@ def create_with_history(model, rows: list[dict], *, user, reason: str) -> list[i
         return [obj.pk for obj in objects]
     table = _Table(model, with_pk=True)
     now = timezone.now()
-    base = {**table.defaults, **dict.fromkeys(table.stamps, now)}
+    stamps = dict.fromkeys(table.stamps, now)  # auto_now(_add) sets them whatever was given
     ids = _reserve_ids(model, len(rows))
     pk = model._meta.pk.attname
-    full = [{**base, **values, pk: id_} for values, id_ in zip(rows, ids, strict=True)]
+    full = [{**table.defaults, **values, **stamps, pk: id_} for values, id_ in zip(rows, ids, strict=True)]
     _copy(model._meta.db_table, table.columns, map(table.row, full))
     history = model.history.model
     tracked = [field.attname for field in history._meta.concrete_fields if not field.attname.startswith("history_")]
@@ -88,5 +84,5 @@ def create_plain(model, rows: list[dict]) -> None:
         return
     table = _Table(model, with_pk=False)
     now = timezone.now()
-    base = {**table.defaults, **dict.fromkeys(table.stamps, now)}
-    _copy(model._meta.db_table, table.columns, (table.row({**base, **values}) for values in rows))
+    stamps = dict.fromkeys(table.stamps, now)
+    _copy(model._meta.db_table, table.columns, (table.row({**table.defaults, **values, **stamps}) for values in rows))

@@ -89,6 +89,9 @@ def validate(obj, *, known: tuple[str, ...] = ()) -> None:
         raise ValidationError(errors)
 
 
+_MISSING = object()
+
+
 class ValuesValidator:
     """`validate` for many new records of one model given as plain values ({attname: value}), as a
     bulk import writes them, without a model instance per record: the same checks, in the same order,
@@ -99,6 +102,7 @@ class ValuesValidator:
       named in `known` (loaded rows), blank fields left empty. The cleaned value replaces the given
       one. The answer is memoised per distinct value, except for dates and times (their bounds move
       with the day): a choice, a confidence or a source repeated on every row is checked once.
+      A field left out takes its default, as in a model instance made without it.
     - Then the model's own `clean()`, on a bare instance that holds only the cleaned values.
     - Unique checks and constraints: `validate` skips a check for a new record when one of its
       fields is still None (as Django does), which holds for every check that names the primary key
@@ -139,7 +143,9 @@ class ValuesValidator:
         """ValidationError({field: [messages]}) as `validate` raises it; `values` are cleaned in place."""
         errors = {}
         for field, memo in self.fields:
-            raw = values.get(field.attname)
+            raw = values.get(field.attname, _MISSING)
+            if raw is _MISSING:  # as a model instance made without it: the field's default
+                raw = values[field.attname] = field.get_default()
             if field.blank and raw in field.empty_values:
                 continue
             if memo is not None:
