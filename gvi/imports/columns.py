@@ -251,6 +251,8 @@ def guess_kind(headers: list) -> str | None:
 
 
 def text(value) -> str:
+    if type(value) is str:  # a CSV cell (the common case first)
+        return value.strip()
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value or "").strip()

@@ -1,5 +1,7 @@
 """What every write service does: check the policy, fill the owner, validate, stamp who."""
 
+from functools import partial
+
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models.base import ModelState
@@ -92,6 +94,10 @@ def validate(obj, *, known: tuple[str, ...] = ()) -> None:
 _MISSING = object()
 
 
+def _same(value):
+    return value
+
+
 class ValuesValidator:
     """`validate` for many new records of one model given as plain values ({attname: value}), as a
     bulk import writes them, without a model instance per record: the same checks, in the same order,
@@ -119,7 +125,9 @@ class ValuesValidator:
             if field.name in known or field.generated:
                 continue
             memo = None if isinstance(field, models.DateField | models.TimeField) else {}
-            self.fields.append((field, memo))
+            # A constant default is worked out once; a callable one for every record left without it.
+            default = field.get_default if callable(field.default) else partial(_same, field.get_default())
+            self.fields.append((field, field.attname, field.blank, field.empty_values, default, memo))
         self.own_clean = model.clean is not models.Model.clean
         still_none = {model._meta.pk.name, *new}
         probe = model.__new__(model)
@@ -142,26 +150,26 @@ class ValuesValidator:
     def validate(self, values: dict) -> None:
         """ValidationError({field: [messages]}) as `validate` raises it; `values` are cleaned in place."""
         errors = {}
-        for field, memo in self.fields:
-            raw = values.get(field.attname, _MISSING)
+        for field, attname, blank, empty_values, default, memo in self.fields:
+            raw = values.get(attname, _MISSING)
             if raw is _MISSING:  # as a model instance made without it: the field's default
-                raw = values[field.attname] = field.get_default()
-            if field.blank and raw in field.empty_values:
+                raw = values[attname] = default()
+            if blank and raw in empty_values:
                 continue
             if memo is not None:
                 try:
-                    key = (type(raw), raw)
+                    key = raw if type(raw) is str else (type(raw), raw)  # 1, 1.0 and True are not alike
                     hit = memo.get(key)
                 except TypeError:  # an unhashable value: not memoised
                     key = hit = None
                 if hit is not None:
                     if hit[0]:
-                        values[field.attname] = hit[1]
+                        values[attname] = hit[1]
                     else:
                         errors[field.name] = hit[1]
                     continue
             try:
-                values[field.attname] = cleaned = field.clean(raw, None)
+                values[attname] = cleaned = field.clean(raw, None)
                 hit = (True, cleaned)
             except ValidationError as error:
                 errors[field.name] = error.error_list
