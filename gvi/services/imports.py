@@ -14,6 +14,7 @@ running transaction through a second database connection on PostgreSQL (its own 
 and through the cache everywhere.
 """
 
+import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -33,6 +34,9 @@ from gvi.policy import Action, can
 from gvi.services.common import acting_organisation
 from gvi.services.import_rows import ERROR, HANDLERS, Row
 
+FINISHED = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED, ImportStatus.EXPIRED)
+# Uploaded and perhaps checked, never confirmed (a check stuck for hours: its worker died).
+UNCONFIRMED = (ImportStatus.UPLOADED, ImportStatus.PREVIEWING, ImportStatus.PREVIEWED)
 CHUNK_ROWS = 2000
 CHECK, EXECUTE = "check", "execute"  # the two modes of the background job
 KEEP_ERRORS = 1000
@@ -225,7 +229,7 @@ def live_rows_done(run: ImportRun) -> int:
 def request_cancel(*, user, run: ImportRun) -> ImportRun:
     if run.created_by_id != user.pk and getattr(user, "role", None) != Role.COORDINATOR:
         raise PermissionDenied(_("Only the person who uploaded the file or a coordinator may cancel it."))
-    if run.status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED):
+    if run.status in FINISHED:
         raise ValidationError(_("This import has already finished."))
     cache.set(_cache_key(run.pk, "cancel"), True, 24 * 3600)
     ImportRun.objects.filter(pk=run.pk).update(cancel_requested=True)
@@ -288,10 +292,32 @@ def _finish(run: ImportRun, status: str, message: str = "", **fields) -> ImportR
     for name, value in {"status": status, "message": message, "finished_at": timezone.now(), **fields}.items():
         setattr(run, name, value)
     ImportRun.objects.filter(pk=run.pk).update(status=status, message=message, finished_at=run.finished_at, **fields)
-    if status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED):
+    if status in FINISHED:
         # The file holds personal data: it is not kept once the import is over.
         Path(run.stored_path).unlink(missing_ok=True)
     return run
+
+
+def expire_unconfirmed(*, hours: int | None = None) -> int:
+    """Delete the files of imports nobody confirmed within `hours` (GVI_IMPORT_EXPIRE_HOURS) of
+    the upload, and mark their runs expired; the number of runs expired. Idempotent: a second run
+    finds none. A run confirmed meanwhile (queued) is left alone: each run is expired only while
+    it is still unconfirmed (one conditional UPDATE), and its file deleted only then."""
+    hours = settings.GVI_IMPORT_EXPIRE_HOURS if hours is None else hours
+    cutoff = timezone.now() - dt.timedelta(hours=hours)
+    message = _("Not confirmed within %(hours)d hours: the file was deleted and nothing was imported.") % {
+        "hours": hours
+    }
+    expired = 0
+    stale = ImportRun.objects.filter(status__in=UNCONFIRMED, created_at__lt=cutoff).values_list("pk", "stored_path")
+    for pk, path in stale:
+        if ImportRun.objects.filter(pk=pk, status__in=UNCONFIRMED).update(
+            status=ImportStatus.EXPIRED, message=message, finished_at=timezone.now()
+        ):
+            Path(path).unlink(missing_ok=True)
+            cache.delete_many([_cache_key(pk, "done"), _cache_key(pk, "cancel")])
+            expired += 1
+    return expired
 
 
 def fail(run: ImportRun, message: str) -> ImportRun:
