@@ -177,7 +177,13 @@ def _cache_key(run_id: int, what: str) -> str:
 
 
 class Progress:
-    """Rows done, seen outside the running transaction; and whether a cancellation was asked."""
+    """Rows done, seen outside the running transaction; and whether a cancellation was asked.
+
+    On PostgreSQL through a second connection (its own autocommit). Elsewhere (SQLite) no other
+    connection may write while the import's transaction holds the database, and the cache may be
+    the process's own memory (no Redis) or a table in that same transaction: the count and the
+    request to cancel then also go through small files beside the uploaded one, which the web
+    process and the worker share (`side_file`)."""
 
     def __init__(self, run: ImportRun, callback: Callable[[int, int], None] | None = None):
         self.run = run
@@ -195,6 +201,11 @@ class Progress:
                     f"UPDATE {ImportRun._meta.db_table} SET rows_done = %s WHERE id = %s",
                     [done, self.run.pk],
                 )
+        else:
+            path = side_file(self.run, "done")
+            partial = path.with_suffix(".part")
+            partial.write_text(str(done))
+            partial.replace(path)  # atomic: a reader sees the old count or the new one
         if self.callback:
             self.callback(done, total)
 
@@ -209,21 +220,33 @@ class Progress:
                 )
                 row = cursor.fetchone()
                 return bool(row and row[0])
-        return False
+        return side_file(self.run, "cancel").exists()
 
     def close(self) -> None:
         if self.side is not None:
             self.side.close()
 
 
+def side_file(run: ImportRun, what: str) -> Path:
+    """A small file beside the uploaded one: the rows done ("done") or a cancellation ("cancel")."""
+    return Path(f"{run.stored_path}.{what}")
+
+
+def _delete_files(run: ImportRun) -> None:
+    for path in (Path(run.stored_path), side_file(run, "done"), side_file(run, "cancel")):
+        path.unlink(missing_ok=True)
+
+
 def live_rows_done(run: ImportRun) -> int:
-    """Rows done so far: the run's own count, or the cache's when it is ahead (SQLite, Redis)."""
-    cached = cache.get(_cache_key(run.pk, "done"))
-    return (
-        max(run.rows_done, cached or 0)
-        if run.status in (ImportStatus.PREVIEWING, ImportStatus.RUNNING)
-        else run.rows_done
-    )
+    """Rows done so far: the run's own count, or the cache's or the side file's when ahead."""
+    if run.status not in (ImportStatus.PREVIEWING, ImportStatus.RUNNING):
+        return run.rows_done
+    cached = cache.get(_cache_key(run.pk, "done")) or 0
+    try:
+        written = int(side_file(run, "done").read_text() or 0)
+    except (OSError, ValueError):
+        written = 0
+    return max(run.rows_done, cached, written)
 
 
 def request_cancel(*, user, run: ImportRun) -> ImportRun:
@@ -232,6 +255,8 @@ def request_cancel(*, user, run: ImportRun) -> ImportRun:
     if run.status in FINISHED:
         raise ValidationError(_("This import has already finished."))
     cache.set(_cache_key(run.pk, "cancel"), True, 24 * 3600)
+    if Path(run.stored_path).exists():
+        side_file(run, "cancel").touch()  # seen by a running import on any database (Progress)
     ImportRun.objects.filter(pk=run.pk).update(cancel_requested=True)
     if run.status in (ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.QUEUED):
         _finish(run, ImportStatus.CANCELLED, _("Cancelled before anything was written."))
@@ -249,6 +274,7 @@ def check(*, user, run: ImportRun, progress: Callable[[int, int], None] | None =
         raise ValidationError(_("This file has already been imported or cancelled."))
     ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.PREVIEWING, rows_done=0)
     cache.delete(_cache_key(run.pk, "done"))
+    side_file(run, "done").unlink(missing_ok=True)  # the count starts again (the check's is not the import's)
     run.status = ImportStatus.PREVIEWING
     return _process(user=user, run=run, write=False, callback=progress)
 
@@ -278,6 +304,7 @@ def execute(*, user, run: ImportRun, progress: Callable[[int, int], None] | None
         return _finish(run, ImportStatus.CANCELLED, _("Cancelled before anything was written."))
     ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.RUNNING, rows_done=0)
     cache.delete(_cache_key(run.pk, "done"))
+    side_file(run, "done").unlink(missing_ok=True)  # the count starts again (the check's is not the import's)
     run.status = ImportStatus.RUNNING
     return _process(user=user, run=run, write=True, callback=progress)
 
@@ -294,7 +321,7 @@ def _finish(run: ImportRun, status: str, message: str = "", **fields) -> ImportR
     ImportRun.objects.filter(pk=run.pk).update(status=status, message=message, finished_at=run.finished_at, **fields)
     if status in FINISHED:
         # The file holds personal data: it is not kept once the import is over.
-        Path(run.stored_path).unlink(missing_ok=True)
+        _delete_files(run)
     return run
 
 
@@ -309,13 +336,12 @@ def expire_unconfirmed(*, hours: int | None = None) -> int:
         "hours": hours
     }
     expired = 0
-    stale = ImportRun.objects.filter(status__in=UNCONFIRMED, created_at__lt=cutoff).values_list("pk", "stored_path")
-    for pk, path in stale:
-        if ImportRun.objects.filter(pk=pk, status__in=UNCONFIRMED).update(
+    for run in ImportRun.objects.filter(status__in=UNCONFIRMED, created_at__lt=cutoff).only("pk", "stored_path"):
+        if ImportRun.objects.filter(pk=run.pk, status__in=UNCONFIRMED).update(
             status=ImportStatus.EXPIRED, message=message, finished_at=timezone.now()
         ):
-            Path(path).unlink(missing_ok=True)
-            cache.delete_many([_cache_key(pk, "done"), _cache_key(pk, "cancel")])
+            _delete_files(run)
+            cache.delete_many([_cache_key(run.pk, "done"), _cache_key(run.pk, "cancel")])
             expired += 1
     return expired
 
