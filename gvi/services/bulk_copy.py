@@ -35,12 +35,57 @@ class _Table:
         self.row = itemgetter(*self.columns)
 
 
-def _copy(table: str, columns, rows) -> None:
-    cursor = connection.cursor().cursor  # psycopg's own cursor
+def _copy(table: str, columns, rows, writer=None) -> None:
+    if writer is not None:
+        writer.submit(table, columns, rows)
+        return
+    _copy_on(connection.cursor().cursor, table, columns, rows)  # psycopg's own cursor
+
+
+def _copy_on(cursor, table: str, columns, rows) -> None:
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         write_row = copy.write_row
         for row in rows:
             write_row(row)
+
+
+class Writer:
+    """The COPYs of one batch run in a second thread while the caller prepares the next batch:
+    the database works on one core while Python reads and checks rows on the other.
+
+    The thread uses the caller's own database connection (psycopg's connection is thread-safe and
+    runs one operation at a time: a query of the caller's waits for the COPY in flight), so the
+    rows land in the caller's transaction, in order. One batch at a time: `submit` first waits for
+    the previous one. `wait()` raises here whatever the COPY raised; call it (or `close()`) before
+    the transaction ends. Only on PostgreSQL; elsewhere `create_with_history` writes at once."""
+
+    def __init__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        connection.ensure_connection()
+        self.connection = connection.connection  # psycopg's, not Django's per-thread wrapper
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gvi-copy")
+        self.pending = []
+
+    def submit(self, table: str, columns, rows) -> None:
+        rows = list(rows)  # built here, in order; the thread only sends them
+
+        def copy():
+            with self.connection.cursor() as cursor:
+                _copy_on(cursor, table, columns, rows)
+
+        self.pending.append(self.pool.submit(copy))
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, []
+        for future in pending:
+            future.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self.pool.shutdown(wait=True)
 
 
 def _reserve_ids(model, count: int) -> list[int]:
@@ -52,8 +97,9 @@ def _reserve_ids(model, count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def create_with_history(model, rows: list[dict], *, user, reason: str) -> list[int]:
-    """INSERT new records given as {attname: value} and one history row each; their ids, in order."""
+def create_with_history(model, rows: list[dict], *, user, reason: str, writer: Writer | None = None) -> list[int]:
+    """INSERT new records given as {attname: value} and one history row each; their ids, in order.
+    With a `writer` (PostgreSQL) the COPYs run in its thread: written once `writer.wait()` returns."""
     if not rows:
         return []
     if connection.vendor != "postgresql":
@@ -66,16 +112,18 @@ def create_with_history(model, rows: list[dict], *, user, reason: str) -> list[i
     ids = _reserve_ids(model, len(rows))
     pk = model._meta.pk.attname
     full = [{**table.defaults, **values, **stamps, pk: id_} for values, id_ in zip(rows, ids, strict=True)]
-    _copy(model._meta.db_table, table.columns, map(table.row, full))
+    _copy(model._meta.db_table, table.columns, map(table.row, full), writer)
     history = model.history.model
     tracked = [field.attname for field in history._meta.concrete_fields if not field.attname.startswith("history_")]
     tracked_row = itemgetter(*tracked)
     extra = (now, reason, "+", user.pk)
-    _copy(history._meta.db_table, [*tracked, *HISTORY_COLUMNS], (tracked_row(values) + extra for values in full))
+    _copy(
+        history._meta.db_table, [*tracked, *HISTORY_COLUMNS], (tracked_row(values) + extra for values in full), writer
+    )
     return ids
 
 
-def create_plain(model, rows: list[dict]) -> None:
+def create_plain(model, rows: list[dict], *, writer: Writer | None = None) -> None:
     """INSERT records given as {attname: value} of a model without history (e.g. import keys)."""
     if not rows:
         return
@@ -85,4 +133,5 @@ def create_plain(model, rows: list[dict]) -> None:
     table = _Table(model, with_pk=False)
     now = timezone.now()
     stamps = dict.fromkeys(table.stamps, now)
-    _copy(model._meta.db_table, table.columns, (table.row({**table.defaults, **values, **stamps}) for values in rows))
+    full = ({**table.defaults, **values, **stamps} for values in rows)
+    _copy(model._meta.db_table, table.columns, map(table.row, full), writer)

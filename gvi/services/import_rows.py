@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +45,7 @@ from gvi.models import (
     Person,
 )
 from gvi.policy import Action, CreateDecisions, scoped_queryset
-from gvi.services.bulk_copy import create_plain, create_with_history
+from gvi.services.bulk_copy import Writer, create_plain, create_with_history
 from gvi.services.common import ValuesValidator, acting_organisation, as_changed_by, create_record, update_record
 from gvi.services.incident_corrections import correct_incident
 from gvi.services.incidents import add_involvement
@@ -232,6 +232,9 @@ class Handler:
 
     def finish(self) -> None:
         pass
+
+    def close(self) -> None:
+        """Called once the rows are done or abandoned, before the transaction ends."""
 
     def apply(self, row: Row, key: ImportKey | None):  # pragma: no cover - every kind has its own
         raise NotImplementedError
@@ -537,6 +540,11 @@ class IncidentRows(Handler):
         self.may_create = CreateDecisions(self.user, "incident")
         self.may_involve = CreateDecisions(self.user, "involvement")
         self.tz = timezone.get_current_timezone()
+        # The database writes one chunk while the next is read and checked (PostgreSQL).
+        self.writer = Writer() if self.write and connection.vendor == "postgresql" else None
+        # A programme's first import of incidents (the usual bulk case) has no earlier references to
+        # look up chunk by chunk: the file's own duplicates are caught by `begin`.
+        self.earlier = ImportKey.objects.filter(programme_id=self.programme_id, kind=self.kind).exists()
         self.owner = {
             "programme_id": self.programme_id,
             "organisation_id": self.organisation.pk,
@@ -585,7 +593,7 @@ class IncidentRows(Handler):
     def process(self, chunk: list[Row]) -> None:
         self.begin(chunk)
         self.load_persons(chunk)
-        keys = self.keys([row.reference for row in chunk if row.reference])
+        keys = self.keys([row.reference for row in chunk if row.reference]) if self.earlier else {}
         new_rows, new_incidents, new_involvements = [], [], []
         for row in chunk:
             fields, people = self.parse(row)
@@ -658,12 +666,18 @@ class IncidentRows(Handler):
         return Involvement(incident=Incident(**incident), person=person, **values)
 
     def insert(self, rows: list[Row], incidents: list[dict], involvements: list[list[dict]]) -> None:
-        ids = create_with_history(Incident, incidents, user=self.user, reason=self.reason)
+        if self.writer is not None:
+            self.writer.wait()  # the previous chunk is in (and any error of its raised here)
+        ids = create_with_history(Incident, incidents, user=self.user, reason=self.reason, writer=self.writer)
         for incident_id, those in zip(ids, involvements, strict=True):
             for involvement in those:
                 involvement["incident_id"] = incident_id
         create_with_history(
-            Involvement, [one for those in involvements for one in those], user=self.user, reason=self.reason
+            Involvement,
+            [one for those in involvements for one in those],
+            user=self.user,
+            reason=self.reason,
+            writer=self.writer,
         )
         create_plain(
             ImportKey,
@@ -678,6 +692,7 @@ class IncidentRows(Handler):
                 }
                 for row, incident_id in zip(rows, ids, strict=True)
             ],
+            writer=self.writer,
         )
         days = {incident["occurred_at"] for incident in incidents}
         self.weeks.update(weekly_counts.monday_of(day) for day in days)
@@ -719,7 +734,12 @@ class IncidentRows(Handler):
         except PermissionDenied as error:
             row.fail("reference", str(error))
 
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
     def finish(self) -> None:
+        self.close()
         if self.write and self.written:
             weekly_counts.refresh(programme_id=self.programme_id, weeks=self.weeks, areas=None, groups=None)
             scores_rebuild(self.programme_id)

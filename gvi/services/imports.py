@@ -400,27 +400,35 @@ def _process(*, user, run: ImportRun, write: bool, callback) -> ImportRun:
         # (several per row: reading times, their bounds, the week of each incident).
         with timezone.override(timezone.get_current_timezone()), transaction.atomic():
             handler = HANDLERS[run.kind](user=user, run=run, write=write)
-            for chunk in _chunks(run.stored_path, sheet, mapping.index):
-                handler.process(chunk)
-                for row in chunk:
-                    outcome = ERROR if row.errors else (row.outcome or "skip")
-                    counts[outcome] += 1
-                    if len(outcomes) < KEEP_OUTCOMES:
-                        outcomes.append(
-                            {"row": row.number, "reference": row.reference[:60], "outcome": outcome, "note": row.note}
-                        )
-                    for name, message in row.errors:
-                        if len(errors) < KEEP_ERRORS:
-                            column = headers.get(name) or labels.get(name, name)
-                            errors.append({"row": row.number, "column": column, "message": message})
-                done += len(chunk)
-                progress.report(done)
-                if progress.cancelled():
-                    raise Cancelled
-                if write and counts[ERROR]:
-                    break  # all or nothing: no point writing on
-            if counts[ERROR] == 0:
-                handler.finish()
+            try:
+                for chunk in _chunks(run.stored_path, sheet, mapping.index):
+                    handler.process(chunk)
+                    for row in chunk:
+                        outcome = ERROR if row.errors else (row.outcome or "skip")
+                        counts[outcome] += 1
+                        if len(outcomes) < KEEP_OUTCOMES:
+                            outcomes.append(
+                                {
+                                    "row": row.number,
+                                    "reference": row.reference[:60],
+                                    "outcome": outcome,
+                                    "note": row.note,
+                                }
+                            )
+                        for name, message in row.errors:
+                            if len(errors) < KEEP_ERRORS:
+                                column = headers.get(name) or labels.get(name, name)
+                                errors.append({"row": row.number, "column": column, "message": message})
+                    done += len(chunk)
+                    progress.report(done)
+                    if progress.cancelled():
+                        raise Cancelled
+                    if write and counts[ERROR]:
+                        break  # all or nothing: no point writing on
+                if counts[ERROR] == 0:
+                    handler.finish()
+            finally:
+                handler.close()  # before the transaction ends: a write may still be in flight
             if not write or counts[ERROR]:
                 transaction.set_rollback(True)
     except Cancelled:

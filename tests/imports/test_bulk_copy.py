@@ -118,3 +118,27 @@ def test_nothing_to_write_writes_nothing(police_coordinator):
     assert bulk_copy.create_with_history(m.Incident, [], user=police_coordinator, reason=REASON) == []
     bulk_copy.create_plain(m.ImportKey, [])
     assert not m.Incident.objects.exists() and not m.ImportKey.objects.exists()
+
+
+def test_the_writer_writes_in_the_callers_transaction_and_raises_its_errors(police_coordinator):
+    if connection.vendor != "postgresql":
+        pytest.skip("the writer's thread runs PostgreSQL's COPY")
+    import psycopg
+    from django.db import transaction
+
+    user = police_coordinator
+    area = f.AreaFactory(programme=user.organisation.programme)
+    writer = bulk_copy.Writer()
+    try:
+        ids = bulk_copy.create_with_history(m.Incident, _incidents(user, area), user=user, reason=REASON, writer=writer)
+        writer.wait()
+        # Written in this (the test's own, uncommitted) transaction, history rows included.
+        assert m.Incident.objects.filter(pk__in=ids).count() == 2
+        assert m.Incident.history.filter(id__in=ids).count() == 2
+        bad = {**_incidents(user, area)[1], "incident_type": None}
+        with pytest.raises(psycopg.errors.NotNullViolation), transaction.atomic():
+            bulk_copy.create_with_history(m.Incident, [bad], user=user, reason=REASON, writer=writer)
+            writer.wait()
+        assert m.Incident.objects.count() == 2
+    finally:
+        writer.close()

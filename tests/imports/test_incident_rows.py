@@ -152,3 +152,24 @@ def test_an_analyst_may_not_record_a_minors_involvement(police_analyst, police_c
     years = sorted(m.Involvement.objects.values_list("incident__occurred_at__year", flat=True))
     assert years == [2015, 2020]
     assert {row.history_user for row in m.Involvement.history.all()} == {police_coordinator}
+
+
+def test_a_failure_midway_leaves_no_incident(police_coordinator, monkeypatch):
+    """All or nothing, with chunks written while the next is checked: a crash after two chunks
+    leaves no incident, involvement, history row or source reference."""
+    rows = [[f"K-{n}", "skjutning", "2024-02-03 21:00", "0", "", "", "Polisen"] for n in range(5)]
+    run = imports.check(user=police_coordinator, run=upload(police_coordinator, "inc.csv", csv_bytes([HEADER, *rows])))
+    run = imports.confirm(user=police_coordinator, run=run)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    calls = []
+
+    def crash_on_second(self, done):
+        calls.append(done)
+        if len(calls) == 2:
+            raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(imports.Progress, "report", crash_on_second)
+    with pytest.raises(RuntimeError):
+        imports.execute(user=police_coordinator, run=run)
+    assert not m.Incident.objects.exists() and not m.Incident.history.exists()
+    assert not m.ImportKey.objects.exists()
