@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gvi', '0026_single_sign_on'),
+        ('gvi', '0027_group_incident_links'),
     ]
 
     operations = [
