@@ -458,6 +458,9 @@ GVI_IMPORT_MAX_RATIO = env.int("GVI_IMPORT_MAX_RATIO", default=100)
 GVI_IMPORT_MAX_MEMBERS = 200
 GVI_IMPORT_DIR = Path(env.str("GVI_IMPORT_DIR", default=str(VAR_DIR / "imports")))
 GVI_IMPORT_INLINE_ROWS = env.int("GVI_IMPORT_INLINE_ROWS", default=500)
+# An uploaded file not confirmed within this many hours is deleted and its run marked expired
+# (tasks.imports.expire_imports, hourly): the file holds personal data nobody decided to import.
+GVI_IMPORT_EXPIRE_HOURS = env.int("GVI_IMPORT_EXPIRE_HOURS", default=24)
 # Where users report an accessibility problem (the accessibility statement, /accessibility/): the
 # deploying agency's e-mail address or phone number. Empty: the statement points to the coordinator.
 GVI_ACCESSIBILITY_CONTACT = env.str("GVI_ACCESSIBILITY_CONTACT", default="")

@@ -26,7 +26,10 @@ from django.db import transaction
 APPLY_FOLLOWUP_RULES = "apply_followup_rules"  # (cause_kind: str, cause_id: int)
 SCORE_PROGRAMME = "score_programme"  # (programme_id: int, trigger: str)
 RUN_IMPORT = "run_import"  # (import_run_id: int, mode: "check" | "execute"), gvi.services.imports
-JOBS = (APPLY_FOLLOWUP_RULES, SCORE_PROGRAMME, RUN_IMPORT)
+# () hourly from the beat schedule; imports never confirmed: files deleted, runs expired
+# (gvi.services.imports.expire_unconfirmed).
+EXPIRE_IMPORTS = "expire_imports"
+JOBS = (APPLY_FOLLOWUP_RULES, SCORE_PROGRAMME, RUN_IMPORT, EXPIRE_IMPORTS)
 
 # SCORE_PROGRAMME's trigger for a new or changed incident: bursts of these are coalesced.
 INCIDENT_TRIGGER = "incident"

@@ -30,6 +30,7 @@ Two rules hold for every role, superusers included:
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -253,13 +254,14 @@ RECORD_EVENT_DATES: dict[str, str] = {
 }
 
 
-def record_dates(kind: str) -> list[str]:
+@functools.cache
+def record_dates(kind: str) -> tuple[str, ...]:
     """The lookups (from the record) of the dates that decide whether it is a minor's record."""
     model = RECORD_KINDS[kind].model_class
     paths = [RECORD_EVENT_DATES[kind]] if kind in RECORD_EVENT_DATES else []
     if any(field.name == "created_at" for field in model._meta.fields):
         paths.append("created_at")
-    return paths
+    return tuple(paths)
 
 
 def minor_at_record_q(kind: str) -> Q:
@@ -292,13 +294,18 @@ def was_minor_at_record(kind: str, obj) -> bool:
     """The same rule as `minor_at_record_q`, on a record in memory (saved or not)."""
     spec = RECORD_KINDS[kind]
     person = obj if spec.person_path == "" else getattr(obj, spec.person_path, None)
+    return _was_minor_on(person, {path: _value_at(obj, path) for path in record_dates(kind)})
+
+
+def _was_minor_on(person, dates: dict) -> bool:
+    """Was `person` a minor today or on any of a record's `dates` ({lookup: value} of
+    `record_dates`)? A `created_at` of None is today (a record not yet made)."""
     if person is None or person.date_of_birth is None:
         return False
     if person.is_minor():
         return True
     adult_on = adult_on_for(person.date_of_birth)
-    for path in record_dates(kind):
-        value = _value_at(obj, path)
+    for path, value in dates.items():
         if value is None and path == "created_at":
             value = timezone.localdate()  # a record not yet made is made today
         if value is None:
@@ -479,3 +486,54 @@ def _id_at(obj, path: str):
         if obj is None:
             return None
     return getattr(obj, f"{last}_id", None)
+
+
+# --- Many new records at once (imports): one decision per decision key ----------------------------
+
+
+def create_decision_key(user, kind: str, *, programme_id, organisation_id, person=None, event=None) -> tuple | None:
+    """What `can(user, kind, Action.CREATE, obj)` reads of a new record `obj` whose programme,
+    owning organisation, person and event date (its value at `RECORD_EVENT_DATES[kind]`, e.g. the
+    incident's `occurred_at` for an involvement) are these: two new records of the same user with
+    equal keys get the same answer from `_matches_unsaved`, so a bulk write decides once per key
+    (`CreateDecisions`).
+
+    The key holds the programme and the organisation (the organisation rule), whether there is a
+    person, and, where the user's minors rule depends on it, whether the person is a minor today
+    or was one on the event's date or today (`_was_minor_on`, the rule `was_minor_at_record` applies;
+    a new record is made today). None when the answer reads more of the record than that: a listing's
+    state, or another organisation's record (the sharing rules read the record itself): ask `can`."""
+    if getattr(user, "is_superuser", False):
+        return (kind,)  # everything but the user's own scope is allowed: one answer for the kind
+    spec = RECORD_KINDS[kind]
+    if kind in LISTING_KINDS:
+        return None
+    if spec.organisation_path is not None and organisation_id != getattr(user, "organisation_id", None):
+        return None
+    minor = None
+    if spec.person_path is not None and person is not None and minors_rule_for(user) != MINORS_ALL:
+        dates = {path: (None if path == "created_at" else event) for path in record_dates(kind)}
+        minor = _was_minor_on(person, dates)
+    return (kind, programme_id, organisation_id, person is None, minor)
+
+
+class CreateDecisions:
+    """`can(user, kind, Action.CREATE, obj)` for many new records of one kind (a bulk import), asked
+    once per `create_decision_key` instead of once per record. `allowed(build, **inputs)` takes the
+    key's inputs and a function that builds the record as a model instance: it is called only for
+    the first record of each key (and for every record that has no key), whose answer `can` gives.
+    tests/privacy/test_create_decisions.py checks the answers against `can` on every record."""
+
+    def __init__(self, user, kind: str):
+        self.user = user
+        self.kind = kind
+        self.answers: dict[tuple, bool] = {}
+
+    def allowed(self, build, **inputs) -> bool:
+        key = create_decision_key(self.user, self.kind, **inputs)
+        if key is None:
+            return can(self.user, self.kind, Action.CREATE, build())
+        answer = self.answers.get(key)
+        if answer is None:
+            answer = self.answers[key] = can(self.user, self.kind, Action.CREATE, build())
+        return answer

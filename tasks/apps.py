@@ -14,3 +14,4 @@ class TasksConfig(AppConfig):
         jobs.register(jobs.APPLY_FOLLOWUP_RULES, lambda *args: followups.apply_rules_for.delay(*args))
         jobs.register(jobs.SCORE_PROGRAMME, lambda *args: scoring.score_programme.delay(*args))
         jobs.register(jobs.RUN_IMPORT, lambda *args: imports.run_import.delay(*args))
+        jobs.register(jobs.EXPIRE_IMPORTS, lambda *args: imports.expire_imports.delay(*args))

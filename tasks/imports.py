@@ -32,3 +32,12 @@ def run_import(self, run_id: int, mode: str):
         imports.fail(run, _("The file took too long to import; nothing was written. Split it into smaller files."))
         return ImportStatus.FAILED
     return run.status
+
+
+@shared_task(**RETRYING)
+def expire_imports(self) -> int:
+    """Hourly (tasks.schedules): files of imports never confirmed within GVI_IMPORT_EXPIRE_HOURS
+    are deleted and their runs marked expired; returns how many. Idempotent: a second run finds none."""
+    from gvi.services import imports
+
+    return imports.expire_unconfirmed()

@@ -87,6 +87,14 @@ SCHEDULES = [
         "Idempotency keys are kept for API_IDEMPOTENCY_TTL_HOURS; then a retry is a new request.",
     ),
     Schedule(
+        "gvi: expire unconfirmed imports",
+        "tasks.imports.expire_imports",
+        "20",
+        "*",
+        "Uploaded import files not confirmed within GVI_IMPORT_EXPIRE_HOURS are deleted (they hold personal "
+        "data) and their runs marked expired.",
+    ),
+    Schedule(
         "gvi: daily follow-up digest",
         "tasks.followups.send_daily_digest",
         "30",

@@ -251,6 +251,8 @@ def guess_kind(headers: list) -> str | None:
 
 
 def text(value) -> str:
+    if type(value) is str:  # a CSV cell (the common case first)
+        return value.strip()
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value or "").strip()
@@ -284,7 +286,8 @@ def parse_date(value) -> dt.date | None:
         raise ValidationError(_("The date %(value)s does not exist.") % {"value": value}, code="date") from None
 
 
-def parse_datetime(value) -> dt.datetime | None:
+def parse_datetime(value, tz=None) -> dt.datetime | None:
+    """A time; without a zone of its own, in `tz` (the current time zone by default)."""
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, dt.date):
@@ -301,7 +304,7 @@ def parse_datetime(value) -> dt.datetime | None:
         except ValueError:
             raise ValidationError(_("The time %(value)s does not exist.") % {"value": value}, code="date") from None
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+        moment = timezone.make_aware(moment, tz)
     return moment
 
 

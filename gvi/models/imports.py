@@ -23,6 +23,7 @@ class ImportStatus(models.TextChoices):
     DONE = "done", _("Imported")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")  # never confirmed in time: the file was deleted
 
 
 class ImportRun(models.Model):

@@ -1,6 +1,11 @@
 """What every write service does: check the policy, fill the owner, validate, stamp who."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from functools import partial
+
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import models
+from django.db.models.base import ModelState
+from django.db.models.constraints import UniqueConstraint
 from django.utils.translation import gettext as _
 
 from gvi import jobs
@@ -84,6 +89,105 @@ def validate(obj, *, known: tuple[str, ...] = ()) -> None:
             errors = error.update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
+
+
+_MISSING = object()
+
+
+def _same(value):
+    return value
+
+
+class ValuesValidator:
+    """`validate` for many new records of one model given as plain values ({attname: value}), as a
+    bulk import writes them, without a model instance per record: the same checks, in the same order,
+    with the same messages.
+
+    - Every field through its own `clean` (its type, choices, null and blank, max length and
+      validators, the `gvi.dates` bounds included), skipping what `validate` skips: the foreign keys
+      named in `known` (loaded rows), blank fields left empty. The cleaned value replaces the given
+      one. The answer is memoised per distinct value, except for dates and times (their bounds move
+      with the day): a choice, a confidence or a source repeated on every row is checked once.
+      A field left out takes its default, as in a model instance made without it.
+    - Then the model's own `clean()`, on a bare instance that holds only the cleaned values.
+    - Unique checks and constraints: `validate` skips a check for a new record when one of its
+      fields is still None (as Django does), which holds for every check that names the primary key
+      or a foreign key in `new` (a record written in the same batch, with no id yet when validated).
+      A model with any other check or constraint is refused here: validate its records one by one.
+    """
+
+    MEMO_LIMIT = 10_000  # distinct values kept per field (memory stays flat on any file)
+
+    def __init__(self, model, *, known: tuple[str, ...] = (), new: tuple[str, ...] = ()):
+        self.model = model
+        self.fields = []
+        for field in model._meta.fields:
+            if field.name in known or field.generated:
+                continue
+            memo = None if isinstance(field, models.DateField | models.TimeField) else {}
+            # A constant default is worked out once; a callable one for every record left without it.
+            default = field.get_default if callable(field.default) else partial(_same, field.get_default())
+            self.fields.append((field, field.attname, field.blank, field.empty_values, default, memo))
+        self.own_clean = model.clean is not models.Model.clean
+        still_none = {model._meta.pk.name, *new}
+        probe = model.__new__(model)
+        unique_checks, date_checks = probe._get_unique_checks()
+        for _model, names in unique_checks:
+            if not still_none.intersection(names):
+                raise ImproperlyConfigured(f"{model.__name__}: unique {names} is checked per record, not here.")
+        if date_checks:
+            raise ImproperlyConfigured(f"{model.__name__}: unique-for-date checks are made per record, not here.")
+        for _model, constraints in probe.get_constraints():
+            for constraint in constraints:
+                if not (
+                    isinstance(constraint, UniqueConstraint)
+                    and constraint.fields
+                    and constraint.nulls_distinct is not False
+                    and still_none.intersection(constraint.fields)
+                ):
+                    raise ImproperlyConfigured(f"{model.__name__}: {constraint.name} is checked per record, not here.")
+
+    def validate(self, values: dict) -> None:
+        """ValidationError({field: [messages]}) as `validate` raises it; `values` are cleaned in place."""
+        errors = {}
+        for field, attname, blank, empty_values, default, memo in self.fields:
+            raw = values.get(attname, _MISSING)
+            if raw is _MISSING:  # as a model instance made without it: the field's default
+                raw = values[attname] = default()
+            if blank and raw in empty_values:
+                continue
+            if memo is not None:
+                try:
+                    key = raw if type(raw) is str else (type(raw), raw)  # 1, 1.0 and True are not alike
+                    hit = memo.get(key)
+                except TypeError:  # an unhashable value: not memoised
+                    key = hit = None
+                if hit is not None:
+                    if hit[0]:
+                        values[attname] = hit[1]
+                    else:
+                        errors[field.name] = hit[1]
+                    continue
+            try:
+                values[attname] = cleaned = field.clean(raw, None)
+                hit = (True, cleaned)
+            except ValidationError as error:
+                errors[field.name] = error.error_list
+                hit = (False, error.error_list)
+            if memo is not None and key is not None:
+                if len(memo) >= self.MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = hit
+        if self.own_clean:
+            instance = self.model.__new__(self.model)
+            instance.__dict__.update(values)
+            instance._state = ModelState()
+            try:
+                instance.clean()
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 def create_record(obj, *, user, kind: str):

@@ -19,9 +19,11 @@ with the same content) or SKIP (with a note), or it has errors: (field, message)
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gvi import personnummer as pnr
@@ -42,9 +44,9 @@ from gvi.models import (
     MembershipStatus,
     Person,
 )
-from gvi.policy import Action, can, scoped_queryset
-from gvi.services.bulk_copy import create_plain, create_with_history
-from gvi.services.common import acting_organisation, as_changed_by, create_record, update_record, validate
+from gvi.policy import Action, CreateDecisions, scoped_queryset
+from gvi.services.bulk_copy import Writer, create_plain, create_with_history
+from gvi.services.common import ValuesValidator, acting_organisation, as_changed_by, create_record, update_record
 from gvi.services.incident_corrections import correct_incident
 from gvi.services.incidents import add_involvement
 from gvi.services.memberships import propose_membership
@@ -52,6 +54,7 @@ from gvi.services.people import correct_person, register_person
 from gvi.services.score_changes import scores_rebuild
 
 CREATE, CHANGE, UNCHANGED, SKIP, ERROR = "create", "change", "unchanged", "skip", "error"
+MEMO_LIMIT = 10_000  # distinct cells remembered per kind of reading: memory stays flat
 
 
 @dataclass
@@ -102,6 +105,7 @@ class Handler:
         self.programme_id = self.organisation.programme_id
         self.reason = (_("Import: %(file)s") % {"file": run.file_name})[:100]
         self.seen: set[str] = set()
+        self.memos: dict[tuple, dict] = {}
         self.areas = {
             columns.fold(area.name): area for area in scoped_queryset(user, "area", Action.READ).only("id", "name")
         }
@@ -116,16 +120,40 @@ class Handler:
                 row.fail(name, message)
             return None
 
+    def once(self, row: Row, name: str, table: tuple, parse):
+        """`get` for a reading that depends on the cell alone (a choice, a number, an area): made
+        once per distinct cell and remembered (at most MEMO_LIMIT cells per `table`)."""
+        cell = row.values.get(name, "")
+        memo = self.memos.setdefault(table, {})
+        hit = memo.get(cell)
+        if hit is None:
+            try:
+                hit = (parse(cell), ())
+            except ValidationError as error:
+                hit = (None, tuple(error.messages))
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[cell] = hit
+        for message in hit[1]:
+            row.fail(name, message)
+        return hit[0]
+
     def choice(self, row: Row, name: str, default=None):
-        return self.get(row, name, lambda value: parse_choice(CHOICES[name], value, default))
+        return self.once(row, name, ("choice", name, default), partial(parse_choice, CHOICES[name], default=default))
+
+    def number(self, row: Row, name: str):
+        return self.once(row, name, ("number",), parse_int)
 
     def area(self, row: Row, name: str):
-        value = text(row.values.get(name, ""))
+        return self.once(row, name, ("area",), self.find_area)
+
+    def find_area(self, cell):
+        value = text(cell)
         if not value:
             return None
         area = self.areas.get(columns.fold(value))
         if area is None:
-            row.fail(name, _("Unknown area: %(name)s.") % {"name": value[:100]})
+            raise ValidationError(_("Unknown area: %(name)s.") % {"name": value[:100]})
         return area
 
     def required(self, row: Row, *names: str) -> None:
@@ -204,6 +232,9 @@ class Handler:
 
     def finish(self) -> None:
         pass
+
+    def close(self) -> None:
+        """Called once the rows are done or abandoned, before the transaction ends."""
 
     def apply(self, row: Row, key: ImportKey | None):  # pragma: no cover - every kind has its own
         raise NotImplementedError
@@ -482,25 +513,54 @@ INCIDENT_FIELDS = (
 
 
 class IncidentRows(Handler):
-    """The bulk kind: validated row by row as `create_record` does, written a chunk at a time."""
+    """The bulk kind: every row validated and policy-checked as `create_record` does it, from the
+    row's plain values (no model objects), then written a chunk at a time with COPY.
+
+    - Validation: `ValuesValidator` runs each model field's own `clean` (choices, lengths, the date
+      bounds) and the model's `clean()` on the incident's and each involvement's values, with the
+      same messages as `validate` on a model instance.
+    - Policy: `CreateDecisions` asks `can(user, kind, CREATE, record)` once per decision key
+      (programme, organisation, and whether the person is a minor where the user's minors rule
+      cares), on a model instance built for the first record of each key.
+    - History: one "+" row per incident and involvement, with the user and the reason, as
+      `bulk_history_create` writes them (`gvi.services.bulk_copy`).
+    The dry run takes the same path and writes nothing."""
 
     kind = ImportKind.INCIDENTS
+    PERSONS_KEPT = 50_000  # persons kept across chunks (a file names the same persons again and again)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.weeks: set = set()
         self.written = 0
-        self.valid_involvements: set = set()
+        self.persons: dict[str, Person] = {}
+        owner = ("programme", "organisation", "created_by", "updated_by")
+        self.incident_rules = ValuesValidator(Incident, known=(*owner, "area"))
+        self.involvement_rules = ValuesValidator(Involvement, known=(*owner, "incident", "person"), new=("incident",))
+        self.may_create = CreateDecisions(self.user, "incident")
+        self.may_involve = CreateDecisions(self.user, "involvement")
+        self.tz = timezone.get_current_timezone()
+        # The database writes one chunk while the next is read and checked (PostgreSQL).
+        self.writer = Writer() if self.write and connection.vendor == "postgresql" else None
+        # A programme's first import of incidents (the usual bulk case) has no earlier references to
+        # look up chunk by chunk: the file's own duplicates are caught by `begin`.
+        self.earlier = ImportKey.objects.filter(programme_id=self.programme_id, kind=self.kind).exists()
+        self.owner = {
+            "programme_id": self.programme_id,
+            "organisation_id": self.organisation.pk,
+            "created_by_id": self.user.pk,
+            "updated_by_id": self.user.pk,
+        }
 
     def parse(self, row: Row):
         self.required(row, "incident_type", "occurred_at")
         fields = {
             "incident_type": self.choice(row, "incident_type"),
-            "occurred_at": self.get(row, "occurred_at", parse_datetime),
+            "occurred_at": self.get(row, "occurred_at", parse_datetime, tz=self.tz),
             "area": self.area(row, "area"),
             "place": text(row.values.get("place"))[:200],
-            "killed": self.get(row, "killed", parse_int),
-            "injured": self.get(row, "injured", parse_int),
+            "killed": self.number(row, "killed"),
+            "injured": self.number(row, "injured"),
             "verification_status": self.choice(row, "verification_status", default="reported"),
             "confidence": self.choice(row, "confidence", default=Confidence.UNVERIFIED),
             "description": text(row.values.get("description")),
@@ -521,14 +581,20 @@ class IncidentRows(Handler):
                     people.append((person, role))
         return fields, people
 
+    def load_persons(self, chunk: list[Row]) -> None:
+        """The persons the chunk names, added to those of earlier chunks (one query for the new ones)."""
+        named = {value for row in chunk for name, _role in ROLES for value in items(row.values.get(name))}
+        if len(self.persons) > self.PERSONS_KEPT:
+            self.persons = {}
+        missing = named - self.persons.keys()
+        if missing:
+            self.persons.update(self.persons_by(missing))
+
     def process(self, chunk: list[Row]) -> None:
         self.begin(chunk)
-        self.persons = self.persons_by(
-            value for row in chunk for name, _role in ROLES for value in items(row.values.get(name))
-        )
-        keys = self.keys([row.reference for row in chunk if row.reference])
-        source_of = {}
-        new_incidents, new_involvements = [], []
+        self.load_persons(chunk)
+        keys = self.keys([row.reference for row in chunk if row.reference]) if self.earlier else {}
+        new_rows, new_incidents, new_involvements = [], [], []
         for row in chunk:
             fields, people = self.parse(row)
             if row.errors:
@@ -540,90 +606,96 @@ class IncidentRows(Handler):
                 else:
                     self.change(row, key, fields, people)
                 continue
-            source = text(row.values.get("source"))[:200]
-            incident = Incident(
-                programme_id=self.programme_id,
-                organisation=self.organisation,
-                source=source,
-                created_by=self.user,
-                updated_by=self.user,
+            area = fields.pop("area")
+            incident = {
+                **self.owner,
+                "source": text(row.values.get("source"))[:200],
+                "area_id": area.pk if area is not None else None,
                 **fields,
-            )
+            }
             involvements = [
-                Involvement(
-                    incident=incident,
-                    person=person,
-                    role=role,
-                    source=source,
-                    confidence=fields["confidence"],
-                    programme_id=self.programme_id,
-                    organisation=self.organisation,
-                    created_by=self.user,
-                    updated_by=self.user,
-                )
+                {
+                    **self.owner,
+                    "person_id": person.pk,
+                    "role": role,
+                    "source": incident["source"],
+                    "confidence": incident["confidence"],
+                }
                 for person, role in people
             ]
-            if not self.check(row, incident, involvements):
+            if not self.check(row, incident, people, involvements):
                 continue
             row.outcome = CREATE
-            source_of[id(incident)] = row
+            new_rows.append(row)
             new_incidents.append(incident)
-            new_involvements.extend(involvements)
+            new_involvements.append(involvements)
         if self.write and new_incidents:
-            self.insert(new_incidents, new_involvements, source_of)
+            self.insert(new_rows, new_incidents, new_involvements)
 
-    def check(self, row: Row, incident: Incident, involvements) -> bool:
-        """The policy and the model's validation, as `create_record` runs them, in memory."""
-        if not can(self.user, "incident", Action.CREATE, incident):
+    def check(self, row: Row, incident: dict, people, involvements: list[dict]) -> bool:
+        """The policy and the model's validation, as `create_record` runs them: the policy on the
+        new incident, its validation, then each involvement's policy and validation."""
+        owned = {"programme_id": self.programme_id, "organisation_id": self.organisation.pk}
+        if not self.may_create.allowed(partial(Incident, **incident), **owned):
             row.fail("reference", _("You may not do this."))
             return False
         try:
-            validate(incident, known=("programme", "organisation", "area", "created_by", "updated_by"))
+            self.incident_rules.validate(incident)
         except ValidationError as error:
             for name, message in messages_of(error, "reference"):
                 row.fail(FIELD_TO_COLUMN.get(name, name), message)
             return False
-        for involvement in involvements:
-            column = COLUMN_OF_ROLE[involvement.role]
-            if not can(self.user, "involvement", Action.CREATE, involvement):
+        for (person, role), involvement in zip(people, involvements, strict=True):
+            column = COLUMN_OF_ROLE[role]
+            build = partial(self.involvement_instance, incident, person, involvement)
+            if not self.may_involve.allowed(build, person=person, event=incident["occurred_at"], **owned):
                 row.fail(column, _("You may not record this person's involvement."))
                 return False
-            # Its own fields (role, source, confidence) are all that validate checks of an
-            # involvement here (the references are loaded rows): the same values, the same answer.
-            memo = (involvement.role, involvement.source, involvement.confidence)
             try:
-                if memo not in self.valid_involvements:
-                    validate(
-                        involvement,
-                        known=("incident", "person", "programme", "organisation", "created_by", "updated_by"),
-                    )
-                    self.valid_involvements.add(memo)
+                self.involvement_rules.validate(involvement)
             except ValidationError as error:
                 for _name, message in messages_of(error, column):
                     row.fail(column, message)
                 return False
         return True
 
-    def insert(self, incidents, involvements, source_of) -> None:
-        create_with_history(Incident, incidents, user=self.user, reason=self.reason)
-        for involvement in involvements:
-            involvement.incident_id = involvement.incident.pk
-        create_with_history(Involvement, involvements, user=self.user, reason=self.reason)
+    @staticmethod
+    def involvement_instance(incident: dict, person: Person, involvement: dict) -> Involvement:
+        """The involvement as a model instance, for the policy's first decision of its key."""
+        values = {name: value for name, value in involvement.items() if name != "person_id"}
+        return Involvement(incident=Incident(**incident), person=person, **values)
+
+    def insert(self, rows: list[Row], incidents: list[dict], involvements: list[list[dict]]) -> None:
+        if self.writer is not None:
+            self.writer.wait()  # the previous chunk is in (and any error of its raised here)
+        ids = create_with_history(Incident, incidents, user=self.user, reason=self.reason, writer=self.writer)
+        for incident_id, those in zip(ids, involvements, strict=True):
+            for involvement in those:
+                involvement["incident_id"] = incident_id
+        create_with_history(
+            Involvement,
+            [one for those in involvements for one in those],
+            user=self.user,
+            reason=self.reason,
+            writer=self.writer,
+        )
         create_plain(
             ImportKey,
             [
-                ImportKey(
-                    programme_id=self.programme_id,
-                    kind=self.kind,
-                    reference=source_of[id(incident)].reference,
-                    object_id=incident.pk,
-                    row_hash=source_of[id(incident)].row_hash,
-                    last_run=self.run,
-                )
-                for incident in incidents
+                {
+                    "programme_id": self.programme_id,
+                    "kind": self.kind,
+                    "reference": row.reference,
+                    "object_id": incident_id,
+                    "row_hash": row.row_hash,
+                    "last_run_id": self.run.pk,
+                }
+                for row, incident_id in zip(rows, ids, strict=True)
             ],
+            writer=self.writer,
         )
-        self.weeks.update(weekly_counts.monday_of(incident.occurred_at) for incident in incidents)
+        days = {incident["occurred_at"] for incident in incidents}
+        self.weeks.update(weekly_counts.monday_of(day) for day in days)
         self.written += len(incidents)
 
     def change(self, row: Row, key: ImportKey, fields: dict, people) -> None:
@@ -662,7 +734,12 @@ class IncidentRows(Handler):
         except PermissionDenied as error:
             row.fail("reference", str(error))
 
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
     def finish(self) -> None:
+        self.close()
         if self.write and self.written:
             weekly_counts.refresh(programme_id=self.programme_id, weeks=self.weeks, areas=None, groups=None)
             scores_rebuild(self.programme_id)

@@ -14,6 +14,7 @@ running transaction through a second database connection on PostgreSQL (its own 
 and through the cache everywhere.
 """
 
+import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -33,6 +34,9 @@ from gvi.policy import Action, can
 from gvi.services.common import acting_organisation
 from gvi.services.import_rows import ERROR, HANDLERS, Row
 
+FINISHED = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED, ImportStatus.EXPIRED)
+# Uploaded and perhaps checked, never confirmed (a check stuck for hours: its worker died).
+UNCONFIRMED = (ImportStatus.UPLOADED, ImportStatus.PREVIEWING, ImportStatus.PREVIEWED)
 CHUNK_ROWS = 2000
 CHECK, EXECUTE = "check", "execute"  # the two modes of the background job
 KEEP_ERRORS = 1000
@@ -173,7 +177,13 @@ def _cache_key(run_id: int, what: str) -> str:
 
 
 class Progress:
-    """Rows done, seen outside the running transaction; and whether a cancellation was asked."""
+    """Rows done, seen outside the running transaction; and whether a cancellation was asked.
+
+    On PostgreSQL through a second connection (its own autocommit). Elsewhere (SQLite) no other
+    connection may write while the import's transaction holds the database, and the cache may be
+    the process's own memory (no Redis) or a table in that same transaction: the count and the
+    request to cancel then also go through small files beside the uploaded one, which the web
+    process and the worker share (`side_file`)."""
 
     def __init__(self, run: ImportRun, callback: Callable[[int, int], None] | None = None):
         self.run = run
@@ -191,6 +201,11 @@ class Progress:
                     f"UPDATE {ImportRun._meta.db_table} SET rows_done = %s WHERE id = %s",
                     [done, self.run.pk],
                 )
+        else:
+            path = side_file(self.run, "done")
+            partial = path.with_suffix(".part")
+            partial.write_text(str(done))
+            partial.replace(path)  # atomic: a reader sees the old count or the new one
         if self.callback:
             self.callback(done, total)
 
@@ -205,29 +220,43 @@ class Progress:
                 )
                 row = cursor.fetchone()
                 return bool(row and row[0])
-        return False
+        return side_file(self.run, "cancel").exists()
 
     def close(self) -> None:
         if self.side is not None:
             self.side.close()
 
 
+def side_file(run: ImportRun, what: str) -> Path:
+    """A small file beside the uploaded one: the rows done ("done") or a cancellation ("cancel")."""
+    return Path(f"{run.stored_path}.{what}")
+
+
+def _delete_files(run: ImportRun) -> None:
+    for path in (Path(run.stored_path), side_file(run, "done"), side_file(run, "cancel")):
+        path.unlink(missing_ok=True)
+
+
 def live_rows_done(run: ImportRun) -> int:
-    """Rows done so far: the run's own count, or the cache's when it is ahead (SQLite, Redis)."""
-    cached = cache.get(_cache_key(run.pk, "done"))
-    return (
-        max(run.rows_done, cached or 0)
-        if run.status in (ImportStatus.PREVIEWING, ImportStatus.RUNNING)
-        else run.rows_done
-    )
+    """Rows done so far: the run's own count, or the cache's or the side file's when ahead."""
+    if run.status not in (ImportStatus.PREVIEWING, ImportStatus.RUNNING):
+        return run.rows_done
+    cached = cache.get(_cache_key(run.pk, "done")) or 0
+    try:
+        written = int(side_file(run, "done").read_text() or 0)
+    except (OSError, ValueError):
+        written = 0
+    return max(run.rows_done, cached, written)
 
 
 def request_cancel(*, user, run: ImportRun) -> ImportRun:
     if run.created_by_id != user.pk and getattr(user, "role", None) != Role.COORDINATOR:
         raise PermissionDenied(_("Only the person who uploaded the file or a coordinator may cancel it."))
-    if run.status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED):
+    if run.status in FINISHED:
         raise ValidationError(_("This import has already finished."))
     cache.set(_cache_key(run.pk, "cancel"), True, 24 * 3600)
+    if Path(run.stored_path).exists():
+        side_file(run, "cancel").touch()  # seen by a running import on any database (Progress)
     ImportRun.objects.filter(pk=run.pk).update(cancel_requested=True)
     if run.status in (ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.QUEUED):
         _finish(run, ImportStatus.CANCELLED, _("Cancelled before anything was written."))
@@ -245,6 +274,7 @@ def check(*, user, run: ImportRun, progress: Callable[[int, int], None] | None =
         raise ValidationError(_("This file has already been imported or cancelled."))
     ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.PREVIEWING, rows_done=0)
     cache.delete(_cache_key(run.pk, "done"))
+    side_file(run, "done").unlink(missing_ok=True)  # the count starts again (the check's is not the import's)
     run.status = ImportStatus.PREVIEWING
     return _process(user=user, run=run, write=False, callback=progress)
 
@@ -274,6 +304,7 @@ def execute(*, user, run: ImportRun, progress: Callable[[int, int], None] | None
         return _finish(run, ImportStatus.CANCELLED, _("Cancelled before anything was written."))
     ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.RUNNING, rows_done=0)
     cache.delete(_cache_key(run.pk, "done"))
+    side_file(run, "done").unlink(missing_ok=True)  # the count starts again (the check's is not the import's)
     run.status = ImportStatus.RUNNING
     return _process(user=user, run=run, write=True, callback=progress)
 
@@ -288,10 +319,31 @@ def _finish(run: ImportRun, status: str, message: str = "", **fields) -> ImportR
     for name, value in {"status": status, "message": message, "finished_at": timezone.now(), **fields}.items():
         setattr(run, name, value)
     ImportRun.objects.filter(pk=run.pk).update(status=status, message=message, finished_at=run.finished_at, **fields)
-    if status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED):
+    if status in FINISHED:
         # The file holds personal data: it is not kept once the import is over.
-        Path(run.stored_path).unlink(missing_ok=True)
+        _delete_files(run)
     return run
+
+
+def expire_unconfirmed(*, hours: int | None = None) -> int:
+    """Delete the files of imports nobody confirmed within `hours` (GVI_IMPORT_EXPIRE_HOURS) of
+    the upload, and mark their runs expired; the number of runs expired. Idempotent: a second run
+    finds none. A run confirmed meanwhile (queued) is left alone: each run is expired only while
+    it is still unconfirmed (one conditional UPDATE), and its file deleted only then."""
+    hours = settings.GVI_IMPORT_EXPIRE_HOURS if hours is None else hours
+    cutoff = timezone.now() - dt.timedelta(hours=hours)
+    message = _("Not confirmed within %(hours)d hours: the file was deleted and nothing was imported.") % {
+        "hours": hours
+    }
+    expired = 0
+    for run in ImportRun.objects.filter(status__in=UNCONFIRMED, created_at__lt=cutoff).only("pk", "stored_path"):
+        if ImportRun.objects.filter(pk=run.pk, status__in=UNCONFIRMED).update(
+            status=ImportStatus.EXPIRED, message=message, finished_at=timezone.now()
+        ):
+            _delete_files(run)
+            cache.delete_many([_cache_key(run.pk, "done"), _cache_key(run.pk, "cancel")])
+            expired += 1
+    return expired
 
 
 def fail(run: ImportRun, message: str) -> ImportRun:
@@ -343,29 +395,40 @@ def _process(*, user, run: ImportRun, write: bool, callback) -> ImportRun:
     progress = Progress(run, callback)
     done = 0
     try:
-        with transaction.atomic():
+        # The zone in force, activated for the run: Django finds an activated zone at once, where
+        # falling back to the default costs a raised and caught AttributeError on every lookup
+        # (several per row: reading times, their bounds, the week of each incident).
+        with timezone.override(timezone.get_current_timezone()), transaction.atomic():
             handler = HANDLERS[run.kind](user=user, run=run, write=write)
-            for chunk in _chunks(run.stored_path, sheet, mapping.index):
-                handler.process(chunk)
-                for row in chunk:
-                    outcome = ERROR if row.errors else (row.outcome or "skip")
-                    counts[outcome] += 1
-                    if len(outcomes) < KEEP_OUTCOMES:
-                        outcomes.append(
-                            {"row": row.number, "reference": row.reference[:60], "outcome": outcome, "note": row.note}
-                        )
-                    for name, message in row.errors:
-                        if len(errors) < KEEP_ERRORS:
-                            column = headers.get(name) or labels.get(name, name)
-                            errors.append({"row": row.number, "column": column, "message": message})
-                done += len(chunk)
-                progress.report(done)
-                if progress.cancelled():
-                    raise Cancelled
-                if write and counts[ERROR]:
-                    break  # all or nothing: no point writing on
-            if counts[ERROR] == 0:
-                handler.finish()
+            try:
+                for chunk in _chunks(run.stored_path, sheet, mapping.index):
+                    handler.process(chunk)
+                    for row in chunk:
+                        outcome = ERROR if row.errors else (row.outcome or "skip")
+                        counts[outcome] += 1
+                        if len(outcomes) < KEEP_OUTCOMES:
+                            outcomes.append(
+                                {
+                                    "row": row.number,
+                                    "reference": row.reference[:60],
+                                    "outcome": outcome,
+                                    "note": row.note,
+                                }
+                            )
+                        for name, message in row.errors:
+                            if len(errors) < KEEP_ERRORS:
+                                column = headers.get(name) or labels.get(name, name)
+                                errors.append({"row": row.number, "column": column, "message": message})
+                    done += len(chunk)
+                    progress.report(done)
+                    if progress.cancelled():
+                        raise Cancelled
+                    if write and counts[ERROR]:
+                        break  # all or nothing: no point writing on
+                if counts[ERROR] == 0:
+                    handler.finish()
+            finally:
+                handler.close()  # before the transaction ends: a write may still be in flight
             if not write or counts[ERROR]:
                 transaction.set_rollback(True)
     except Cancelled:

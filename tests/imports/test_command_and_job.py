@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from gvi import models as m
 from gvi.services import imports
@@ -80,3 +81,30 @@ def test_a_failure_midway_rolls_back_every_row(police_coordinator, monkeypatch):
     with pytest.raises(RuntimeError):
         imports.execute(user=police_coordinator, run=run)
     assert not m.Group.objects.exists() and not m.ImportKey.objects.exists()
+
+
+def test_progress_and_cancellation_reach_another_process_without_a_shared_cache(police_coordinator, monkeypatch):
+    """On SQLite no other connection writes while the import holds the database, and without Redis
+    the cache is each process's own: the web page still sees the rows done, and a cancellation
+    reaches the worker. (Another process is played by a cache that forgets everything.)"""
+    from django.core.cache.backends.dummy import DummyCache
+
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL reports through a second connection, which cannot see a test's uncommitted rows")
+    monkeypatch.setattr(imports, "cache", DummyCache("forgets", {}))
+    rows = [GROUPS[0], *[[f"G-{n}", f"Grupp {n}", "Lista"] for n in range(5)]]
+    run = imports.check(user=police_coordinator, run=upload(police_coordinator, "g.csv", csv_bytes(rows)))
+    run = imports.confirm(user=police_coordinator, run=run)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    seen = []
+
+    def look_from_the_page(done, total):
+        page = m.ImportRun.objects.get(pk=run.pk)
+        seen.append(imports.live_rows_done(page))
+        if len(seen) == 2:
+            imports.request_cancel(user=police_coordinator, run=page)
+
+    run = imports.execute(user=police_coordinator, run=run, progress=look_from_the_page)
+    assert seen == [2, 4]  # the bar moved, chunk by chunk
+    assert run.status == m.ImportStatus.CANCELLED and not m.Group.objects.exists()
+    assert not list(imports.side_file(run, "done").parent.glob("*.done"))  # nothing left beside it
