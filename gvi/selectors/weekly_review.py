@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gvi.models import (
+    GroupIncidentLink,
     GroupStatus,
     IncidentType,
     InvitationStatus,
@@ -227,30 +228,39 @@ def _as_date(value) -> dt.date:
     return _local_day(value)
 
 
+# How many of a group's latest stored links the group page checks against the reader's view.
+LINK_CANDIDATES = 300
+
+
 def group_incidents(user, group_id: int, since: dt.datetime, raw=None):
-    """The incidents since `since` linked to one group (see group_links), newest first.
+    """The incidents since `since` linked to one group (see group_links), newest first, as the user
+    may see them: an incident is listed only when it and a link the user may see (an attribution, a
+    suspect's involvement and membership) are visible.
 
     A queryset, so that a page can show the latest few without loading tens of thousands of rows
-    at national scale. Read from the stored links (gvi.weekly_counts, one index scan) when the user
-    may read the programme-wide counts (reads_weekly_counts), else from the raw tables within the
-    user's view; `raw=True` forces the raw tables.
+    at national scale. For a user who may read the programme-wide counts (reads_weekly_counts),
+    the stored links (gvi.weekly_counts) name the group's latest LINK_CANDIDATES incidents with one
+    index scan, and only those are checked against the user's view; anyone else, and `raw=True`,
+    gets the raw tables' links over the whole period.
     """
     if raw is None:
         raw = not reads_weekly_counts(user)
+    incidents = None
     if not raw:
-        # One filter() call, so the order below reuses the same link join.
-        return (
-            visible_incidents(user, since)
-            .filter(group_links__group_id=group_id, group_links__occurred_at__gte=since)
-            .order_by("-group_links__occurred_at", "-group_links__incident_id")
+        # The stored links hold every link, whoever may see it: they only pick the candidates.
+        incidents = list(
+            GroupIncidentLink.objects.filter(group_id=group_id, occurred_at__gte=since)
+            .order_by("-occurred_at", "-incident_id")
+            .values_list("incident_id", flat=True)[:LINK_CANDIDATES]
         )
     # The incidents are filtered (and scoped by the policy) once, outside the subqueries.
-    attributions, suspects = group_links(user, None, [group_id])
-    return (
-        visible_incidents(user, since)
-        .filter(Q(pk__in=attributions.values("incident_id")) | Q(pk__in=suspects.values("incident_id")))
-        .order_by("-occurred_at", "-id")
-    )
+    attributions, suspects = group_links(user, incidents, [group_id])
+    visible = visible_incidents(user, since)
+    if incidents is not None:
+        visible = visible.filter(pk__in=incidents)
+    return visible.filter(
+        Q(pk__in=attributions.values("incident_id")) | Q(pk__in=suspects.values("incident_id"))
+    ).order_by("-occurred_at", "-id")
 
 
 class _Rows:

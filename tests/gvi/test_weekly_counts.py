@@ -301,3 +301,48 @@ def test_the_group_page_counts_its_incidents_from_the_weekly_counts(world, clien
     page = client.get(reverse("frontend:group_detail", args=[group.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert page.context["data"].incident_count == 4
     assert "3 incidents in the last 52 full weeks (1 this week so far)." in page.content.decode()
+
+
+def test_the_stored_links_list_only_incidents_the_reader_may_see_linked(world, police, civil_society, probation):
+    """The stored links hold every link, whoever may see it: they only pick the candidates. A
+    coordinator of another organisation sees an incident on the group page only through a link
+    they may see, exactly as the raw tables give it."""
+    from gvi.policy import scoped_queryset
+    from gvi.selectors.weekly_review import reads_weekly_counts
+
+    user, group, person = world["user"], world["groups"][0], world["persons"][0]
+    through_suspect = log_incident(
+        user=user,
+        incident_type=m.IncidentType.SHOOTING,
+        occurred_at=_moment(1, 2, 12),
+        source="K-susp-26",
+        involvements=[{"person": person, "role": m.InvolvementRole.SUSPECT}],
+    )
+    attributed = log_incident(
+        user=user,
+        incident_type=m.IncidentType.EXPLOSION,
+        occurred_at=_moment(1, 3, 12),
+        source="K-attr-26",
+        attributions=[{"group": group}],
+    )
+    since = timezone.now() - dt.timedelta(weeks=8)
+    readers = [
+        user,
+        f.UserFactory(organisation=civil_society, role=m.Role.COORDINATOR),
+        f.UserFactory(organisation=probation, role=m.Role.COORDINATOR),
+        f.UserFactory(organisation=police, role=m.Role.ANALYST),
+    ]
+    for reader in readers:
+        stored = list(group_incidents(reader, group.pk, since, raw=False).values_list("pk", flat=True))
+        raw = list(group_incidents(reader, group.pk, since, raw=True).values_list("pk", flat=True))
+        assert stored == raw, reader
+    # Civil society sees the police's incidents (the situational picture) and attributions, never
+    # the police's suspects: the incident linked only through a suspect is not theirs to list.
+    civil = readers[1]
+    assert scoped_queryset(civil, "incident").filter(pk=through_suspect.pk).exists()
+    assert list(group_incidents(civil, group.pk, since, raw=False).values_list("pk", flat=True)) == [attributed.pk]
+    assert list(group_incidents(user, group.pk, since).values_list("pk", flat=True)) == [
+        attributed.pk,
+        through_suspect.pk,
+    ]
+    assert reads_weekly_counts(user)
