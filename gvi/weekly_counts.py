@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Case, Count, F, Q, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -202,7 +202,9 @@ def store_links(*, programme_id: int, weeks=None, groups=None) -> dict[GroupKey,
         .query.sql_with_params()
     )
     table = GroupIncidentLink._meta.db_table
-    with connection.cursor() as cursor:
+    # In a savepoint: a failure rolls the temporary table back with it, so the DROP below still
+    # runs, and the error raised is the failure's own (not PostgreSQL's "transaction aborted").
+    with connection.cursor() as cursor, transaction.atomic():
         cursor.execute(f"DROP TABLE IF EXISTS {RAW_LINKS}")
         cursor.execute(f"CREATE TEMPORARY TABLE {RAW_LINKS} AS {raw}", raw_params)
         try:
@@ -428,16 +430,19 @@ def verify(*, programme_id: int | None = None, fix: bool = True) -> Drift:
         for pid in {key[0] for key in area_keys | group_keys | type_keys | link_keys}:
             area_weeks = {key[1] for key in area_keys | type_keys if key[0] == pid}
             group_weeks = {key[1] for key in group_keys | link_keys if key[0] == pid}
-            if area_weeks:
-                # Every area of those weeks: the week's types are recounted with its areas.
-                refresh(programme_id=pid, weeks=area_weeks, areas=None, groups=())
-            if group_weeks:
-                refresh(
-                    programme_id=pid,
-                    weeks=group_weeks,
-                    areas=(),
-                    groups={key[2] for key in group_keys | link_keys if key[0] == pid},
-                )
+            # In a transaction, as the write path's refreshes are: the advisory lock holds until the
+            # repair commits, and nobody reads a week deleted and not yet stored again.
+            with transaction.atomic():
+                if area_weeks:
+                    # Every area of those weeks: the week's types are recounted with its areas.
+                    refresh(programme_id=pid, weeks=area_weeks, areas=None, groups=())
+                if group_weeks:
+                    refresh(
+                        programme_id=pid,
+                        weeks=group_weeks,
+                        areas=(),
+                        groups={key[2] for key in group_keys | link_keys if key[0] == pid},
+                    )
     return Drift(
         area_rows=len(area_keys), group_rows=len(group_keys), type_rows=len(type_keys), link_weeks=len(link_keys)
     )

@@ -4,13 +4,24 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def fill_links(apps, schema_editor):
-    # The links of every existing programme, once, as the write path and the nightly check keep
-    # them from now on (the same statement they use; this runs with the models of this release).
-    from gvi import weekly_counts
+# The links of every existing programme, once, as the write path and the nightly check keep them
+# from now on (gvi.weekly_counts). Written out here, with the tables as they are at this migration,
+# so that a later change of the models cannot change what this migration does.
+FILL_LINKS = """
+INSERT INTO gvi_groupincidentlink (programme_id, group_id, incident_id, occurred_at)
+SELECT i.programme_id, a.group_id, a.incident_id, i.occurred_at
+  FROM gvi_groupattribution a JOIN gvi_incident i ON i.id = a.incident_id
+UNION
+SELECT i.programme_id, m.group_id, v.incident_id, i.occurred_at
+  FROM gvi_involvement v
+  JOIN gvi_incident i ON i.id = v.incident_id
+  JOIN gvi_membership m ON m.person_id = v.person_id
+ WHERE v.role = 'suspect' AND m.status = 'active'
+"""
 
-    for programme_id in apps.get_model("gvi", "Programme").objects.values_list("id", flat=True):
-        weekly_counts.store_links(programme_id=programme_id)
+
+def fill_links(apps, schema_editor):
+    schema_editor.execute(FILL_LINKS)
     if schema_editor.connection.vendor == "postgresql":
         # The write path's statements are planned on the new table's statistics.
         schema_editor.execute("ANALYZE gvi_groupincidentlink")
