@@ -286,11 +286,13 @@ def confirm(*, user, run: ImportRun) -> ImportRun:
         raise ValidationError(_("Check the file before importing it."))
     if run.rows_failed:
         raise ValidationError(_("Correct the errors in the file and upload it again; nothing has been imported."))
-    run.status = ImportStatus.QUEUED
-    run.confirmed_by = user
-    run.confirmed_at = timezone.now()
-    run.rows_done = 0
-    run.save(update_fields=["status", "confirmed_by", "confirmed_at", "rows_done"])
+    confirmed_at = timezone.now()
+    # Only while it is still checked: it may have expired (its file deleted) since the page loaded.
+    if not ImportRun.objects.filter(pk=run.pk, status=ImportStatus.PREVIEWED).update(
+        status=ImportStatus.QUEUED, confirmed_by=user, confirmed_at=confirmed_at, rows_done=0
+    ):
+        raise ValidationError(_("This file is no longer waiting for confirmation: upload it again."))
+    run.status, run.confirmed_by, run.confirmed_at, run.rows_done = ImportStatus.QUEUED, user, confirmed_at, 0
     return run
 
 
@@ -316,9 +318,18 @@ def _require_owner(user, run: ImportRun) -> None:
 
 
 def _finish(run: ImportRun, status: str, message: str = "", **fields) -> ImportRun:
-    for name, value in {"status": status, "message": message, "finished_at": timezone.now(), **fields}.items():
+    finished_at = timezone.now()
+    # Never over a run that ended meanwhile: a check still running when the run expired (its file
+    # deleted) must not bring it back as checked.
+    if not (
+        ImportRun.objects.filter(pk=run.pk)
+        .exclude(status__in=FINISHED)
+        .update(status=status, message=message, finished_at=finished_at, **fields)
+    ):
+        run.refresh_from_db()
+        return run
+    for name, value in {"status": status, "message": message, "finished_at": finished_at, **fields}.items():
         setattr(run, name, value)
-    ImportRun.objects.filter(pk=run.pk).update(status=status, message=message, finished_at=run.finished_at, **fields)
     if status in FINISHED:
         # The file holds personal data: it is not kept once the import is over.
         _delete_files(run)

@@ -61,3 +61,27 @@ def test_unconfirmed_imports_expire_after_the_set_hours_and_lose_their_file(poli
 def test_the_expiry_is_a_registered_job_on_the_beat_schedule():
     assert callable(jobs.dispatcher(jobs.EXPIRE_IMPORTS))
     assert "tasks.imports.expire_imports" in {schedule.task for schedule in SCHEDULES}
+
+
+def test_a_check_that_ends_after_its_run_expired_leaves_it_expired(police, police_coordinator):
+    """The expiry job may expire a run whose check is still running (a check started just before
+    the deadline): the check's end must not bring it back as checked, nor may it be confirmed."""
+    run = m.ImportRun.objects.create(
+        programme=police.programme,
+        organisation=police,
+        created_by=police_coordinator,
+        kind=m.ImportKind.GROUPS,
+        status=m.ImportStatus.PREVIEWING,
+        file_name="grupper.csv",
+        file_sha256="0" * 64,
+        file_size=10,
+    )
+    m.ImportRun.objects.filter(pk=run.pk).update(status=m.ImportStatus.EXPIRED)
+    imports._finish(run, m.ImportStatus.PREVIEWED)
+    assert m.ImportRun.objects.get(pk=run.pk).status == m.ImportStatus.EXPIRED
+    assert run.status == m.ImportStatus.EXPIRED
+    stale = m.ImportRun.objects.get(pk=run.pk)
+    stale.status = m.ImportStatus.PREVIEWED  # as the page loaded it, before the job ran
+    with pytest.raises(ValidationError):
+        imports.confirm(user=police_coordinator, run=stale)
+    assert m.ImportRun.objects.get(pk=run.pk).status == m.ImportStatus.EXPIRED
