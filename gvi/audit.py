@@ -109,8 +109,9 @@ def log_access(
     # No savepoint inside a caller's transaction: the rows go with it, or not at all.
     with transaction.atomic(savepoint=False):
         access_chain.seal(rows)
-        # COPY on PostgreSQL: a group's page logs a thousand rows, which an INSERT spent longer
-        # preparing than the page spent on its own queries. The ids follow the rows' order (the chain's).
+        # COPY on PostgreSQL: a group's page logs hundreds of rows, which an INSERT spent longer
+        # preparing than the page spent on its own queries. The database gives the ids in the
+        # rows' order (the chain's); the rows returned are not given theirs (nothing needs them).
         columns = [field.attname for field in AccessLog._meta.concrete_fields if not field.primary_key]
         create_plain(AccessLog, [{name: getattr(row, name) for name in columns} for row in rows])
         return rows

@@ -47,8 +47,8 @@ def save_or_show_errors(form, write):
             return write()
     except ValidationError as error:
         add_service_errors(form, error)
-    except PermissionDenied:
-        form.add_error(None, _("You may not do this."))
+    except PermissionDenied as error:
+        form.add_error(None, str(error) or _("You may not do this."))
     return None
 
 

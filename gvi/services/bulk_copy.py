@@ -55,9 +55,10 @@ class Writer:
 
     The thread uses the caller's own database connection (psycopg's connection is thread-safe and
     runs one operation at a time: a query of the caller's waits for the COPY in flight), so the
-    rows land in the caller's transaction, in order. One batch at a time: `submit` first waits for
-    the previous one. `wait()` raises here whatever the COPY raised; call it (or `close()`) before
-    the transaction ends. Only on PostgreSQL; elsewhere `create_with_history` writes at once."""
+    rows land in the caller's transaction, in order (one worker thread). `submit` only queues a
+    batch: the caller calls `wait()` before it submits the next one, to keep one batch in flight.
+    `wait()` raises here whatever the COPY raised; call it (or `close()`) before the transaction
+    ends. Only on PostgreSQL; elsewhere `create_with_history` writes at once."""
 
     def __init__(self):
         from concurrent.futures import ThreadPoolExecutor
