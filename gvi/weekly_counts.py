@@ -202,34 +202,36 @@ def store_links(*, programme_id: int, weeks=None, groups=None) -> dict[GroupKey,
         .query.sql_with_params()
     )
     table = GroupIncidentLink._meta.db_table
-    # In a savepoint: a failure rolls the temporary table back with it, so the DROP below still
-    # runs, and the error raised is the failure's own (not PostgreSQL's "transaction aborted").
-    with connection.cursor() as cursor, transaction.atomic():
-        cursor.execute(f"DROP TABLE IF EXISTS {RAW_LINKS}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {RAW_LINKS} AS {raw}", raw_params)
+    with connection.cursor() as cursor:
         try:
-            if connection.vendor == "postgresql" and cursor.rowcount > 10_000:
-                # A large recount (a member of a big group, the nightly fix): plan the joins below
-                # on real figures, not a guess for a table without statistics.
-                cursor.execute(f"ANALYZE {RAW_LINKS}")
-            cursor.execute(
-                f"SELECT s.id FROM ({stored}) s WHERE NOT EXISTS (SELECT 1 FROM {RAW_LINKS} r "
-                "WHERE r.gid = s.group_id AND r.incident_id = s.incident_id AND r.at = s.occurred_at)",
-                stored_params,
-            )
-            # By id, read first: a DELETE with the scope inside it was planned over every stored link.
-            stale = [row[0] for row in cursor.fetchall()]
-            for start in range(0, len(stale), 5000):
-                GroupIncidentLink.objects.filter(id__in=stale[start : start + 5000])._raw_delete(connection.alias)
-            # Matched on (group, incident) alone: a stored link left with another date (outside
-            # these weeks) can never collide here; the nightly check corrects it.
-            cursor.execute(
-                f"INSERT INTO {table} (programme_id, group_id, incident_id, occurred_at) "
-                f"SELECT r.pid, r.gid, r.incident_id, r.at FROM {RAW_LINKS} r WHERE NOT EXISTS "
-                f"(SELECT 1 FROM {table} s WHERE s.group_id = r.gid AND s.incident_id = r.incident_id)"
-            )
-            cursor.execute(f"SELECT pid, gid, wk, COUNT(*) FROM {RAW_LINKS} WHERE counted GROUP BY pid, gid, wk")
-            return {(pid, _as_monday(week), gid): n for pid, gid, week, n in cursor.fetchall()}
+            # In a savepoint: a failure rolls it back (the temporary table with it) before the DROP
+            # below runs, so the DROP works and the error raised is the failure's own, not
+            # PostgreSQL's "current transaction is aborted".
+            with transaction.atomic():
+                cursor.execute(f"DROP TABLE IF EXISTS {RAW_LINKS}")
+                cursor.execute(f"CREATE TEMPORARY TABLE {RAW_LINKS} AS {raw}", raw_params)
+                if connection.vendor == "postgresql" and cursor.rowcount > 10_000:
+                    # A large recount (a member of a big group, the nightly fix): plan the joins
+                    # below on real figures, not a guess for a table without statistics.
+                    cursor.execute(f"ANALYZE {RAW_LINKS}")
+                cursor.execute(
+                    f"SELECT s.id FROM ({stored}) s WHERE NOT EXISTS (SELECT 1 FROM {RAW_LINKS} r "
+                    "WHERE r.gid = s.group_id AND r.incident_id = s.incident_id AND r.at = s.occurred_at)",
+                    stored_params,
+                )
+                # By id, read first: a DELETE with the scope inside it was planned over every stored link.
+                stale = [row[0] for row in cursor.fetchall()]
+                for start in range(0, len(stale), 5000):
+                    GroupIncidentLink.objects.filter(id__in=stale[start : start + 5000])._raw_delete(connection.alias)
+                # Matched on (group, incident) alone: a stored link left with another date (outside
+                # these weeks) can never collide here; the nightly check corrects it.
+                cursor.execute(
+                    f"INSERT INTO {table} (programme_id, group_id, incident_id, occurred_at) "
+                    f"SELECT r.pid, r.gid, r.incident_id, r.at FROM {RAW_LINKS} r WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM {table} s WHERE s.group_id = r.gid AND s.incident_id = r.incident_id)"
+                )
+                cursor.execute(f"SELECT pid, gid, wk, COUNT(*) FROM {RAW_LINKS} WHERE counted GROUP BY pid, gid, wk")
+                return {(pid, _as_monday(week), gid): n for pid, gid, week, n in cursor.fetchall()}
         finally:
             cursor.execute(f"DROP TABLE IF EXISTS {RAW_LINKS}")
 

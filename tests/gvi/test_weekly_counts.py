@@ -346,3 +346,16 @@ def test_the_stored_links_list_only_incidents_the_reader_may_see_linked(world, p
         through_suspect.pk,
     ]
     assert reads_weekly_counts(user)
+
+
+def test_a_failure_while_storing_the_links_raises_its_own_error(world, monkeypatch):
+    """The temporary table is dropped after a failure, and the error is the failure's, not
+    PostgreSQL's "current transaction is aborted"; the caller's transaction stays usable."""
+    from django.db import DatabaseError
+
+    monkeypatch.setattr(m.GroupIncidentLink._meta, "db_table", "gvi_no_such_table")
+    with transaction.atomic():
+        with pytest.raises(DatabaseError, match="gvi_no_such_table"):
+            weekly_counts.store_links(programme_id=world["programme_id"])
+        monkeypatch.undo()
+        assert weekly_counts.store_links(programme_id=world["programme_id"]) == {}
