@@ -3,26 +3,12 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.gvi.migrating import back_to_the_latest_migrations, migrate, migrate_to_latest  # noqa: F401 (an autouse fixture)
 
 BEFORE = [("gvi", "0026_single_sign_on")]
 AFTER = [("gvi", "0027_group_incident_links")]
 MOMENT = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture(autouse=True)
-def back_to_the_latest_migrations():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -54,8 +40,7 @@ def test_the_migration_fills_the_links_the_write_path_would_store():
         get("gvi", "GroupAttribution").objects.create(incident=incidents[1], group=soder, **sourced)
     finally:
         migrate(AFTER)
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
     from gvi import models as m
     from gvi import weekly_counts
 

@@ -3,27 +3,12 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.gvi.migrating import back_to_the_latest_migrations, migrate  # noqa: F401 (an autouse fixture)
 
 BEFORE = [("gvi", "0008_sharing_rules_consent_disclosures")]
 AFTER = [("gvi", "0009_flag_persistence_in_days_and_end_reasons")]
 MOMENT = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture(autouse=True)
-def back_to_the_latest_migrations():
-    """Leave the test database fully migrated: the tests after this one expect every column."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
