@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from gvi import reach
 from gvi.models import (
     FollowUp,
     FollowUpOrigin,
@@ -140,6 +141,7 @@ def _lapse_past_due(programme_id: int, today) -> list[Membership]:
         )
         # A lapsed membership counts only up to its review date: the member's later incidents change.
         scores_changed(programme_id, persons=[m.person_id for m in past_due])
+        reach.changed(programme_id, persons=[m.person_id for m in past_due])  # no longer counted
     return past_due
 
 

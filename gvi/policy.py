@@ -41,7 +41,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from gvi import sharing
-from gvi.models import Membership, Role
+from gvi.models import Membership, Role, SharingBasis
 from gvi.models.people import birthday, years_before
 
 
@@ -420,6 +420,52 @@ def scoped_queryset(user, kind: str, action: Action = Action.READ, queryset: Que
     if condition is None:
         return qs.none()
     return qs.filter(condition)
+
+
+def reads_every_record(user, kinds) -> bool:
+    """Does `user`'s read filter admit every record of the programme, of each of `kinds`?
+
+    Figures stored for the whole programme (the weekly counts, the reach of the message) stand in
+    for a count within the user's view only then: a figure counted over records the user may not
+    read would disclose them. True when, for each kind, the role reads it (minors and restricted
+    listings too) and another organisation's records come through a rule that opens all of them
+    (every owner, every person) whose legal basis the programme has recorded; a consent or a
+    "works with" reach opens only some.
+    """
+    if user.is_superuser:
+        return True
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.organisation_id is None:
+        return False
+    needed = []  # per kind, the rules any of which opens all of it
+    for kind in kinds:
+        spec = RECORD_KINDS[kind]
+        scope = scope_for(user, kind, Action.READ)
+        if scope == Scope.NONE:
+            return False
+        if spec.person_path is not None and minors_rule_for(user) != MINORS_ALL:
+            return False
+        if kind in LISTING_KINDS and not sees_restricted_listings(user):
+            return False
+        if not spec.organisation_path:
+            continue  # no owner: the programme's records are everyone's own
+        if scope == Scope.OWN:
+            return False
+        opening = {
+            rule.code
+            for rule in sharing.rules_for(user.role, user.organisation.kind, kind)
+            if rule.reach == sharing.Reach.ALL and rule.owners == sharing.EVERY_KIND
+        }
+        if not opening:
+            return False
+        needed.append(opening)
+    if not needed:
+        return True
+    recorded = set(
+        SharingBasis.objects.filter(programme_id=user.organisation.programme_id, rule__in=set().union(*needed))
+        .exclude(text="")
+        .values_list("rule", flat=True)
+    )
+    return all(opening & recorded for opening in needed)
 
 
 def can(user, kind: str, action: Action, obj=None) -> bool:

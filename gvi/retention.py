@@ -39,6 +39,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from gvi import reach
 from gvi.digest import DIGEST_DELIVERY_KEEP_DAYS
 from gvi.models import (
     OPEN_STATUSES,
@@ -346,11 +347,18 @@ def _purge_history(model, **lookup) -> int:
 
 
 def _purge_persons(person_ids: list[int]) -> int:
-    membership_ids = list(Membership.objects.filter(person_id__in=person_ids).values_list("pk", flat=True))
+    memberships = list(
+        Membership.objects.filter(person_id__in=person_ids).values_list("pk", "programme_id", "group_id")
+    )
+    membership_ids = [pk for pk, _programme_id, _group_id in memberships]
     # An action against the group stays, but its free text may describe the person: blank it first
     # (the delete below sets person to NULL, after which these rows cannot be found).
     EnforcementAction.objects.filter(person_id__in=person_ids).update(outcome="", source=ANONYMISED_SOURCE)
     Person.objects.filter(pk__in=person_ids).delete()  # cascades to every record about them
+    # Their reach rows went with them; their groups' figures are counted again without them.
+    for programme_id in {programme_id for _pk, programme_id, _group_id in memberships}:
+        groups = {group_id for _pk, pid, group_id in memberships if pid == programme_id}
+        reach.changed(programme_id, groups=groups)
     history_rows = _purge_history(Person, id__in=person_ids)
     for kind in PERSON_LINKED_KINDS:
         model, person_path = _linked_model(kind)

@@ -92,6 +92,14 @@ from gvi.models.scoring import (
 )
 from gvi.models.sharing import BasisKind, Consent, ConsentScope, SharingBasis
 from gvi.models.sso import ClaimMapping, SignInOutcome, SingleSignOnEvent
-from gvi.models.weekly import GroupIncidentLink, ReviewMeeting, WeeklyAreaCount, WeeklyGroupCount, WeeklyTypeCount
+from gvi.models.weekly import (
+    GroupIncidentLink,
+    GroupReach,
+    PersonReach,
+    ReviewMeeting,
+    WeeklyAreaCount,
+    WeeklyGroupCount,
+    WeeklyTypeCount,
+)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

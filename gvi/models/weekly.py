@@ -122,6 +122,55 @@ class WeeklyTypeCount(models.Model):
         return f"{self.week} {self.incident_type}: {self.incidents}"
 
 
+class GroupReach(models.Model):
+    """How many of a group's members the message reached: distinct persons with a counting
+    membership (gvi.models.Membership.objects.counting), and of them those who attended a call-in
+    or were delivered a custom notification.
+
+    Derived, kept by the membership, invitation, notification and group writes (gvi.reach) and
+    verified nightly: the review and the group page read these rows instead of matching every
+    active membership against every attendance and notification. A group with no counting member
+    has no row.
+    """
+
+    programme = models.ForeignKey("gvi.Programme", verbose_name=_("programme"), on_delete=models.CASCADE)
+    group = models.OneToOneField(
+        "gvi.Group", verbose_name=_("group"), on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    members = models.PositiveIntegerField(_("members"))
+    attended = models.PositiveIntegerField(_("attended a call-in"))
+    notified = models.PositiveIntegerField(_("custom notification delivered"))
+    reached = models.PositiveIntegerField(_("reached"))
+    key_individuals = models.PositiveIntegerField(_("key individuals"))
+    key_reached = models.PositiveIntegerField(_("key individuals reached"))
+
+    class Meta:
+        verbose_name = _("reach of the message per group")
+        verbose_name_plural = _("reach of the message per group")
+
+    def __str__(self):
+        return f"{self.group_id}: {self.reached}/{self.members}"
+
+
+class PersonReach(models.Model):
+    """A person with a counting membership of an active group: whether they are a key individual
+    of one, and whether the message reached them (gvi.reach; see GroupReach)."""
+
+    programme = models.ForeignKey("gvi.Programme", verbose_name=_("programme"), on_delete=models.CASCADE)
+    person = models.OneToOneField(
+        "gvi.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    is_key_individual = models.BooleanField(_("key individual"))
+    reached = models.BooleanField(_("reached"))
+
+    class Meta:
+        verbose_name = _("reach of the message per person")
+        verbose_name_plural = _("reach of the message per person")
+
+    def __str__(self):
+        return f"{self.person_id}: {self.reached}"
+
+
 class ReviewMeeting(models.Model):
     """A weekly review marked as held by a coordinator: who marked it and when.
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from gvi import weekly_counts
+from gvi import reach, weekly_counts
 from gvi.models import (
     GroupAttribution,
     Incident,
@@ -87,7 +87,8 @@ def run(
         step("risk assessments", casework.seed_risk_assessments)
         step("notices", casework.seed_notices, attended, notifications)
         step("follow-ups", casework.seed_follow_ups)
-        # The rows went around the services: count the weekly review's weeks once, here.
+        # The rows went around the services: count the weekly review's weeks and reach once, here.
         step("weekly counts", lambda ctx: weekly_counts.rebuild(programme_id=ctx.programme_id))
+        step("reach of the message", lambda ctx: reach.rebuild(programme_id=ctx.programme_id))
     step("analyze", lambda ctx: ctx.sink.analyze())
     return ctx.sink.counts

@@ -8,7 +8,7 @@ from django.db.models.base import ModelState
 from django.db.models.constraints import UniqueConstraint
 from django.utils.translation import gettext as _
 
-from gvi import jobs
+from gvi import jobs, reach
 from gvi.models import PartnerOrganisation
 from gvi.policy import Action, allows_state, can, kind_of_model
 
@@ -205,6 +205,7 @@ def create_record(obj, *, user, kind: str):
     as_changed_by(obj, user)
     validate(obj, known=known)
     obj.save()
+    reach.record_written(kind, None, obj)  # the weekly review reads the stored reach of the message
     return obj
 
 
@@ -220,6 +221,7 @@ def create_record_with_rules(obj, *, user, kind: str):
 def update_record(obj, *, user, kind: str, **changes):
     """Validate and save changes to a record the user may change, as it is and as it will be."""
     require(user, kind, Action.CHANGE, obj)
+    reach_before = reach.state(kind, obj)
     for field, value in changes.items():
         model_field = obj._meta.get_field(field)
         if model_field.many_to_one and value is not None:
@@ -238,4 +240,5 @@ def update_record(obj, *, user, kind: str, **changes):
     as_changed_by(obj, user)
     validate(obj)
     obj.save()
+    reach.record_written(kind, reach_before, obj)
     return obj

@@ -9,7 +9,7 @@ decision and its reason) is not edited this way at all: those admins only show t
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from gvi import jobs
+from gvi import jobs, reach
 from gvi.followup_rules import CAUSES
 from gvi.policy import Action, allows_state, can
 from gvi.services.score_changes import scores_changed
@@ -43,7 +43,13 @@ def save_edited(obj, *, user, kind: str | None):
     if kind is not None and not allows_state(user, kind, Action.CREATE if adding else Action.CHANGE, obj):
         raise PermissionDenied
     _stamp(obj, user, adding)
+    reach_before = None
+    if kind is not None and not adding:
+        stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+        reach_before = reach.state(kind, stored) if stored is not None else None
     obj.save()
+    if kind is not None:
+        reach.record_written(kind, reach_before, obj)  # the stored reach of the message
     return obj
 
 
@@ -64,7 +70,10 @@ def delete_record(obj, *, user, kind: str | None) -> None:
     if kind is not None and not can(user, kind, Action.DELETE, obj):  # the row, not just the kind
         raise PermissionDenied
     obj._history_user = user
+    moved = reach.moved_by_deletion(kind, obj)  # e.g. a call-in's attendances go with it
     obj.delete()
+    if moved:
+        reach.changed(obj.programme_id, **moved)
 
 
 def save_setting(obj, *, user):

@@ -24,7 +24,7 @@ from django.test import Client
 from django.utils import timezone
 
 from gvi import models as m
-from gvi import weekly_counts
+from gvi import reach, weekly_counts
 from gvi.scoring import get_config
 from tests import factories as f
 
@@ -231,8 +231,9 @@ def build_city(police, probation, *, scale: int = 1, prefix: str = "", with_flag
         for score in top_scores
         for j, incident_id in enumerate(attributed.get(score.group_id, []))
     )
-    # Loaded in bulk around the services, as the seed does: count the weeks as the seed does.
+    # Loaded in bulk around the services, as the seed does: count the weeks and reach as the seed does.
     weekly_counts.rebuild(programme_id=programme_id)
+    reach.rebuild(programme_id=programme_id)
     if not with_flags:
         return {"groups": groups, "persons": persons, "call_in": call_in}
     confirmed = m.GroupFlag.objects.create(

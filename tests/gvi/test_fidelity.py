@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from gvi import models as m
+from gvi import reach
 from gvi.selectors.fidelity import default_period, programme_fidelity
 from tests import factories as f
 
@@ -36,6 +37,7 @@ def test_reach_lists_the_active_groups_no_member_of_which_was_reached(groups, po
     f.InvitationFactory(organisation=police, call_in=call_in, person=north, status=m.InvitationStatus.ATTENDED)
     f.InvitationFactory(organisation=police, call_in=call_in, person=south, status=m.InvitationStatus.NO_SHOW)
     f.GroupFactory(organisation=police, name="Gamla gänget", status=m.GroupStatus.DISSOLVED)  # not active: not listed
+    reach.rebuild(programme_id=police.programme_id)  # the factories went around the services
 
     fidelity = programme_fidelity(police_coordinator, since=SINCE, until=UNTIL)
 
