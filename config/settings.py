@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gvi.middleware.PolicyMemoMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Coordinators and administrators must pass a second factor (GVI_REQUIRE_TWO_FACTOR).
     "frontend.pages.twofactor.TwoFactorMiddleware",

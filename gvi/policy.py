@@ -31,6 +31,8 @@ Two rules hold for every role, superusers included:
 
 import datetime as dt
 import functools
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -181,6 +183,14 @@ POLICY: dict[str, dict[str, dict[Action, Scope]]] = {
         "call_in": _row(S),
         "flag": _row(S),
     },
+}
+
+# Tables derived from records about persons, kept by the write path, that nobody reads row by
+# row: only counts over a whole programme leave them, and only for readers of every record they are
+# counted from (reads_every_record). Each row goes with its person (deleted on cascade); a subject
+# access export shows the records they are derived from.
+DERIVED_PERSON_TABLES: dict[str, str] = {
+    "gvi.PersonReach": "the reach of the message per person (gvi.reach): a key individual, reached",
 }
 
 # Never written through the app, whoever asks (a database trigger backs this on PostgreSQL).
@@ -381,7 +391,20 @@ def restricted_listing_counts(user, person_ids) -> dict[int, int]:
 
 
 def _filter(user, kind: str, action: Action, *, listing_state: bool = True) -> Q | None:
-    """The filter for `user`'s records of `kind`, or None for no records at all."""
+    """The filter for `user`'s records of `kind`, or None for no records at all.
+
+    Within a request (`remembered`) each filter is built once: a page builds the same ones a
+    dozen times."""
+    memo = _request_memo.get()
+    if memo is None:
+        return _build_filter(user, kind, action, listing_state=listing_state)
+    key = ("filter", user.pk, kind, Action(action), listing_state)
+    if key not in memo:
+        memo[key] = _build_filter(user, kind, action, listing_state=listing_state)
+    return memo[key]
+
+
+def _build_filter(user, kind: str, action: Action, *, listing_state: bool) -> Q | None:
     spec = RECORD_KINDS[kind]
     scope = scope_for(user, kind, action)
     if scope == Scope.NONE:
@@ -394,7 +417,7 @@ def _filter(user, kind: str, action: Action, *, listing_state: bool = True) -> Q
     own = Q(**{f"{spec.organisation_path}_id": user.organisation_id}) if spec.organisation_path else Q()
     if scope == Scope.OWN:
         condition &= own
-    elif spec.organisation_path:
+    elif spec.organisation_path and not _opens_all(user, kind):
         condition &= own | sharing.disclosed_q(user, kind, spec)  # another's: a rule with a basis, or consent
     if spec.person_path is not None:
         rule = minors_rule_for(user)
@@ -450,22 +473,61 @@ def reads_every_record(user, kinds) -> bool:
             continue  # no owner: the programme's records are everyone's own
         if scope == Scope.OWN:
             return False
-        opening = {
-            rule.code
-            for rule in sharing.rules_for(user.role, user.organisation.kind, kind)
-            if rule.reach == sharing.Reach.ALL and rule.owners == sharing.EVERY_KIND
-        }
+        opening = _opening_rules(user, kind)
         if not opening:
             return False
         needed.append(opening)
-    if not needed:
-        return True
-    recorded = set(
-        SharingBasis.objects.filter(programme_id=user.organisation.programme_id, rule__in=set().union(*needed))
-        .exclude(text="")
-        .values_list("rule", flat=True)
-    )
+    recorded = _recorded_rules(user) if needed else frozenset()
     return all(opening & recorded for opening in needed)
+
+
+def _opening_rules(user, kind: str) -> set[str]:
+    """The sharing rules that would open every other organisation's record of `kind` to `user`:
+    every owner, every person (not a consent, nor only the persons the reader works with)."""
+    return {
+        rule.code
+        for rule in sharing.rules_for(user.role, user.organisation.kind, kind)
+        if rule.reach == sharing.Reach.ALL and rule.owners == sharing.EVERY_KIND
+    }
+
+
+def _recorded_rules(user) -> frozenset[str]:
+    """The sharing rules whose legal basis the user's programme has recorded (once a request)."""
+    memo = _request_memo.get()
+    key = ("recorded_rules", user.organisation.programme_id)
+    if memo is not None and key in memo:
+        return memo[key]
+    bases = SharingBasis.objects.filter(programme_id=user.organisation.programme_id).exclude(text="")
+    rules = frozenset(bases.values_list("rule", flat=True))
+    if memo is not None:
+        memo[key] = rules
+    return rules
+
+
+def _opens_all(user, kind: str) -> bool:
+    """Within a request: does a recorded rule open every other organisation's record of `kind`?
+    Then the filter needs no rule at all (the same records, in far simpler SQL). Outside a
+    request (a job, a test calling a selector) the rules stay in the query, read when it runs."""
+    if _request_memo.get() is None:
+        return False
+    opening = _opening_rules(user, kind)
+    return bool(opening and opening & _recorded_rules(user))
+
+
+# What the policy has worked out within one request (`remembered`), None outside one.
+_request_memo: ContextVar[dict | None] = ContextVar("gvi_policy_request_memo", default=None)
+
+
+@contextmanager
+def remembered():
+    """Remember, until the block ends, the filters built and the legal bases read: one request's
+    worth (gvi.middleware.PolicyMemoMiddleware). Nothing outlives the block, so a change of a
+    legal basis counts from the next request."""
+    token = _request_memo.set({})
+    try:
+        yield
+    finally:
+        _request_memo.reset(token)
 
 
 def can(user, kind: str, action: Action, obj=None) -> bool:

@@ -116,6 +116,10 @@ def _render_policy_markdown() -> str:
         + ") count as",
         "  every organisation's own, for the **own org.** scope and for the minors rule alike.",
         "- Personal data is deleted by the retention job (`manage.py retention`), not by hand.",
+        "- Derived tables about persons, read by nobody row by row (only counts over a whole programme, for",
+        "  readers of every record they are counted from), deleted with their person: "
+        + "; ".join(f"{table}, {what}" for table, what in policy.DERIVED_PERSON_TABLES.items())
+        + ".",
         "- Every read of a person's record, every search (with hits or none) and every export is written to the",
         "  access log with its purpose and, for an organisation's key, the acting person; ids only, no search words.",
         "- Superusers (set-up accounts) see every programme; give that flag to nobody in daily work.",
