@@ -108,6 +108,20 @@ def review_context(user, params=None):
     }
 
 
+# Enforcement rows (group, action, organisation) the page lists; the exports list them all.
+ENFORCEMENT_ROWS = 50
+
+
+def _largest_enforcement_rows(context) -> None:
+    """On the page, the ENFORCEMENT_ROWS largest enforcement rows, largest first, unless all are
+    asked for: at national scale a week holds hundreds, which took a third of the page's time to
+    render on every view."""
+    rows = context["enforcement"]
+    if len(rows) > ENFORCEMENT_ROWS:
+        context["enforcement_rows_in_all"] = len(rows)
+        context["enforcement"] = sorted(rows, key=lambda row: -row["n"])[:ENFORCEMENT_ROWS]
+
+
 def _with_quality(request, context):
     # Issue 9: the quality report is "also summarised in the weekly review", for those who may see it.
     if may_see_quality_report(request.user):
@@ -119,6 +133,8 @@ def _with_quality(request, context):
 @require_GET
 def weekly_review(request):
     context = review_context(request.user, request.GET)
+    if request.GET.get("enforcement") != "all":
+        _largest_enforcement_rows(context)
     # The quality summary is fetched by the page itself (htmx) once it is shown: at national scale
     # its figures take longer than the whole review, and the meeting needs the review first.
     context["quality_summary"] = may_see_quality_report(request.user)

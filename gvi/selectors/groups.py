@@ -6,13 +6,19 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 
-from gvi.models import Membership, MembershipStatus
-from gvi.policy import scoped_queryset
+from gvi.models import GroupRelation, Membership, MembershipStatus, ServiceReferral
+from gvi.policy import reads_every_record, scoped_queryset
 from gvi.selectors import scores
-from gvi.selectors.weekly_review import Series, counting_members, group_incidents, group_weekly_incidents, review_period
+from gvi.selectors.weekly_review import (
+    Series,
+    group_incidents,
+    group_reach,
+    group_weekly_incidents,
+    review_period,
+)
 
-INCIDENT_LIMIT = 100  # latest incidents listed on a group's page (the count covers them all)
-MEMBER_LIMIT = 100  # memberships listed on a group's page unless all are asked for
+INCIDENT_LIMIT = 50  # latest incidents listed on a group's page (the count covers them all)
+MEMBER_LIMIT = 50  # memberships listed on a group's page unless all are asked for
 RELATION_LIMIT = 50  # conflicts and alliances listed (and drawn) on a group's page unless all are asked for
 ACTIVITY_LIMIT = 50  # latest enforcement actions, and latest services to members, on a group's page
 
@@ -108,40 +114,43 @@ def group_detail(
     )
     memberships = list(memberships if all_members else memberships[:MEMBER_LIMIT])
     membership_count = len(memberships) if len(memberships) < MEMBER_LIMIT else visible_memberships.count()
-    visible_relations = (
-        scoped_queryset(user, "group_relation")
-        .filter(Q(group_a=group) | Q(group_b=group))
-        .filter(group_a__in=visible_groups(user), group_b__in=visible_groups(user))
+    visible_relations = scoped_queryset(user, "group_relation").filter(Q(group_a=group) | Q(group_b=group))
+    if not reads_every_record(user, ("group",)):
+        # The other group must be visible too; a reader of every group needs no check, which
+        # hashed all the programme's groups twice for each of the two statements below.
+        visible_relations = visible_relations.filter(group_a__in=visible_groups(user), group_b__in=visible_groups(user))
+    relation_order = (F("end_date").desc(nulls_first=True), "-start_date", "-id")
+    shown_relations = visible_relations.order_by(*relation_order).values("pk")
+    if not all_relations:
+        shown_relations = shown_relations[:RELATION_LIMIT]
+    # Chosen before the groups are joined, as the services below.
+    relations = list(
+        GroupRelation.objects.filter(pk__in=shown_relations)
+        .select_related("group_a", "group_b")
+        .order_by(*relation_order)
     )
-    relations = visible_relations.select_related("group_a", "group_b").order_by(
-        F("end_date").desc(nulls_first=True), "-start_date", "-id"
-    )
-    relations = list(relations if all_relations else relations[:RELATION_LIMIT])
     relation_count = len(relations) if len(relations) < RELATION_LIMIT else visible_relations.count()
     weekly = group_weekly_incidents(user, group.pk, today=today, raw=raw)
     since = timezone.make_aware(dt.datetime.combine(weekly_first_day(today), dt.time.min))
     incidents = list(group_incidents(user, group.pk, since, raw=raw).select_related("area")[:INCIDENT_LIMIT])
-    members = counting_members(user, [group.pk])
-    reached = Q(reached_call_in=True) | Q(reached_notification=True)
-    reach = members.aggregate(
-        members=Count("person", distinct=True),
-        attended=Count("person", distinct=True, filter=Q(reached_call_in=True)),
-        notified=Count("person", distinct=True, filter=Q(reached_notification=True)),
-        reached=Count("person", distinct=True, filter=reached),
-        key_individuals=Count("person", distinct=True, filter=Q(is_key_individual=True)),
-        key_reached=Count("person", distinct=True, filter=Q(is_key_individual=True) & reached),
-    )
+    members = scoped_queryset(user, "membership", queryset=Membership.objects.counting()).filter(group=group)
+    reach = group_reach(user, group.pk, raw=raw)
     enforcement = list(
         scoped_queryset(user, "enforcement_action")
         .filter(group=group)
         .select_related("organisation", "person")
         .order_by("-performed_on", "-id")[:ACTIVITY_LIMIT]
     )
-    services = list(
+    latest_services = (
         scoped_queryset(user, "service_referral")
         .filter(person__in=members.values("person_id"))
-        .select_related("person")
-        .order_by("-offered_on", "-id")[:ACTIVITY_LIMIT]
+        .order_by("-offered_on", "-id")
+        .values("pk")[:ACTIVITY_LIMIT]
+    )
+    # The latest chosen first, then joined to their persons: joining every referral of the
+    # group's members to keep fifty was the page's second slowest statement.
+    services = list(
+        ServiceReferral.objects.filter(pk__in=latest_services).select_related("person").order_by("-offered_on", "-id")
     )
     trends = scores.score_trends(user, group_ids=[group.pk])
     flags = list(scores.flag_history(user, group=group, limit=10))

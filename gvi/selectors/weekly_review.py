@@ -506,6 +506,29 @@ def reach(user, raw=None) -> dict[str, int]:
     return numbers
 
 
+GROUP_REACH_FIGURES = ("members", "attended", "notified", "reached", "key_individuals", "key_reached")
+
+
+def group_reach(user, group_id: int, raw=None) -> dict[str, int]:
+    """How many of one group's active members attended a call-in, were delivered a custom
+    notification, or either (reached); of its key individuals, how many were reached. Read from
+    the stored figures (gvi.reach) as `reach` is, else counted within the user's view."""
+    if raw is None:
+        raw = not reads_stored_reach(user)
+    if not raw:
+        stored = GroupReach.objects.filter(group_id=group_id).values(*GROUP_REACH_FIGURES).first()
+        return stored or dict.fromkeys(GROUP_REACH_FIGURES, 0)
+    reached = Q(reached_call_in=True) | Q(reached_notification=True)
+    return counting_members(user, [group_id]).aggregate(
+        members=Count("person", distinct=True),
+        attended=Count("person", distinct=True, filter=Q(reached_call_in=True)),
+        notified=Count("person", distinct=True, filter=Q(reached_notification=True)),
+        reached=Count("person", distinct=True, filter=reached),
+        key_individuals=Count("person", distinct=True, filter=Q(is_key_individual=True)),
+        key_reached=Count("person", distinct=True, filter=Q(is_key_individual=True) & reached),
+    )
+
+
 def _stored_reach(user) -> dict[str, int]:
     key = Q(is_key_individual=True)
     numbers = _programmes(user, PersonReach.objects.all()).aggregate(

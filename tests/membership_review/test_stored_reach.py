@@ -15,7 +15,7 @@ from gvi import reach as stored_reach
 from gvi.membership_review import review_programme
 from gvi.policy import reads_every_record
 from gvi.retention import _purge_persons
-from gvi.selectors.weekly_review import REACH_KINDS, WEEKLY_COUNT_KINDS, reach, reads_stored_reach
+from gvi.selectors.weekly_review import REACH_KINDS, WEEKLY_COUNT_KINDS, group_reach, reach, reads_stored_reach
 from gvi.services import memberships, rights
 from gvi.services.callins import record_attendance
 from gvi.services.common import update_record
@@ -59,6 +59,8 @@ def assert_kept(world):
     """The stored figures are the raw tables' count, and the review reads the same either way."""
     assert stored_reach.verify(programme_id=world["programme_id"], fix=False).total == 0
     assert reach(world["user"], raw=False) == reach(world["user"], raw=True)
+    for group in world["groups"]:  # the group page's figures
+        assert group_reach(world["user"], group.pk, raw=False) == group_reach(world["user"], group.pk, raw=True)
 
 
 membership = st.integers(0, 6)
