@@ -67,7 +67,7 @@ def test_incremental_update_runs_the_task_path_and_the_new_score_is_visible(sett
 
 def test_pages_are_measured_with_their_query_counts(small):
     figures = pages.bench_pages(small, runs=1, log=_quiet)
-    *measured, verify = figures
+    *measured, verify, verify_reach = figures
     assert [f.name.split(" (")[0] for f in measured] == [
         "weekly review, 8 weeks",
         "weekly review, a quarter",
@@ -83,8 +83,10 @@ def test_pages_are_measured_with_their_query_counts(small):
     for figure in measured:
         assert figure.project > 0 and figure.floor > 0
         assert " queries" in figure.notes[0]
-    # The seed built the weekly counts; the nightly check finds nothing to correct.
+    # The seed built the weekly counts and the reach; the nightly check finds nothing to correct.
     assert verify.name.startswith("weekly counts: nightly verify") and verify.notes == ["0 rows drifted"]
+    assert verify_reach.name.startswith("reach of the message: nightly verify")
+    assert verify_reach.notes == ["0 rows drifted"]
 
 
 def test_the_policy_is_measured_per_reader_and_record_kind(small):
