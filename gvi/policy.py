@@ -396,9 +396,11 @@ def _filter(user, kind: str, action: Action, *, listing_state: bool = True) -> Q
     Within a request (`remembered`) each filter is built once: a page builds the same ones a
     dozen times."""
     memo = _request_memo.get()
-    if memo is None:
+    if memo is None or user.pk is None:
         return _build_filter(user, kind, action, listing_state=listing_state)
-    key = ("filter", user.pk, kind, Action(action), listing_state)
+    # Everything of the user the filter is built from: two user objects of one request never share one.
+    who = (user.pk, user.is_active, user.is_superuser, getattr(user, "role", None), user.organisation_id)
+    key = ("filter", who, kind, Action(action), listing_state)
     if key not in memo:
         memo[key] = _build_filter(user, kind, action, listing_state=listing_state)
     return memo[key]
@@ -455,9 +457,11 @@ def reads_every_record(user, kinds) -> bool:
     (every owner, every person) whose legal basis the programme has recorded; a consent or a
     "works with" reach opens only some.
     """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
     if user.is_superuser:
         return True
-    if not getattr(user, "is_authenticated", False) or not user.is_active or user.organisation_id is None:
+    if user.organisation_id is None:
         return False
     needed = []  # per kind, the rules any of which opens all of it
     for kind in kinds:

@@ -25,38 +25,41 @@ from gvi.models import (
     Membership,
     MembershipStatus,
     PersonReach,
+    Programme,
 )
 
 # programme, members, attended, notified, reached, key individuals, key individuals reached
 GroupFigures = tuple[int, int, int, int, int, int, int]
 # programme, key individual, reached
 PersonFigures = tuple[int, bool, bool]
+# The figures of a group, in GroupFigures' order after the programme (the group page reads them).
+GROUP_FIGURES = ("members", "attended", "notified", "reached", "key_individuals", "key_reached")
+_PERSON_FIELDS = ("programme_id", "is_key_individual", "reached")
 
 
-def _reached(programme_id: int | None, persons: set[int] | None) -> tuple[set[int], set[int]]:
-    """The persons (of `persons`, None: all) who attended a call-in, and who were delivered a custom
-    notification."""
-    attended = Invitation.objects.filter(status=InvitationStatus.ATTENDED)
-    notified = CustomNotification.objects.filter(message_delivered=True)
-    if programme_id is not None:
-        attended, notified = attended.filter(programme_id=programme_id), notified.filter(programme_id=programme_id)
+def _reached(programme_id: int | None, persons=None) -> tuple[set[int], set[int]]:
+    """The persons (of `persons`, a queryset of person ids; None: all) who attended a call-in, and
+    who were delivered a custom notification, in the programme."""
+    attended = Invitation.objects.filter(programme_id=programme_id, status=InvitationStatus.ATTENDED)
+    notified = CustomNotification.objects.filter(programme_id=programme_id, message_delivered=True)
     if persons is not None:
         attended, notified = attended.filter(person_id__in=persons), notified.filter(person_id__in=persons)
     return set(attended.values_list("person_id", flat=True)), set(notified.values_list("person_id", flat=True))
 
 
-def _counting(programme_id: int | None, **within):
-    rows = Membership.objects.counting().filter(**within)
-    if programme_id is not None:
-        rows = rows.filter(programme_id=programme_id)
-    return rows.values_list("programme_id", "group_id", "person_id", "is_key_individual", "group__status")
+def _counting(programme_id: int, **within):
+    return Membership.objects.counting().filter(programme_id=programme_id, **within)
 
 
-def count_groups(*, programme_id: int | None = None, groups=None) -> dict[int, GroupFigures]:
+_ROW = ("programme_id", "group_id", "person_id", "is_key_individual", "group__status")
+
+
+def count_groups(*, programme_id: int, groups=None) -> dict[int, GroupFigures]:
     """Each group's figures (of `groups`, None: all) counted from the raw tables; a group with no
     counting membership has none. Persons are counted once per group."""
-    rows = list(_counting(programme_id, **({} if groups is None else {"group_id__in": set(groups)})))
-    attended, notified = _reached(programme_id, None if groups is None else {row[2] for row in rows})
+    counting = _counting(programme_id, **({} if groups is None else {"group_id__in": set(groups)}))
+    rows = list(counting.values_list(*_ROW))
+    attended, notified = _reached(programme_id, None if groups is None else counting.values("person_id"))
     members: dict[int, dict[int, bool]] = {}  # group: {person: a key individual}
     programmes = {}
     for pid, group_id, person_id, is_key, _status in rows:
@@ -79,12 +82,14 @@ def count_groups(*, programme_id: int | None = None, groups=None) -> dict[int, G
     return figures
 
 
-def count_persons(*, programme_id: int | None = None, persons=None) -> dict[int, PersonFigures]:
+def count_persons(*, programme_id: int, persons=None) -> dict[int, PersonFigures]:
     """Each person's figures (of `persons`, None: all) counted from the raw tables; only persons
     with a counting membership of an active group have any."""
-    rows = list(_counting(programme_id, **({} if persons is None else {"person_id__in": set(persons)})))
-    rows = [row for row in rows if row[4] == GroupStatus.ACTIVE]
-    attended, notified = _reached(programme_id, None if persons is None else {row[2] for row in rows})
+    counting = _counting(programme_id, group__status=GroupStatus.ACTIVE)
+    if persons is not None:
+        counting = counting.filter(person_id__in=set(persons))
+    rows = list(counting.values_list(*_ROW))
+    attended, notified = _reached(programme_id, None if persons is None else counting.values("person_id"))
     figures: dict[int, PersonFigures] = {}
     for pid, _group_id, person_id, is_key, _status in rows:
         was_key = figures[person_id][1] if person_id in figures else False
@@ -143,12 +148,14 @@ def changed(programme_id: int, *, persons=(), groups=(), members_of=()) -> None:
     persons, groups, members_of = (set(ids) - {None} for ids in (persons, groups, members_of))
     if not persons and not groups and not members_of:
         return
-    programme_lock(REACH, programme_id)
-    memberships = Membership.objects.filter(programme_id=programme_id)
-    groups |= members_of | set(memberships.filter(person_id__in=persons).values_list("group_id", flat=True))
-    if members_of:
-        persons |= set(memberships.filter(group_id__in=members_of).values_list("person_id", flat=True))
-    _store(groups=groups, persons=persons, programme_id=programme_id)
+    # Atomic whatever the caller: the lock is held until the rows are stored again.
+    with transaction.atomic():
+        programme_lock(REACH, programme_id)
+        memberships = Membership.objects.filter(programme_id=programme_id)
+        groups |= members_of | set(memberships.filter(person_id__in=persons).values_list("group_id", flat=True))
+        if members_of:
+            persons |= set(memberships.filter(group_id__in=members_of).values_list("person_id", flat=True))
+        _store(groups=groups, persons=persons, programme_id=programme_id)
 
 
 def state(kind: str, obj) -> tuple | None:
@@ -162,7 +169,7 @@ def state(kind: str, obj) -> tuple | None:
     if kind == "custom_notification":
         return (obj.person_id,) if obj.message_delivered else None
     if kind == "group":
-        return (obj.pk, obj.status)
+        return (obj.pk, obj.status == GroupStatus.ACTIVE)  # dormant or dissolved: not counted alike
     return None
 
 
@@ -178,6 +185,18 @@ def moved_by_deletion(kind: str, obj) -> dict:
     return {"persons": {before[0]}, "groups": {before[1]} if kind == "membership" else set()}
 
 
+REACH_KINDS = ("membership", "invitation", "custom_notification", "group")
+
+
+def stored_state(kind: str, obj) -> tuple | None:
+    """`state` of the record as the database holds it (None for a new one): the caller's copy may
+    be older than a change another request made since it was read."""
+    if kind not in REACH_KINDS or obj.pk is None:
+        return None
+    stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+    return state(kind, stored) if stored is not None else None
+
+
 def record_written(kind: str, before: tuple | None, obj) -> None:
     """After a record of `kind` was created or changed (`before`: its `state` before the change,
     None for a new one): count again what the change moved, if anything."""
@@ -185,7 +204,8 @@ def record_written(kind: str, before: tuple | None, obj) -> None:
     if before == after:
         return
     if kind == "group":
-        changed(obj.programme_id, members_of=[obj.pk])
+        if before is not None:  # a new group has no members yet
+            changed(obj.programme_id, members_of=[obj.pk])
     elif kind == "membership":
         ids = [s for s in (before, after) if s is not None]
         changed(obj.programme_id, persons=[s[0] for s in ids], groups=[s[1] for s in ids])
@@ -211,36 +231,30 @@ def _differences(stored: dict, counted: dict) -> set:
 
 def verify(*, programme_id: int | None = None, fix: bool = True) -> Drift:
     """Count every figure again from the raw tables and compare with the stored rows; with `fix`,
-    the rows that differ are stored again. Returns how many differed: 0 when the writes kept them."""
-    groups, persons = GroupReach.objects.all(), PersonReach.objects.all()
-    if programme_id is not None:
-        groups, persons = groups.filter(programme_id=programme_id), persons.filter(programme_id=programme_id)
-    stored_groups = {row[0]: tuple(row[1:]) for row in groups.values_list("group_id", *_GROUP_FIELDS)}
+    the rows that differ are stored again. Returns how many differed: 0 when the writes kept them.
+    None: every programme, one at a time."""
+    if programme_id is None:
+        drift = Drift()
+        for pid in Programme.objects.order_by("pk").values_list("pk", flat=True):
+            found = verify(programme_id=pid, fix=fix)
+            drift.group_rows += found.group_rows
+            drift.person_rows += found.person_rows
+        return drift
+    groups = GroupReach.objects.filter(programme_id=programme_id)
+    persons = PersonReach.objects.filter(programme_id=programme_id)
+    stored_groups = {row[0]: tuple(row[1:]) for row in groups.values_list("group_id", "programme_id", *GROUP_FIGURES)}
     stored_persons = {row[0]: tuple(row[1:]) for row in persons.values_list("person_id", *_PERSON_FIELDS)}
-    counted_groups = count_groups(programme_id=programme_id)
-    counted_persons = count_persons(programme_id=programme_id)
-    group_keys = _differences(stored_groups, counted_groups)
-    person_keys = _differences(stored_persons, counted_persons)
-    if fix:
-        by_programme: dict[int, tuple[set, set]] = {}
-        for key in group_keys:
-            pid = (counted_groups.get(key) or stored_groups[key])[0]
-            by_programme.setdefault(pid, (set(), set()))[0].add(key)
-        for key in person_keys:
-            pid = (counted_persons.get(key) or stored_persons[key])[0]
-            by_programme.setdefault(pid, (set(), set()))[1].add(key)
-        for pid, (drifted_groups, drifted_persons) in by_programme.items():
-            with transaction.atomic():
-                programme_lock(REACH, pid)
-                _store(groups=drifted_groups, persons=drifted_persons, programme_id=pid)
+    group_keys = _differences(stored_groups, count_groups(programme_id=programme_id))
+    person_keys = _differences(stored_persons, count_persons(programme_id=programme_id))
+    if fix and (group_keys or person_keys):
+        with transaction.atomic():
+            programme_lock(REACH, programme_id)
+            _store(groups=group_keys, persons=person_keys, programme_id=programme_id)
     return Drift(group_rows=len(group_keys), person_rows=len(person_keys))
-
-
-_GROUP_FIELDS = ("programme_id", "members", "attended", "notified", "reached", "key_individuals", "key_reached")
-_PERSON_FIELDS = ("programme_id", "is_key_individual", "reached")
 
 
 def rebuild(*, programme_id: int) -> None:
     """Count every figure of a programme again (after a bulk load that went around the services)."""
-    programme_lock(REACH, programme_id)
-    _store(groups=None, persons=None, programme_id=programme_id)
+    with transaction.atomic():
+        programme_lock(REACH, programme_id)
+        _store(groups=None, persons=None, programme_id=programme_id)

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -87,6 +88,10 @@ def review_context(user, params=None):
         "may_export": may_export_report(user, "weekly_review"),
         "may_mark_held": may_mark_review_held(user),
         "week_labels": week_labels,
+        # The week columns' headers, built once for the three tables that show them (as their cells).
+        "week_header_cells": format_html_join(
+            "", '<th scope="col" class="num">{}</th>', ((_("Week %(week)s") % {"week": w},) for w in week_labels)
+        ),
         "total_chart": bar_chart(
             review.trends.total.counts, week_labels, width=640, height=200, gap=10, label_space=18, top=16
         ),
@@ -155,6 +160,7 @@ def weekly_review_held(request):
         mark_review_held(user=request.user, week=week, note=request.POST.get("note", ""))
     except ValidationError as error:
         context = review_context(request.user, request.GET)
+        _largest_enforcement_rows(context)
         context["quality_summary"] = may_see_quality_report(request.user)
         context["held_error"] = " ".join(error.messages)
         html = render_to_string("frontend/review/weekly_review.html", context, request=request)

@@ -30,6 +30,7 @@ from gvi.models import (
     WeeklyTypeCount,
 )
 from gvi.policy import reads_every_record, scoped_queryset
+from gvi.reach import GROUP_FIGURES
 from gvi.selectors import scores
 from gvi.selectors.review_changes import changes_since_review
 from gvi.selectors.weekly_review_next import what_is_next
@@ -511,9 +512,6 @@ def reach(user, raw=None) -> dict[str, int]:
     return numbers
 
 
-GROUP_REACH_FIGURES = ("members", "attended", "notified", "reached", "key_individuals", "key_reached")
-
-
 def group_reach(user, group_id: int, raw=None) -> dict[str, int]:
     """How many of one group's active members attended a call-in, were delivered a custom
     notification, or either (reached); of its key individuals, how many were reached. Read from
@@ -521,8 +519,8 @@ def group_reach(user, group_id: int, raw=None) -> dict[str, int]:
     if raw is None:
         raw = not reads_stored_reach(user)
     if not raw:
-        stored = GroupReach.objects.filter(group_id=group_id).values(*GROUP_REACH_FIGURES).first()
-        return stored or dict.fromkeys(GROUP_REACH_FIGURES, 0)
+        stored = _programmes(user, GroupReach.objects.filter(group_id=group_id)).values(*GROUP_FIGURES).first()
+        return stored or dict.fromkeys(GROUP_FIGURES, 0)
     reached = Q(reached_call_in=True) | Q(reached_notification=True)
     return counting_members(user, [group_id]).aggregate(
         members=Count("person", distinct=True),

@@ -221,7 +221,7 @@ def create_record_with_rules(obj, *, user, kind: str):
 def update_record(obj, *, user, kind: str, **changes):
     """Validate and save changes to a record the user may change, as it is and as it will be."""
     require(user, kind, Action.CHANGE, obj)
-    reach_before = reach.state(kind, obj)
+    reach_before = reach.stored_state(kind, obj)  # as stored: the caller's copy may be older
     for field, value in changes.items():
         model_field = obj._meta.get_field(field)
         if model_field.many_to_one and value is not None:

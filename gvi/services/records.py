@@ -43,10 +43,7 @@ def save_edited(obj, *, user, kind: str | None):
     if kind is not None and not allows_state(user, kind, Action.CREATE if adding else Action.CHANGE, obj):
         raise PermissionDenied
     _stamp(obj, user, adding)
-    reach_before = None
-    if kind is not None and not adding:
-        stored = type(obj)._default_manager.filter(pk=obj.pk).first()
-        reach_before = reach.state(kind, stored) if stored is not None else None
+    reach_before = reach.stored_state(kind, obj) if kind is not None else None
     obj.save()
     if kind is not None:
         reach.record_written(kind, reach_before, obj)  # the stored reach of the message

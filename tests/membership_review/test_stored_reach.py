@@ -217,3 +217,32 @@ def test_the_stored_reach_is_read_with_a_fixed_number_of_queries(world, police_c
     # The legal bases (1), the persons' figures (1), the groups' (1), the active groups (1).
     with django_assert_num_queries(4):
         reach(police_coordinator)
+
+
+def test_a_stale_copy_of_a_record_still_moves_the_figures(world, police_coordinator):
+    """The state before a change is read from the database: a copy read before another request
+    marked the person as attended must not leave them counted as reached."""
+    memberships.approve_membership(user=police_coordinator, membership=world["memberships"][0], reason="Två källor")
+    stale = m.Invitation.objects.get(pk=world["invitations"][0].pk)  # still "invited"
+    record_attendance(
+        user=police_coordinator,
+        invitation=m.Invitation.objects.get(pk=stale.pk),
+        status=m.InvitationStatus.ATTENDED,
+    )
+    assert reach(police_coordinator)["members_reached"] == 1
+    record_attendance(user=police_coordinator, invitation=stale, status=m.InvitationStatus.EXCUSED)
+    assert reach(police_coordinator)["members_reached"] == 0
+    assert_kept(world)
+
+
+def test_a_new_group_moves_no_figure_and_takes_no_lock(world, police_coordinator):
+    """A new group has no members: nothing to count, and no lock held on the programme's reach
+    for the rest of the transaction (an import of a groups file registers hundreds)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from gvi.services.groups import register_group
+
+    with CaptureQueriesContext(connection) as queries:
+        register_group(user=police_coordinator, name="Nya gruppen", source="Lägesbild")
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "gvi_groupreach" not in sql and "gvi_personreach" not in sql and "advisory" not in sql
