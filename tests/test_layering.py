@@ -42,6 +42,7 @@ ALLOWED_PATHS = {
     "gvi/scoring.py": "the scoring job's runs, scores, flag suggestions and default configuration",
     "gvi/scoring_state.py": "the incremental scoring's per-incident contributions and group sums",
     "gvi/weekly_counts.py": "the weekly review's derived counts, kept in step by the services",
+    "gvi/reach.py": "the weekly review's stored reach of the message, kept in step by the services",
     "gvi/retention.py": "the retention job anonymises and deletes what is past its rule, in bulk",
     "gvi/digest.py": "the digest job's delivery marks and the escalation stamp",
     "gvi/audit.py": "the access log, written where any layer reads personal data",

@@ -4,7 +4,12 @@ import datetime as dt
 
 import pytest
 
-from tests.gvi.migrating import back_to_the_latest_migrations, migrate, migrate_to_latest  # noqa: F401 (an autouse fixture)
+from tests.gvi.migrating import (  # noqa: F401 (an autouse fixture)
+    back_to_the_latest_migrations,
+    migrate,
+    migrate_to_latest,
+    programme_with_police,
+)
 
 BEFORE = [("gvi", "0026_single_sign_on")]
 AFTER = [("gvi", "0027_group_incident_links")]
@@ -16,12 +21,9 @@ def test_the_migration_fills_the_links_the_write_path_would_store():
     old = migrate(BEFORE)
     try:
         get = old.get_model
-        programme = get("gvi", "Programme").objects.create(name="Sluta skjut Länkstad", city="Länkstad")
-        police = get("gvi", "PartnerOrganisation").objects.create(programme=programme, name="Polisen", kind="police")
-        sourced = {"programme": programme, "organisation": police, "source": "test", "confidence": "confirmed"}
+        programme, sourced, born = programme_with_police(old, "Länkstad")
         norr, soder = (get("gvi", "Group").objects.create(name=name, **sourced) for name in ("Norr", "Söder"))
         Person = get("gvi", "Person")
-        born = {"date_of_birth": dt.date(2000, 1, 1), "adult_on": dt.date(2018, 1, 1)}
         member, former = (
             Person.objects.create(first_name=n, last_name="Testsson", **born, **sourced) for n in ("A", "B")
         )

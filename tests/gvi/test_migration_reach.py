@@ -4,7 +4,12 @@ import datetime as dt
 
 import pytest
 
-from tests.gvi.migrating import back_to_the_latest_migrations, migrate, migrate_to_latest  # noqa: F401 (an autouse fixture)
+from tests.gvi.migrating import (  # noqa: F401 (an autouse fixture)
+    back_to_the_latest_migrations,
+    migrate,
+    migrate_to_latest,
+    programme_with_police,
+)
 
 BEFORE = [("gvi", "0028_import_expired")]
 AFTER = [("gvi", "0029_reach_of_the_message")]
@@ -15,13 +20,10 @@ def test_the_migration_fills_the_figures_the_writes_would_store():
     old = migrate(BEFORE)
     try:
         get = old.get_model
-        programme = get("gvi", "Programme").objects.create(name="Sluta skjut Nåstad", city="Nåstad")
-        police = get("gvi", "PartnerOrganisation").objects.create(programme=programme, name="Polisen", kind="police")
-        sourced = {"programme": programme, "organisation": police, "source": "test", "confidence": "confirmed"}
+        programme, sourced, born = programme_with_police(old, "Nåstad")
         norr, soder = (get("gvi", "Group").objects.create(name=name, **sourced) for name in ("Norr", "Söder"))
         dissolved = get("gvi", "Group").objects.create(name="Gamla", status="dissolved", **sourced)
         Person = get("gvi", "Person")
-        born = {"date_of_birth": dt.date(2000, 1, 1), "adult_on": dt.date(2018, 1, 1)}
         a, b, c, d = (Person.objects.create(first_name=n, last_name="Testsson", **born, **sourced) for n in "ABCD")
         Membership = get("gvi", "Membership")
         start = {"start_date": dt.date(2025, 1, 1), **sourced}
@@ -33,7 +35,7 @@ def test_the_migration_fills_the_figures_the_writes_would_store():
         Membership.objects.create(person=d, group=dissolved, status="active", is_key_individual=True, **start)
         call_in = get("gvi", "CallIn").objects.create(
             programme=programme,
-            organisation=police,
+            organisation=sourced["organisation"],
             scheduled_at=dt.datetime(2026, 6, 1, 18, tzinfo=dt.UTC),
             venue="Stadshuset",
             status="held",
