@@ -97,15 +97,11 @@ def count_persons(*, programme_id: int, persons=None) -> dict[int, PersonFigures
     return figures
 
 
-def _store(*, groups: set[int] | None, persons: set[int] | None, programme_id: int | None) -> None:
+def _store(*, groups: set[int] | None, persons: set[int] | None, programme_id: int) -> None:
     group_figures = count_groups(programme_id=programme_id, groups=groups)
     person_figures = count_persons(programme_id=programme_id, persons=persons)
-    stored_groups, stored_persons = GroupReach.objects.all(), PersonReach.objects.all()
-    if programme_id is not None:
-        stored_groups, stored_persons = (
-            stored_groups.filter(programme_id=programme_id),
-            stored_persons.filter(programme_id=programme_id),
-        )
+    stored_groups = GroupReach.objects.filter(programme_id=programme_id)
+    stored_persons = PersonReach.objects.filter(programme_id=programme_id)
     if groups is not None:
         stored_groups = stored_groups.filter(group_id__in=groups)
     if persons is not None:
