@@ -35,6 +35,9 @@ PersonFigures = tuple[int, bool, bool]
 # The figures of a group, in GroupFigures' order after the programme (the group page reads them).
 GROUP_FIGURES = ("members", "attended", "notified", "reached", "key_individuals", "key_reached")
 _PERSON_FIELDS = ("programme_id", "is_key_individual", "reached")
+# The records the figures are counted from: the write path watches these, and only a reader of
+# every one of them reads the stored figures (gvi.selectors.weekly_review.reads_stored_reach).
+REACH_KINDS = ("group", "membership", "invitation", "custom_notification")
 
 
 def _reached(programme_id: int | None, persons=None) -> tuple[set[int], set[int]]:
@@ -179,9 +182,6 @@ def moved_by_deletion(kind: str, obj) -> dict:
     if before is None:
         return {}
     return {"persons": {before[0]}, "groups": {before[1]} if kind == "membership" else set()}
-
-
-REACH_KINDS = ("membership", "invitation", "custom_notification", "group")
 
 
 def stored_state(kind: str, obj) -> tuple | None:

@@ -30,7 +30,7 @@ from gvi.models import (
     WeeklyTypeCount,
 )
 from gvi.policy import reads_every_record, scoped_queryset
-from gvi.reach import GROUP_FIGURES
+from gvi.reach import GROUP_FIGURES, REACH_KINDS
 from gvi.selectors import scores
 from gvi.selectors.review_changes import changes_since_review
 from gvi.selectors.weekly_review_next import what_is_next
@@ -369,14 +369,15 @@ def _series(rows, key: str, leaders: list[dict], name: str, period: Period) -> l
     return [series.get(k, label) for k, label in names.items()]
 
 
-def _stored_trends(user, period: Period, top: int) -> Trends:
-    """The trends from the weekly counts: seven small queries whatever the period (a year included)."""
+def _stored_trends(user, period: Period, top: int, *, reads_all: bool) -> Trends:
+    """The trends from the weekly counts: seven small queries whatever the period (a year included).
+
+    The counts are the programme's: a reader of all they count from (`reads_all`) needs no check of
+    the groups and areas (a join of every group on each of four statements); anyone else's rows
+    are checked."""
     type_labels = _type_labels()
-    # The counts are the programme's: a reader of every record needs no check of the groups and
-    # areas (a join of every group on each of four statements); anyone else's rows are checked.
-    everything = reads_weekly_counts(user)
     area_rows = _programmes(user, WeeklyAreaCount.objects.all())
-    if not everything:
+    if not reads_all:
         area_rows = area_rows.filter(Q(area__in=scoped_queryset(user, "area")) | Q(area__isnull=True))
     totals, types = _Rows(period), _Rows(period)
     type_rows = _programmes(user, WeeklyTypeCount.objects.filter(_weeks_filter(period)))
@@ -385,7 +386,7 @@ def _stored_trends(user, period: Period, top: int) -> Trends:
         types.add(kind, str(type_labels.get(kind, kind)), monday, n)
     area_leaders = _leaders(area_rows, "area_id", "area__name", period, top)
     group_rows = _programmes(user, WeeklyGroupCount.objects.all())
-    if not everything:
+    if not reads_all:
         group_rows = group_rows.filter(group__in=scoped_queryset(user, "group"))
     group_leaders = _leaders(group_rows, "group_id", "group__name", period, top)
     return Trends(
@@ -444,9 +445,10 @@ def incident_trends(
     benchmark's comparison and the tests' recount).
     """
     period = period or review_period(today or timezone.localdate())
+    reads_all = reads_weekly_counts(user)
     if raw is None:
-        raw = not reads_weekly_counts(user)
-    return _raw_trends(user, period, top) if raw else _stored_trends(user, period, top)
+        raw = not reads_all
+    return _raw_trends(user, period, top) if raw else _stored_trends(user, period, top, reads_all=reads_all)
 
 
 # --- The flag: read through gvi.selectors.scores, the one way to read scores and flags ---------------
@@ -482,10 +484,6 @@ def reached_persons(user) -> Q:
     attended = scoped_queryset(user, "invitation").filter(status=InvitationStatus.ATTENDED).values("person_id")
     notified = scoped_queryset(user, "custom_notification").filter(message_delivered=True).values("person_id")
     return Q(person_id__in=attended) | Q(person_id__in=notified)
-
-
-# The records the reach of the message is counted from.
-REACH_KINDS = ("group", "membership", "invitation", "custom_notification")
 
 
 def reads_stored_reach(user) -> bool:

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tests.gvi.migrating import back_to_the_latest_migrations, migrate  # noqa: F401 (an autouse fixture)
+from tests.gvi.migrating import back_to_the_latest_migrations, migrate, programme_with_police  # noqa: F401 (an autouse fixture)
 
 BEFORE = [("gvi", "0008_sharing_rules_consent_disclosures")]
 AFTER = [("gvi", "0009_flag_persistence_in_days_and_end_reasons")]
@@ -15,19 +15,11 @@ MOMENT = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
 def test_runs_and_flags_survive_with_why_each_flag_ended_and_the_default_mandates():
     old = migrate(BEFORE)
     try:
-        Programme = old.get_model("gvi", "Programme")
-        Organisation = old.get_model("gvi", "PartnerOrganisation")
         Group = old.get_model("gvi", "Group")
         ScoringRun = old.get_model("gvi", "ScoringRun")
         GroupFlag = old.get_model("gvi", "GroupFlag")
-        programme = Programme.objects.create(name="Sluta skjut Migrationsstad", city="Migrationsstad")
-        police = Organisation.objects.create(programme=programme, name="Polisen", kind="police")
-        norr, soder = (
-            Group.objects.create(
-                programme=programme, organisation=police, name=name, source="test", confidence="confirmed"
-            )
-            for name in ("Norr", "Söder")
-        )
+        programme, sourced, _born = programme_with_police(old, "Migrationsstad")
+        norr, soder = (Group.objects.create(name=name, **sourced) for name in ("Norr", "Söder"))
         # Two runs of the same moment, as the old code could store them, and a later one.
         runs = [ScoringRun.objects.create(programme=programme, as_of=MOMENT, trigger="t") for _ in range(2)]
         runs.append(ScoringRun.objects.create(programme=programme, as_of=MOMENT + dt.timedelta(hours=1), trigger="t"))
