@@ -60,10 +60,6 @@ def entry_hash(previous_hash: str, values: dict) -> str:
     return digest.hexdigest()
 
 
-def _values(entry: AccessLog) -> dict:
-    return {name: getattr(entry, name) for name in HASHED_FIELDS}
-
-
 def lock_chain() -> None:
     """Serialise chain writers until the end of the current transaction."""
     if connection.vendor == "postgresql":
@@ -89,13 +85,13 @@ def last_hash() -> str:
         return cursor.fetchone()[0]
 
 
-def seal(entries: list[AccessLog]) -> None:
-    """Chain `entries` (not yet saved, in the order they will be inserted) onto the log, under
-    the chain's lock. Call inside a transaction."""
+def seal(entries: list[dict]) -> None:
+    """Chain `entries` ({attname: value} of rows not yet saved, in the order they will be
+    inserted) onto the log, under the chain's lock. Call inside a transaction."""
     previous = last_hash()
     for entry in entries:
-        entry.previous_hash = previous
-        entry.entry_hash = previous = entry_hash(previous, _values(entry))
+        entry["previous_hash"] = previous
+        entry["entry_hash"] = previous = entry_hash(previous, entry)
 
 
 @dataclass

@@ -64,7 +64,7 @@ def log_access(
     purpose: Purpose | None = None,
     acting_user=None,
     also: dict[str, Iterable] | None = None,
-) -> list[AccessLog]:
+) -> list[dict]:
     """Append one access log row per object read (or one row for a read of nothing in particular,
     such as a search with no hits), chained onto the log's hash chain.
 
@@ -74,6 +74,7 @@ def log_access(
     never its query string. `also` maps other record kinds to records of theirs read at the same
     time (a person's page shows their supervisions...): one row each, under their own kind, in the
     same insert. A record another organisation owns is logged as a disclosure (`disclosures_read`).
+    Returns the rows written, as {attname: value} without their ids.
     """
     organisation_id = getattr(user, "organisation_id", None)
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
@@ -87,33 +88,40 @@ def log_access(
         "acting_user_id": getattr(acting_user, "pk", None),
         "action": AccessAction(action),
         "record_kind": record_kind,
+        "object_id": "",
+        "person_id": None,
         "channel": channel,
         "purpose_kind": purpose.kind if purpose else "",
         "reason": purpose.text if purpose else "",
         "path": path_only(path),
         "api_key_prefix": api_key_prefix,
+        "owner_organisation_id": None,
+        "sharing_rule": "",
+        "legal_basis": "",
         "at": timezone.now(),
     }
+    # Plain values, not AccessLog instances: a group's page logs hundreds of rows, and building
+    # a model instance for each cost more than hashing and copying them.
     rows = []
     for kind, read in [(record_kind, objects), *(also or {}).items()]:
         read = list(read)
         disclosures = disclosures_read(user, kind, read)
         for index, obj in enumerate(read):
             person_id = obj.pk if kind == "person" else getattr(obj, "person_id", None)
-            fields = {**common, "record_kind": kind, **disclosures.get(index, {})}
-            rows.append(AccessLog(object_id=str(obj.pk), person_id=person_id, **fields))
-    for person_id in person_ids:
-        rows.append(AccessLog(person_id=person_id, **common))
+            rows.append(
+                {**common, "record_kind": kind, "object_id": str(obj.pk), "person_id": person_id}
+                | disclosures.get(index, {})
+            )
+    rows += [{**common, "person_id": person_id} for person_id in person_ids]
     if not rows:
-        rows.append(AccessLog(**common))
+        rows.append(dict(common))
     # No savepoint inside a caller's transaction: the rows go with it, or not at all.
     with transaction.atomic(savepoint=False):
         access_chain.seal(rows)
         # COPY on PostgreSQL: a group's page logs hundreds of rows, which an INSERT spent longer
         # preparing than the page spent on its own queries. The database gives the ids in the
         # rows' order (the chain's); the rows returned are not given theirs (nothing needs them).
-        columns = [field.attname for field in AccessLog._meta.concrete_fields if not field.primary_key]
-        create_plain(AccessLog, [{name: getattr(row, name) for name in columns} for row in rows])
+        create_plain(AccessLog, rows)
         return rows
 
 

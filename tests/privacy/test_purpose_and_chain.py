@@ -82,7 +82,7 @@ def test_the_log_keeps_the_path_not_the_query_string(police, police_coordinator)
     (row,) = log_access(
         user=police_coordinator, action="list", record_kind="person", path="/api/v1/persons/?search=Ali+Testsson"
     )
-    assert row.path == "/api/v1/persons/"
+    assert row["path"] == "/api/v1/persons/"
 
 
 # --- The acting person behind an organisation's key ----------------------------------------------
