@@ -236,15 +236,19 @@ def verify(*, programme_id: int | None = None, fix: bool = True) -> Drift:
             drift.group_rows += found.group_rows
             drift.person_rows += found.person_rows
         return drift
-    groups = GroupReach.objects.filter(programme_id=programme_id)
-    persons = PersonReach.objects.filter(programme_id=programme_id)
-    stored_groups = {row[0]: tuple(row[1:]) for row in groups.values_list("group_id", "programme_id", *GROUP_FIGURES)}
-    stored_persons = {row[0]: tuple(row[1:]) for row in persons.values_list("person_id", *_PERSON_FIELDS)}
-    group_keys = _differences(stored_groups, count_groups(programme_id=programme_id))
-    person_keys = _differences(stored_persons, count_persons(programme_id=programme_id))
-    if fix and (group_keys or person_keys):
-        with transaction.atomic():
-            programme_lock(REACH, programme_id)
+    # Compared under the programme's lock, where no write is halfway: one committing during the
+    # count would otherwise be reported as drift. The count takes under a second at national scale.
+    with transaction.atomic():
+        programme_lock(REACH, programme_id)
+        groups = GroupReach.objects.filter(programme_id=programme_id)
+        persons = PersonReach.objects.filter(programme_id=programme_id)
+        stored_groups = {
+            row[0]: tuple(row[1:]) for row in groups.values_list("group_id", "programme_id", *GROUP_FIGURES)
+        }
+        stored_persons = {row[0]: tuple(row[1:]) for row in persons.values_list("person_id", *_PERSON_FIELDS)}
+        group_keys = _differences(stored_groups, count_groups(programme_id=programme_id))
+        person_keys = _differences(stored_persons, count_persons(programme_id=programme_id))
+        if fix and (group_keys or person_keys):
             _store(groups=group_keys, persons=person_keys, programme_id=programme_id)
     return Drift(group_rows=len(group_keys), person_rows=len(person_keys))
 

@@ -249,12 +249,13 @@ def _drop_link_tables(cursor) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def drifted_links(programme_id=None) -> set[GroupKey]:
-    """(programme, week, group) of every stored link that differs from the raw tables, either way."""
-    incidents = _scoped(Incident.objects.all(), programme_id, None)
+def drifted_links(programme_id=None, weeks=None) -> set[GroupKey]:
+    """(programme, week, group) of every stored link (of `weeks`; None: all) that differs from the
+    raw tables, either way."""
+    incidents = _scoped(Incident.objects.all(), programme_id, weeks)
     raw, raw_params = _links_sql(incidents, None, at=F("incident__occurred_at"))
     stored, stored_params = (
-        _stored_links(programme_id)
+        _stored_links(programme_id, weeks)
         .annotate(pid=F("programme_id"), gid=F("group_id"), at=F("occurred_at"))
         .values_list("pid", "gid", "incident_id", "at")
         .query.sql_with_params()
@@ -384,8 +385,8 @@ class Drift:
         return self.area_rows + self.group_rows + self.type_rows + self.link_weeks
 
 
-def _stored_areas(programme_id) -> dict[AreaKey, int]:
-    rows = WeeklyAreaCount.objects.all()
+def _stored_areas(programme_id, weeks=None) -> dict[AreaKey, int]:
+    rows = WeeklyAreaCount.objects.all() if weeks is None else WeeklyAreaCount.objects.filter(week__in=weeks)
     if programme_id is not None:
         rows = rows.filter(programme_id=programme_id)
     return {
@@ -396,8 +397,8 @@ def _stored_areas(programme_id) -> dict[AreaKey, int]:
     }
 
 
-def _stored_types(programme_id) -> dict[TypeKey, int]:
-    rows = WeeklyTypeCount.objects.all()
+def _stored_types(programme_id, weeks=None) -> dict[TypeKey, int]:
+    rows = WeeklyTypeCount.objects.all() if weeks is None else WeeklyTypeCount.objects.filter(week__in=weeks)
     if programme_id is not None:
         rows = rows.filter(programme_id=programme_id)
     return {
@@ -406,8 +407,8 @@ def _stored_types(programme_id) -> dict[TypeKey, int]:
     }
 
 
-def _stored_groups(programme_id) -> dict[GroupKey, int]:
-    rows = WeeklyGroupCount.objects.all()
+def _stored_groups(programme_id, weeks=None) -> dict[GroupKey, int]:
+    rows = WeeklyGroupCount.objects.all() if weeks is None else WeeklyGroupCount.objects.filter(week__in=weeks)
     if programme_id is not None:
         rows = rows.filter(programme_id=programme_id)
     return {
@@ -419,26 +420,39 @@ def _differences(stored: dict, counted: dict) -> set:
     return {key for key in stored.keys() | counted.keys() if stored.get(key) != counted.get(key)}
 
 
+def _drifted(programme_id, weeks=None) -> tuple[set, set, set, set]:
+    """The keys of the (area, group, type) rows and the link weeks that differ from a recount."""
+    return (
+        _differences(_stored_areas(programme_id, weeks), count_areas(programme_id=programme_id, weeks=weeks)),
+        _differences(_stored_groups(programme_id, weeks), count_groups(programme_id=programme_id, weeks=weeks)),
+        _differences(_stored_types(programme_id, weeks), count_types(programme_id=programme_id, weeks=weeks)),
+        drifted_links(programme_id, weeks),
+    )
+
+
 def verify(*, programme_id: int | None = None, fix: bool = True) -> Drift:
     """Recount everything from the raw tables and compare with the stored counts.
 
     With fix=True the rows that differ are corrected (the weeks they are in are recounted and
     stored again). Returns how many rows differed: 0 when the write path kept them current.
+
+    The full recount runs without the lock (it takes a minute at national scale, and incidents
+    are logged meanwhile), so a write committing during it can look like drift. Each week found
+    is counted again under the programme's lock, where no write is halfway, and only what still
+    differs there is reported and corrected.
     """
-    counted_areas = count_areas(programme_id=programme_id)
-    counted_groups = count_groups(programme_id=programme_id)
-    counted_types = count_types(programme_id=programme_id)
-    area_keys = _differences(_stored_areas(programme_id), counted_areas)
-    group_keys = _differences(_stored_groups(programme_id), counted_groups)
-    type_keys = _differences(_stored_types(programme_id), counted_types)
-    link_keys = drifted_links(programme_id)
-    if fix:
-        for pid in {key[0] for key in area_keys | group_keys | type_keys | link_keys}:
-            area_weeks = {key[1] for key in area_keys | type_keys if key[0] == pid}
-            group_weeks = {key[1] for key in group_keys | link_keys if key[0] == pid}
-            # In a transaction, as the write path's refreshes are: the advisory lock holds until the
-            # repair commits, and nobody reads a week deleted and not yet stored again.
-            with transaction.atomic():
+    found = _drifted(programme_id)
+    drift = Drift()
+    for pid in sorted({key[0] for keys in found for key in keys}):
+        weeks = {key[1] for keys in found for key in keys if key[0] == pid}
+        # In a transaction, as the write path's refreshes are: the advisory lock holds until the
+        # repair commits, and nobody reads a week deleted and not yet stored again.
+        with transaction.atomic():
+            programme_lock(WEEKLY_COUNTS, pid)
+            area_keys, group_keys, type_keys, link_keys = _drifted(pid, weeks)
+            if fix:
+                area_weeks = {key[1] for key in area_keys | type_keys}
+                group_weeks = {key[1] for key in group_keys | link_keys}
                 if area_weeks:
                     # Every area of those weeks: the week's types are recounted with its areas.
                     refresh(programme_id=pid, weeks=area_weeks, areas=None, groups=())
@@ -447,11 +461,13 @@ def verify(*, programme_id: int | None = None, fix: bool = True) -> Drift:
                         programme_id=pid,
                         weeks=group_weeks,
                         areas=(),
-                        groups={key[2] for key in group_keys | link_keys if key[0] == pid},
+                        groups={key[2] for key in group_keys | link_keys},
                     )
-    return Drift(
-        area_rows=len(area_keys), group_rows=len(group_keys), type_rows=len(type_keys), link_weeks=len(link_keys)
-    )
+        drift.area_rows += len(area_keys)
+        drift.group_rows += len(group_keys)
+        drift.type_rows += len(type_keys)
+        drift.link_weeks += len(link_keys)
+    return drift
 
 
 def rebuild(*, programme_id: int) -> None:

@@ -247,6 +247,45 @@ def test_the_nightly_job_finds_and_corrects_drift(world):
     assert set(verify_weekly_counts.apply().get().values()) == {0}
 
 
+def test_a_write_committed_during_the_nightly_recount_is_not_reported_as_drift(world, monkeypatch):
+    user, group = world["user"], world["groups"][0]
+    recount = weekly_counts.count_groups
+    logged = []
+
+    def an_incident_is_logged_meanwhile(**kwargs):
+        # The stored counts were read a moment ago; an incident is logged (through the services,
+        # which keep the counts) before the full recount reads the raw tables.
+        if not logged:
+            logged.append(
+                log_incident(
+                    user=user,
+                    incident_type=m.IncidentType.SHOOTING,
+                    occurred_at=_moment(1, 3, 12),
+                    source="K-3-26",
+                    attributions=[{"group": group}],
+                )
+            )
+        return recount(**kwargs)
+
+    monkeypatch.setattr(weekly_counts, "count_groups", an_incident_is_logged_meanwhile)
+    stored_before = m.WeeklyGroupCount.objects.count()
+
+    drift = weekly_counts.verify(programme_id=world["programme_id"], fix=True)
+
+    # Seen as a difference by the recount without the lock, it is counted again under the lock,
+    # where the write is whole: nothing drifted and nothing was corrected.
+    assert logged and drift.total == 0
+    assert m.WeeklyGroupCount.objects.count() == stored_before + 1
+    assert stored(world["programme_id"]) == recounted(world["programme_id"])
+
+    # Real drift is still reported and corrected.
+    monkeypatch.undo()
+    m.WeeklyGroupCount.objects.filter(group=group).update(incidents=7)
+    drift = weekly_counts.verify(programme_id=world["programme_id"], fix=True)
+    assert drift.group_rows == 1 and drift.area_rows == drift.type_rows == drift.link_weeks == 0
+    assert stored(world["programme_id"]) == recounted(world["programme_id"])
+
+
 def test_the_review_reads_the_counts_and_agrees_with_the_raw_tables_for_every_period(world):
     user = world["user"]
     for weeks_back, day in ((0, 0), (1, 6), (2, 3), (4, 1)):

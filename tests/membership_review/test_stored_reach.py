@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from gvi import models as m
 from gvi import reach as stored_reach
+from gvi.locks import REACH
 from gvi.membership_review import review_programme
 from gvi.policy import reads_every_record
 from gvi.retention import _purge_persons
@@ -179,6 +180,17 @@ def test_the_nightly_job_repairs_figures_changed_around_the_services(world, poli
     assert (result["reach_group_rows"], result["reach_person_rows"]) == (1, 1)
     assert reach(police_coordinator)["members_reached"] == 1
     assert verify_weekly_counts.apply().get()["reach_person_rows"] == 0  # idempotent
+
+
+def test_the_nightly_check_compares_under_the_programme_lock(world, monkeypatch):
+    # A write holds the same lock from its recount to its commit: compared under it, a write
+    # committing meanwhile cannot be reported as drift.
+    steps = []
+    monkeypatch.setattr(stored_reach, "programme_lock", lambda namespace, pid: steps.append(("lock", namespace, pid)))
+    counted = stored_reach.count_groups
+    monkeypatch.setattr(stored_reach, "count_groups", lambda **kwargs: steps.append("count") or counted(**kwargs))
+    stored_reach.verify(programme_id=world["programme_id"], fix=True)
+    assert steps == [("lock", REACH, world["programme_id"]), "count"]
 
 
 @pytest.mark.parametrize(
