@@ -16,6 +16,7 @@ from gvi.models import (
     CallInStatus,
     FlagStatus,
     FollowUpStatus,
+    GroupReach,
     GroupStatus,
     InvitationStatus,
     Membership,
@@ -24,7 +25,7 @@ from gvi.models import (
 )
 from gvi.policy import scoped_queryset
 from gvi.selectors.outcomes import add_months, first_of_month
-from gvi.selectors.weekly_review import reach
+from gvi.selectors.weekly_review import reach, reads_stored_reach
 
 # A referral counts as help taken up once the person has accepted it.
 TAKEN_UP = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.COMPLETED)
@@ -107,17 +108,28 @@ def programme_fidelity(user, *, since: dt.date, until: dt.date) -> Fidelity:
     )
 
 
-def groups_not_reached(user) -> list[str]:
-    """Active groups none of whose counting members attended a call-in or got a notification."""
-    attended = scoped_queryset(user, "invitation").filter(status=InvitationStatus.ATTENDED).values("person")
-    notified = scoped_queryset(user, "custom_notification").filter(message_delivered=True).values("person")
-    reached_groups = scoped_queryset(user, "membership", queryset=Membership.objects.counting()).filter(
-        Q(person__in=attended) | Q(person__in=notified)
-    )
+def groups_not_reached(user, raw=None) -> list[str]:
+    """Active groups none of whose counting members attended a call-in or got a notification.
+
+    Read from the stored reach (gvi.reach) when the user may read every record it is counted
+    from, as the weekly review's reach is; counted within the user's view otherwise (`raw=True`
+    forces the count)."""
+    if raw is None:
+        raw = not reads_stored_reach(user)
+    if raw:
+        attended = scoped_queryset(user, "invitation").filter(status=InvitationStatus.ATTENDED).values("person")
+        notified = scoped_queryset(user, "custom_notification").filter(message_delivered=True).values("person")
+        reached_groups = (
+            scoped_queryset(user, "membership", queryset=Membership.objects.counting())
+            .filter(Q(person__in=attended) | Q(person__in=notified))
+            .values("group")
+        )
+    else:
+        reached_groups = GroupReach.objects.filter(reached__gt=0).values("group_id")
     return list(
         scoped_queryset(user, "group")
         .filter(status=GroupStatus.ACTIVE)
-        .exclude(pk__in=reached_groups.values("group"))
+        .exclude(pk__in=reached_groups)
         .order_by("name")
         .values_list("name", flat=True)
     )

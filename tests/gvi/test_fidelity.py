@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from gvi import models as m
 from gvi import reach
-from gvi.selectors.fidelity import default_period, programme_fidelity
+from gvi.selectors.fidelity import default_period, groups_not_reached, programme_fidelity
+from gvi.selectors.weekly_review import reads_stored_reach
 from tests import factories as f
 
 SINCE, UNTIL = dt.date(2026, 1, 1), dt.date(2026, 6, 30)
@@ -43,6 +44,9 @@ def test_reach_lists_the_active_groups_no_member_of_which_was_reached(groups, po
 
     assert fidelity.groups_not_reached == ["Södra ligan", "Östra nätverket"]
     assert (fidelity.reach["groups_reached"], fidelity.reach["active_groups"]) == (1, 3)
+    # Read from the stored reach for a coordinator; counted from the raw tables, the same groups.
+    assert reads_stored_reach(police_coordinator)
+    assert groups_not_reached(police_coordinator, raw=True) == fidelity.groups_not_reached
 
 
 def test_a_group_missing_at_a_call_in_counts_as_followed_up_only_by_a_notification_in_time(
