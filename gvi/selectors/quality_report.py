@@ -10,6 +10,7 @@ Every figure is a database aggregate over querysets built by the access policy; 
 queries whatever the number of people.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -180,14 +181,23 @@ def quality_report(*, user, on: date | None = None) -> QualityReport:
     active = memberships.filter(status=MembershipStatus.ACTIVE)
     persons = scoped_queryset(user, "person").filter(pk__in=active.values("person_id"))
 
-    report.people_listed = persons.count()
-    counts = dict(persons.annotate(band=_age_band(on)).values_list("band").annotate(n=Count("pk")).order_by())
-    report.by_age_band = [(str(label), counts.get(index, 0)) for index, (label, _lowest) in enumerate(AGE_BANDS)]
-    counts = dict(persons.values_list("sex").annotate(n=Count("pk")).order_by())
-    report.by_sex = [(str(label), counts.get(value, 0)) for value, label in Sex.choices]
+    # One pass over the people listed, counted per (age band, sex, area) and summed here: the four
+    # figures from four passes cost four times as much at national scale.
+    bands, sexes, areas = Counter(), Counter(), Counter()
+    for band, sex, area, n in (
+        persons.annotate(band=_age_band(on))
+        .values_list("band", "sex", "home_area__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        bands[band] += n
+        sexes[sex] += n
+        areas[area] += n
+    report.people_listed = bands.total()
+    report.by_age_band = [(str(label), bands[index]) for index, (label, _lowest) in enumerate(AGE_BANDS)]
+    report.by_sex = [(str(label), sexes[value]) for value, label in Sex.choices]
     report.by_area = [
-        (name or _("No area recorded"), n)
-        for name, n in persons.values_list("home_area__name").annotate(n=Count("pk")).order_by("-n", "home_area__name")
+        (name or _("No area recorded"), n) for name, n in sorted(areas.items(), key=lambda row: (-row[1], row[0] or ""))
     ]
 
     figures = memberships.aggregate(
