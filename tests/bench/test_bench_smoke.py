@@ -78,8 +78,13 @@ def test_pages_are_measured_with_their_query_counts(small):
         "weekly review, its quality summary",
         "group page",
         "group page",
+        "weekly review, 8 weeks, as an analyst",
+        "weekly review, a year, as an analyst",
     ]
-    assert measured[-1].name.endswith(", from the raw tables") and not measured[-2].name.endswith("tables")
+    group_page, group_page_raw = measured[7:9]
+    assert group_page_raw.name.endswith(", from the raw tables") and not group_page.name.endswith("tables")
+    # The analyst's review is counted within their view: no target, the coordinator's pages have one.
+    assert [f.target for f in measured[-2:]] == ["", ""] and group_page.target.startswith("< 0.3 s")
     for figure in measured:
         assert figure.project > 0 and figure.floor > 0
         assert " queries" in figure.notes[0]
