@@ -29,12 +29,16 @@ from gvi.services.review_meetings import mark_review_held, may_mark_review_held
 
 def _rows(series_list):
     rows = []
+    cell = {}  # each figure's cell, localised once: a year's 1,400 cells hold a few dozen values
     for series in series_list:
         title = _("Incidents per week: %(name)s") % {"name": series.label or _("No area")}
         chart = small_bars_svg(bar_chart(series.counts, width=160, height=32, gap=2), title)
         # The chart's figures as table cells, built here for the reason the chart is: a year is
         # 52 cells a row, 1,400 on the page, too slow through the template on every view.
-        cells = mark_safe("".join(f'<td class="num">{localize(n)}</td>' for n in series.counts))  # numbers only
+        for n in series.counts:
+            if n not in cell:
+                cell[n] = f'<td class="num">{localize(n)}</td>'
+        cells = mark_safe("".join(cell[n] for n in series.counts))  # numbers only
         rows.append({"series": series, "chart": chart, "cells": cells})
     return rows
 
