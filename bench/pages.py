@@ -7,24 +7,32 @@ sent, executed again bare on a cursor (in a transaction that is rolled back, so 
 are not doubled): what the page costs beyond that is Python, templates and round trips.
 """
 
+from contextlib import contextmanager
+
 from bench.common import Figure, median
 
 SKIPPED = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
 
 
-def coordinator(programme_id: int):
-    from gvi.models import OrganisationKind, Role, User
+def _user(programme_id: int, role: str):
+    """An active user of `role` in the programme, of the police when there is one."""
+    from gvi.models import OrganisationKind, User
 
-    users = User.objects.filter(role=Role.COORDINATOR, organisation__programme_id=programme_id, is_active=True)
+    users = User.objects.filter(role=role, organisation__programme_id=programme_id, is_active=True)
     return users.filter(organisation__kind=OrganisationKind.POLICE).first() or users.first()
 
 
-def analyst(programme_id: int):
-    """A police analyst of the programme: reads every incident but no minors' records."""
-    from gvi.models import OrganisationKind, Role, User
+def coordinator(programme_id: int):
+    from gvi.models import Role
 
-    users = User.objects.filter(role=Role.ANALYST, organisation__programme_id=programme_id, is_active=True)
-    return users.filter(organisation__kind=OrganisationKind.POLICE).first()
+    return _user(programme_id, Role.COORDINATOR)
+
+
+def analyst(programme_id: int):
+    """An analyst of the programme (of the police): reads every incident but no minors' records."""
+    from gvi.models import Role
+
+    return _user(programme_id, Role.ANALYST)
 
 
 def busiest_group(programme_id: int):
@@ -126,15 +134,16 @@ def bench_verify(programme_id: int, log=print) -> list[Figure]:
     return figures
 
 
+@contextmanager
 def from_the_raw_tables():
-    """The pages as they were before the stored figures: nobody reads them (a context manager)."""
-    from contextlib import ExitStack
+    """The pages as they were before the stored figures: nobody reads them."""
     from unittest import mock
 
-    patches = ExitStack()
-    for name in ("reads_weekly_counts", "reads_stored_reach"):
-        patches.enter_context(mock.patch(f"gvi.selectors.weekly_review.{name}", return_value=False))
-    return patches
+    with (
+        mock.patch("gvi.selectors.weekly_review.reads_weekly_counts", return_value=False),
+        mock.patch("gvi.selectors.weekly_review.reads_stored_reach", return_value=False),
+    ):
+        yield
 
 
 REVIEW_PERIODS = [("8 weeks", "8w"), ("a quarter", "quarter"), ("a year", "year")]
@@ -146,9 +155,14 @@ def bench_pages(programme_id: int, runs: int = 5, log=print, verify: bool = True
     from django.test import Client
     from django.urls import reverse
 
+    from gvi.selectors.weekly_review import reads_stored_reach, reads_weekly_counts
+
     user = coordinator(programme_id)
     if user is None:
         raise RuntimeError(f"Programme {programme_id} has no coordinator to log in as.")
+    if not (reads_weekly_counts(user) and reads_stored_reach(user)):
+        # The headline figures are the stored ones: never measure a raw count under their name.
+        raise RuntimeError(f"{user.username} does not read the stored figures; check the programme's sharing rules.")
     ensure_weekly_counts(programme_id, log)
     client = Client()
     client.force_login(user)

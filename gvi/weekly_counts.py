@@ -249,13 +249,13 @@ def _drop_link_tables(cursor) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def drifted_links(programme_id=None, weeks=None) -> set[GroupKey]:
-    """(programme, week, group) of every stored link (of `weeks`; None: all) that differs from the
-    raw tables, either way."""
+def drifted_links(programme_id=None, weeks=None, groups=None) -> set[GroupKey]:
+    """(programme, week, group) of every stored link (of `weeks` and `groups`; None: all) that
+    differs from the raw tables, either way."""
     incidents = _scoped(Incident.objects.all(), programme_id, weeks)
-    raw, raw_params = _links_sql(incidents, None, at=F("incident__occurred_at"))
+    raw, raw_params = _links_sql(incidents, groups, at=F("incident__occurred_at"))
     stored, stored_params = (
-        _stored_links(programme_id, weeks)
+        _stored_links(programme_id, weeks, groups)
         .annotate(pid=F("programme_id"), gid=F("group_id"), at=F("occurred_at"))
         .values_list("pid", "gid", "incident_id", "at")
         .query.sql_with_params()
@@ -385,8 +385,10 @@ class Drift:
         return self.area_rows + self.group_rows + self.type_rows + self.link_weeks
 
 
-def _stored_areas(programme_id, weeks=None) -> dict[AreaKey, int]:
-    rows = WeeklyAreaCount.objects.all() if weeks is None else WeeklyAreaCount.objects.filter(week__in=weeks)
+def _stored_areas(programme_id, weeks=None, areas=None) -> dict[AreaKey, int]:
+    rows = WeeklyAreaCount.objects.filter(_area_filter(areas))
+    if weeks is not None:
+        rows = rows.filter(week__in=weeks)
     if programme_id is not None:
         rows = rows.filter(programme_id=programme_id)
     return {
@@ -407,8 +409,10 @@ def _stored_types(programme_id, weeks=None) -> dict[TypeKey, int]:
     }
 
 
-def _stored_groups(programme_id, weeks=None) -> dict[GroupKey, int]:
+def _stored_groups(programme_id, weeks=None, groups=None) -> dict[GroupKey, int]:
     rows = WeeklyGroupCount.objects.all() if weeks is None else WeeklyGroupCount.objects.filter(week__in=weeks)
+    if groups is not None:
+        rows = rows.filter(group_id__in=groups)
     if programme_id is not None:
         rows = rows.filter(programme_id=programme_id)
     return {
@@ -420,13 +424,43 @@ def _differences(stored: dict, counted: dict) -> set:
     return {key for key in stored.keys() | counted.keys() if stored.get(key) != counted.get(key)}
 
 
-def _drifted(programme_id, weeks=None) -> tuple[set, set, set, set]:
+def _drifted(programme_id) -> tuple[set, set, set, set]:
     """The keys of the (area, group, type) rows and the link weeks that differ from a recount."""
     return (
-        _differences(_stored_areas(programme_id, weeks), count_areas(programme_id=programme_id, weeks=weeks)),
-        _differences(_stored_groups(programme_id, weeks), count_groups(programme_id=programme_id, weeks=weeks)),
-        _differences(_stored_types(programme_id, weeks), count_types(programme_id=programme_id, weeks=weeks)),
-        drifted_links(programme_id, weeks),
+        _differences(_stored_areas(programme_id), count_areas(programme_id=programme_id)),
+        _differences(_stored_groups(programme_id), count_groups(programme_id=programme_id)),
+        _differences(_stored_types(programme_id), count_types(programme_id=programme_id)),
+        drifted_links(programme_id),
+    )
+
+
+def _still_drifted(pid: int, area_keys, group_keys, type_keys, link_keys) -> tuple[set, set, set, set]:
+    """Of the keys `_drifted` found for programme `pid`, those that differ when counted again: only
+    their weeks, and only their areas or groups (a lapsed member's group drifts in every week it
+    has; the rest of the programme is not counted twice while writers wait for the lock)."""
+
+    def weeks(keys):
+        return {key[1] for key in keys}
+
+    areas = {key[2] for key in area_keys}
+    groups = {key[2] for key in group_keys}
+    return (
+        _differences(
+            _stored_areas(pid, weeks(area_keys), areas),
+            count_areas(programme_id=pid, weeks=weeks(area_keys), areas=areas),
+        )
+        if area_keys
+        else set(),
+        _differences(
+            _stored_groups(pid, weeks(group_keys), groups),
+            count_groups(programme_id=pid, weeks=weeks(group_keys), groups=groups),
+        )
+        if group_keys
+        else set(),
+        _differences(_stored_types(pid, weeks(type_keys)), count_types(programme_id=pid, weeks=weeks(type_keys)))
+        if type_keys
+        else set(),
+        drifted_links(pid, weeks(link_keys), {key[2] for key in link_keys}) if link_keys else set(),
     )
 
 
@@ -436,20 +470,20 @@ def verify(*, programme_id: int | None = None, fix: bool = True) -> Drift:
     With fix=True the rows that differ are corrected (the weeks they are in are recounted and
     stored again). Returns how many rows differed: 0 when the write path kept them current.
 
-    The full recount runs without the lock (it takes a minute at national scale, and incidents
-    are logged meanwhile), so a write committing during it can look like drift. Each week found
-    is counted again under the programme's lock, where no write is halfway, and only what still
-    differs there is reported and corrected.
+    The full recount runs without the lock (17–50 s at national scale, and incidents are logged
+    meanwhile), so a write committing during it can look like drift. What it found is counted
+    again under the programme's lock, where no write is halfway, and only what still differs
+    there is reported and corrected.
     """
     found = _drifted(programme_id)
     drift = Drift()
     for pid in sorted({key[0] for keys in found for key in keys}):
-        weeks = {key[1] for keys in found for key in keys if key[0] == pid}
+        mine = [{key for key in keys if key[0] == pid} for keys in found]
         # In a transaction, as the write path's refreshes are: the advisory lock holds until the
         # repair commits, and nobody reads a week deleted and not yet stored again.
         with transaction.atomic():
             programme_lock(WEEKLY_COUNTS, pid)
-            area_keys, group_keys, type_keys, link_keys = _drifted(pid, weeks)
+            area_keys, group_keys, type_keys, link_keys = _still_drifted(pid, *mine)
             if fix:
                 area_weeks = {key[1] for key in area_keys | type_keys}
                 group_weeks = {key[1] for key in group_keys | link_keys}

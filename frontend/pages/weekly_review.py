@@ -29,7 +29,7 @@ from gvi.services.review_meetings import mark_review_held, may_mark_review_held
 
 def _rows(series_list):
     rows = []
-    cell = {}  # each figure's cell, localised once: a year's 1,400 cells hold a few dozen values
+    cell = {}  # each figure's cell, localised once per table: a year's 1,400 cells hold a few dozen values
     for series in series_list:
         title = _("Incidents per week: %(name)s") % {"name": series.label or _("No area")}
         chart = small_bars_svg(bar_chart(series.counts, width=160, height=32, gap=2), title)

@@ -196,9 +196,9 @@ def quality_report(*, user, on: date | None = None) -> QualityReport:
     report.people_listed = bands.total()
     report.by_age_band = [(str(label), bands[index]) for index, (label, _lowest) in enumerate(AGE_BANDS)]
     report.by_sex = [(str(label), sexes[value]) for value, label in Sex.choices]
-    report.by_area = [
-        (name or _("No area recorded"), n) for name, n in sorted(areas.items(), key=lambda row: (-row[1], row[0] or ""))
-    ]
+    # The most people first; among equals by name, and people with no area recorded last.
+    ordered = sorted(areas.items(), key=lambda row: (-row[1], row[0] is None, row[0] or ""))
+    report.by_area = [(name or _("No area recorded"), n) for name, n in ordered]
 
     figures = memberships.aggregate(
         active=Count("pk", filter=Q(status=MembershipStatus.ACTIVE)),

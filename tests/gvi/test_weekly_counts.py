@@ -252,7 +252,10 @@ def test_a_write_committed_during_the_nightly_recount_is_not_reported_as_drift(w
     recount = weekly_counts.count_groups
     logged = []
 
+    recounts = []
+
     def an_incident_is_logged_meanwhile(**kwargs):
+        recounts.append(kwargs)
         # The stored counts were read a moment ago; an incident is logged (through the services,
         # which keep the counts) before the full recount reads the raw tables.
         if not logged:
@@ -275,6 +278,9 @@ def test_a_write_committed_during_the_nightly_recount_is_not_reported_as_drift(w
     # Seen as a difference by the recount without the lock, it is counted again under the lock,
     # where the write is whole: nothing drifted and nothing was corrected.
     assert logged and drift.total == 0
+    # Under the lock only the group found and its week were counted again, not the programme.
+    week = weekly_counts.monday_of(_moment(1, 3, 12))
+    assert recounts[1] == {"programme_id": world["programme_id"], "weeks": {week}, "groups": {group.pk}}
     assert m.WeeklyGroupCount.objects.count() == stored_before + 1
     assert stored(world["programme_id"]) == recounted(world["programme_id"])
 

@@ -91,6 +91,17 @@ def hand_made_set(programme, police, probation, social_services, police_coordina
     return {"north": north, "south": south}
 
 
+def test_areas_with_the_most_people_listed_first_then_by_name_and_no_area_last(programme, police, police_coordinator):
+    for area, people in (("Öster", 1), (None, 1), ("Väster", 2), ("Alby", 1)):
+        home = area and f.AreaFactory(programme=programme, name=area)
+        for _ in range(people):
+            f.MembershipFactory(organisation=police, person=f.PersonFactory(organisation=police, home_area=home))
+    with translation.override("en"):
+        report = quality_report(user=police_coordinator)
+    assert report.by_area == [("Väster", 2), ("Alby", 1), ("Öster", 1), ("No area recorded", 1)]
+    assert report.people_listed == sum(n for _, n in report.by_sex) == sum(n for _, n in report.by_age_band) == 5
+
+
 def test_figures_on_a_hand_made_set(hand_made_set, police_coordinator, django_assert_max_num_queries):
     with django_assert_max_num_queries(12), translation.override("en"):
         report = quality_report(user=police_coordinator)

@@ -3,6 +3,8 @@ and group writes, equal to a count from the raw tables after any sequence of the
 and read only by those who may read every record it is counted from."""
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -12,7 +14,6 @@ from hypothesis import strategies as st
 
 from gvi import models as m
 from gvi import reach as stored_reach
-from gvi.locks import REACH
 from gvi.membership_review import review_programme
 from gvi.policy import reads_every_record
 from gvi.retention import _purge_persons
@@ -25,6 +26,7 @@ from gvi.services.notifications import log_custom_notification
 from gvi.services.records import delete_record
 from tasks.weekly_counts import verify_weekly_counts
 from tests import factories as f
+from tests.conftest import in_parallel
 
 pytestmark = pytest.mark.django_db
 
@@ -182,15 +184,42 @@ def test_the_nightly_job_repairs_figures_changed_around_the_services(world, poli
     assert verify_weekly_counts.apply().get()["reach_person_rows"] == 0  # idempotent
 
 
-def test_the_nightly_check_compares_under_the_programme_lock(world, monkeypatch):
-    # A write holds the same lock from its recount to its commit: compared under it, a write
-    # committing meanwhile cannot be reported as drift.
-    steps = []
-    monkeypatch.setattr(stored_reach, "programme_lock", lambda namespace, pid: steps.append(("lock", namespace, pid)))
+@pytest.mark.django_db(transaction=True)
+def test_a_write_in_flight_is_not_taken_for_drift_by_the_nightly_check(world, police_coordinator, monkeypatch):
+    """The check starts while an approval holds the reach lock and has not committed; the count
+    runs only after the commit (real PostgreSQL, two connections)."""
+    held, committed, checking = threading.Event(), threading.Event(), set()
     counted = stored_reach.count_groups
-    monkeypatch.setattr(stored_reach, "count_groups", lambda **kwargs: steps.append("count") or counted(**kwargs))
-    stored_reach.verify(programme_id=world["programme_id"], fix=True)
-    assert steps == [("lock", REACH, world["programme_id"]), "count"]
+
+    def counted_after_the_commit(**kwargs):
+        if threading.get_ident() in checking:
+            # Without the lock the stored rows were read before the commit, and the raw
+            # tables are counted after it: the approval would look like drift.
+            assert committed.wait(10)
+        return counted(**kwargs)
+
+    monkeypatch.setattr(stored_reach, "count_groups", counted_after_the_commit)
+
+    def approve():
+        with transaction.atomic():
+            memberships.approve_membership(
+                user=police_coordinator, membership=world["memberships"][0], reason="Två källor"
+            )
+            held.set()
+            time.sleep(0.5)  # the check reaches the lock meanwhile
+        committed.set()
+        return "approved"
+
+    def check():
+        checking.add(threading.get_ident())
+        assert held.wait(10)
+        return stored_reach.verify(programme_id=world["programme_id"], fix=False)
+
+    results = in_parallel(check, approve)
+    assert "approved" in results
+    [drift] = [result for result in results if result != "approved"]
+    assert drift.total == 0
+    assert stored_reach.verify(programme_id=world["programme_id"], fix=False).total == 0
 
 
 @pytest.mark.parametrize(
