@@ -204,15 +204,20 @@ def test_a_correction_needs_a_reason_and_only_correctable_fields(world):
     assert m.WeeklyAreaCount.objects.get().incidents == 1
 
 
-def test_the_nightly_job_finds_and_corrects_drift(world):
-    user, group = world["user"], world["groups"][0]
-    log_incident(
+def _shooting_last_week(user, group):
+    """A shooting last Thursday (K-3-26), attributed to `group`, logged through the services."""
+    return log_incident(
         user=user,
         incident_type=m.IncidentType.SHOOTING,
         occurred_at=_moment(1, 3, 12),
         source="K-3-26",
         attributions=[{"group": group}],
     )
+
+
+def test_the_nightly_job_finds_and_corrects_drift(world):
+    user, group = world["user"], world["groups"][0]
+    _shooting_last_week(user, group)
     # Written around the services (an import, the admin): the counts drift.
     f.GroupAttributionFactory(
         organisation=world["groups"][1].organisation,
@@ -259,15 +264,7 @@ def test_a_write_committed_during_the_nightly_recount_is_not_reported_as_drift(w
         # The stored counts were read a moment ago; an incident is logged (through the services,
         # which keep the counts) before the full recount reads the raw tables.
         if not logged:
-            logged.append(
-                log_incident(
-                    user=user,
-                    incident_type=m.IncidentType.SHOOTING,
-                    occurred_at=_moment(1, 3, 12),
-                    source="K-3-26",
-                    attributions=[{"group": group}],
-                )
-            )
+            logged.append(_shooting_last_week(user, group))
         return recount(**kwargs)
 
     monkeypatch.setattr(weekly_counts, "count_groups", an_incident_is_logged_meanwhile)
