@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from gvi import reach
+from gvi import reach, weekly_counts
 from gvi.models import (
     FollowUp,
     FollowUpOrigin,
@@ -142,6 +142,11 @@ def _lapse_past_due(programme_id: int, today) -> list[Membership]:
         # A lapsed membership counts only up to its review date: the member's later incidents change.
         scores_changed(programme_id, persons=[m.person_id for m in past_due])
         reach.changed(programme_id, persons=[m.person_id for m in past_due])  # no longer counted
+        weekly_counts.member_links_changed(  # his incidents after the review date leave the group
+            programme_id=programme_id,
+            person_ids={m.person_id for m in past_due},
+            group_ids={m.group_id for m in past_due},
+        )
     return past_due
 
 

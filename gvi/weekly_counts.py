@@ -7,12 +7,14 @@ They are kept current by the write path, in the writing transaction:
 
 - `incident_changed(before, incident)` after an incident is logged, corrected or retracted
   (`before` is `incident_keys(incident)` taken before the change, None for a new incident);
-- `group_links_changed(group_id)` after a membership starts or stops counting (a suspect's
-  incidents link to the groups where he is an active member).
+- `record_written("membership", before, membership)` after a membership is created or changed
+  (its status, period, review date or contest): a suspect's incident links to the groups he was
+  a member of on the incident's date (`gvi.models.people.valid_on`, the rule scoring uses), so
+  only his incidents' weeks are recounted, for the groups concerned.
 
 Each recounts only the weeks, areas and groups the change touches, from the raw tables, so a
 correction cannot leave a count off by one. Whatever changes the raw tables around these calls
-(the admin, retention, lapsing memberships, a seed) is caught by `verify()`, which the nightly job
+(retention, a raw SQL fix, a seed) is caught by `verify()`, which the nightly job
 runs: it recounts everything and corrects the rows that drifted.
 """
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, Count, F, Q, Value, When
-from django.db.models.functions import TruncWeek
+from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from gvi.locks import WEEKLY_COUNTS, programme_lock
@@ -38,6 +40,7 @@ from gvi.models import (
     WeeklyGroupCount,
     WeeklyTypeCount,
 )
+from gvi.models.people import valid_on
 
 AreaKey = tuple[int, dt.date, int | None, str]  # programme, Monday, area (None: no area), incident type
 GroupKey = tuple[int, dt.date, int]  # programme, Monday, group
@@ -118,17 +121,19 @@ def count_types(*, programme_id=None, weeks=None) -> dict[TypeKey, int]:
 def _link_querysets(incidents, groups):
     """(attributions, suspects' involvements) linking `incidents` to groups (optionally only `groups`)."""
     attributions = GroupAttribution.objects.filter(incident__in=incidents)
-    suspect_filter = {
-        "role": InvolvementRole.SUSPECT,
-        "person__memberships__status": MembershipStatus.ACTIVE,
-        "incident__in": incidents,
-    }
+    suspect_filter = {"role": InvolvementRole.SUSPECT, "incident__in": incidents}
     if groups is not None:
         groups = list(set(groups))
         attributions = attributions.filter(group_id__in=groups)
         suspect_filter["person__memberships__group_id__in"] = groups
     # One filter() call, so the membership join is shared by the conditions and the values.
-    return attributions, Involvement.objects.filter(**suspect_filter)
+    return attributions, Involvement.objects.filter(member_on_the_day(), **suspect_filter)
+
+
+def member_on_the_day() -> Q:
+    """An involvement's person was a member of the group (through person__memberships) on the
+    incident's local date: his incidents belong to the groups he was in when they happened."""
+    return valid_on(TruncDate("incident__occurred_at"), prefix="person__memberships__")
 
 
 def _links_sql(incidents, groups, **columns) -> tuple[str, list]:
@@ -338,9 +343,7 @@ def incident_keys(incident) -> IncidentKeys:
     """The incident's keys as stored now (read before a correction, to recount where it was)."""
     attributed = GroupAttribution.objects.filter(incident_id=incident.pk).values_list("group_id", flat=True)
     by_suspects = Involvement.objects.filter(
-        incident_id=incident.pk,
-        role=InvolvementRole.SUSPECT,
-        person__memberships__status=MembershipStatus.ACTIVE,
+        member_on_the_day(), incident_id=incident.pk, role=InvolvementRole.SUSPECT
     ).values_list("person__memberships__group_id", flat=True)
     row = Incident.objects.filter(pk=incident.pk).values_list("programme_id", "occurred_at", "area_id").first()
     if row is None:  # deleted
@@ -366,9 +369,52 @@ def incident_changed(before: IncidentKeys | None, incident) -> None:
         )
 
 
-def group_links_changed(*, programme_id: int, group_id: int) -> None:
-    """Recount one group's weeks after a membership of it started or stopped counting."""
-    refresh(programme_id=programme_id, weeks=None, areas=(), groups={group_id})
+def member_links_changed(*, programme_id: int, person_ids, group_ids) -> None:
+    """Recount `group_ids` in the weeks of the persons' incidents as a suspect, after a membership
+    of theirs started, ended, lapsed, moved or had its dates changed: only those incidents can
+    have gained or lost a link to those groups."""
+    occurred = (
+        Involvement.objects.filter(
+            person_id__in=set(person_ids), role=InvolvementRole.SUSPECT, incident__programme_id=programme_id
+        )
+        .values_list("incident__occurred_at", flat=True)
+        .distinct()
+    )
+    weeks = {monday_of(moment) for moment in occurred}
+    if weeks and group_ids:
+        refresh(programme_id=programme_id, weeks=weeks, areas=(), groups=set(group_ids))
+
+
+def link_state(kind: str, obj) -> tuple | None:
+    """What of a membership its links depend on (None for other records, and for a membership
+    that links nothing whatever its dates: proposed, rejected, removed)."""
+    if kind != "membership" or obj.removed_at is not None:
+        return None
+    if obj.status in (MembershipStatus.PROPOSED, MembershipStatus.REJECTED):
+        return None
+    return (obj.person_id, obj.group_id, obj.status, obj.start_date, obj.end_date, obj.review_due, obj.is_contested)
+
+
+def stored_link_state(kind: str, obj) -> tuple | None:
+    """`link_state` of the record as the database holds it (None for a new one)."""
+    if kind != "membership" or obj.pk is None:
+        return None
+    stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+    return link_state(kind, stored) if stored is not None else None
+
+
+def record_written(kind: str, before: tuple | None, obj, *, deleted: bool = False) -> None:
+    """After a record of `kind` was created, changed or `deleted` (`before`: its
+    `stored_link_state` before the write): recount the links the change can have moved, if any."""
+    after = None if deleted else link_state(kind, obj)
+    if before == after:
+        return
+    states = [state for state in (before, after) if state is not None]
+    member_links_changed(
+        programme_id=obj.programme_id,
+        person_ids={state[0] for state in states},
+        group_ids={state[1] for state in states},
+    )
 
 
 @dataclass

@@ -175,6 +175,34 @@ class MembershipQuerySet(models.QuerySet):
         return self.counting().filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gte=on))
 
 
+def valid_on(on, prefix: str = "") -> Q:
+    """The memberships that count for the day `on` (a date, or an expression giving one; `prefix`
+    reaches them through a relation, e.g. "person__memberships__").
+
+    A membership counts for the days it was valid: an active one within its period; an ended one
+    up to its end date; a lapsed one up to its review date (else its end date). Proposed and
+    rejected ones never, nor one while a contest of it is pending, nor one removed after an upheld
+    contest. The rule scoring applies in SQL (gvi.scoring._member_links_cte): a member's past
+    violence stays with the group he was in, his violence after he left does not."""
+
+    def field(name: str, value) -> Q:
+        return Q(**{f"{prefix}{name}": value})
+
+    lapsed = field("status", MembershipStatus.LAPSED)
+    return (
+        field("is_contested", False)
+        & field("removed_at__isnull", True)
+        & field("start_date__lte", on)
+        & (field("end_date__isnull", True) | field("end_date__gte", on))
+        & (
+            field("status", MembershipStatus.ACTIVE)
+            | (field("status", MembershipStatus.ENDED) & field("end_date__gte", on))
+            | (lapsed & field("review_due__gte", on))
+            | (lapsed & field("review_due__isnull", True) & field("end_date__gte", on))
+        )
+    )
+
+
 class Membership(SourcedModel):
     """A person's membership of a group over a period, with its evidence and review state."""
 

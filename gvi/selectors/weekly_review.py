@@ -22,7 +22,6 @@ from gvi.models import (
     InvitationStatus,
     InvolvementRole,
     Membership,
-    MembershipStatus,
     PersonReach,
     VerificationStatus,
     WeeklyAreaCount,
@@ -34,6 +33,7 @@ from gvi.reach import GROUP_FIGURES, REACH_KINDS
 from gvi.selectors import scores
 from gvi.selectors.review_changes import changes_since_review
 from gvi.selectors.weekly_review_next import what_is_next
+from gvi.weekly_counts import member_on_the_day
 
 WEEKS = 8  # the default period: the last full week and the seven before it
 PERIOD_WEEKS = {"8w": 8, "quarter": 13, "year": 52}
@@ -174,7 +174,8 @@ def group_links(user, incidents, groups=None):
     """What links incidents to groups: (analysts' attributions, suspects' involvements) querysets.
 
     An incident belongs to a group when an analyst attributed it to the group, or when a
-    suspect in it has an active membership of the group. `groups` restricts to those groups;
+    suspect in it was a member of the group on the incident's date (gvi.models.people.valid_on:
+    the group he was in then, not the one he is in now). `groups` restricts to those groups;
     `incidents` to those incidents (None when the caller filters the incidents itself).
     """
     attributions = scoped_queryset(user, "group_attribution")
@@ -183,7 +184,6 @@ def group_links(user, incidents, groups=None):
     # user may not see (a minor's, another organisation's) would reveal that membership.
     suspect_filter = {
         "role": InvolvementRole.SUSPECT,
-        "person__memberships__status": MembershipStatus.ACTIVE,
         "person__memberships__in": scoped_queryset(user, "membership"),
     }
     if incidents is not None:
@@ -192,7 +192,8 @@ def group_links(user, incidents, groups=None):
     if groups is not None:
         attributions = attributions.filter(group__in=groups)
         suspect_filter["person__memberships__group__in"] = groups
-    return attributions, scoped_queryset(user, "involvement").filter(**suspect_filter)
+    # The member on the incident's date: the stored links' rule (gvi.weekly_counts).
+    return attributions, scoped_queryset(user, "involvement").filter(member_on_the_day(), **suspect_filter)
 
 
 def group_week_counts(user, since: dt.datetime, groups=None) -> list[tuple[int, dt.date, int]]:

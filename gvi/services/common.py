@@ -8,7 +8,7 @@ from django.db.models.base import ModelState
 from django.db.models.constraints import UniqueConstraint
 from django.utils.translation import gettext as _
 
-from gvi import jobs, reach
+from gvi import jobs, reach, weekly_counts
 from gvi.models import PartnerOrganisation
 from gvi.policy import Action, allows_state, can, kind_of_model
 
@@ -206,6 +206,7 @@ def create_record(obj, *, user, kind: str):
     validate(obj, known=known)
     obj.save()
     reach.record_written(kind, None, obj)  # the weekly review reads the stored reach of the message
+    weekly_counts.record_written(kind, None, obj)  # and the incidents linked to each group
     return obj
 
 
@@ -222,6 +223,7 @@ def update_record(obj, *, user, kind: str, **changes):
     """Validate and save changes to a record the user may change, as it is and as it will be."""
     require(user, kind, Action.CHANGE, obj)
     reach_before = reach.stored_state(kind, obj)  # as stored: the caller's copy may be older
+    links_before = weekly_counts.stored_link_state(kind, obj)
     for field, value in changes.items():
         model_field = obj._meta.get_field(field)
         if model_field.many_to_one and value is not None:
@@ -241,4 +243,5 @@ def update_record(obj, *, user, kind: str, **changes):
     validate(obj)
     obj.save()
     reach.record_written(kind, reach_before, obj)
+    weekly_counts.record_written(kind, links_before, obj)
     return obj

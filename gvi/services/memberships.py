@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from gvi import weekly_counts
 from gvi.models import (
     OPEN_STATUSES,
     Confidence,
@@ -227,8 +226,6 @@ def approve_membership(*, user, membership: Membership, reason: str) -> Membersh
         expected_status=MembershipStatus.PROPOSED,
         wrong_status_message=_("Only a proposed membership can be approved."),
     )
-    # The member's incidents as a suspect now count for the group in the weekly review.
-    weekly_counts.group_links_changed(programme_id=membership.programme_id, group_id=membership.group_id)
     scores_changed(membership.programme_id, persons=[membership.person_id])
     return membership
 
@@ -294,7 +291,6 @@ def end_membership(*, user, membership: Membership, reason: str, end_date=None) 
         review_due=None,
     )
     close_review_follow_ups(membership, user=user)
-    weekly_counts.group_links_changed(programme_id=membership.programme_id, group_id=membership.group_id)
     scores_changed(membership.programme_id, persons=[membership.person_id])
     return membership
 

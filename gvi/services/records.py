@@ -9,7 +9,7 @@ decision and its reason) is not edited this way at all: those admins only show t
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from gvi import jobs, reach
+from gvi import jobs, reach, weekly_counts
 from gvi.followup_rules import CAUSES
 from gvi.policy import Action, allows_state, can
 from gvi.services.score_changes import scores_changed
@@ -44,9 +44,11 @@ def save_edited(obj, *, user, kind: str | None):
         raise PermissionDenied
     _stamp(obj, user, adding)
     reach_before = reach.stored_state(kind, obj) if kind is not None else None
+    links_before = weekly_counts.stored_link_state(kind, obj) if kind is not None else None
     obj.save()
     if kind is not None:
         reach.record_written(kind, reach_before, obj)  # the stored reach of the message
+        weekly_counts.record_written(kind, links_before, obj)  # the incidents linked to groups
     return obj
 
 
@@ -68,9 +70,12 @@ def delete_record(obj, *, user, kind: str | None) -> None:
         raise PermissionDenied
     obj._history_user = user
     moved = reach.moved_by_deletion(kind, obj)  # e.g. a call-in's attendances go with it
+    links_before = weekly_counts.link_state(kind, obj) if kind is not None else None
     obj.delete()
     if moved:
         reach.changed(obj.programme_id, **moved)
+    if links_before is not None:
+        weekly_counts.record_written(kind, links_before, obj, deleted=True)
 
 
 def save_setting(obj, *, user):

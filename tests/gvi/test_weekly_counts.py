@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 
 from gvi import models as m
 from gvi import reach, weekly_counts
+from gvi.membership_review import review_programme
 from gvi.selectors.weekly_review import group_incidents, group_weekly_incidents, incident_trends, review_period
+from gvi.services import rights
+from gvi.services.common import update_record
 from gvi.services.incident_corrections import correct_incident, retract_incident
 from gvi.services.incidents import log_incident
 from gvi.services.memberships import end_membership
@@ -92,8 +95,16 @@ correct_op = st.tuples(
     st.sampled_from([*TYPES, None]),
 )
 retract_op = st.tuples(st.just("retract"), st.integers(0, 20))
-end_op = st.tuples(st.just("end"), st.integers(0, 3))
-operations = st.lists(st.one_of(log_op, log_op, correct_op, retract_op, end_op), min_size=1, max_size=12)
+days_ago = st.integers(0, 7 * WEEKS_BACK + 6)
+end_op = st.tuples(st.just("end"), st.integers(0, 3), days_ago)  # ended on a day in the period
+redate_op = st.tuples(st.just("redate"), st.integers(0, 3), days_ago)  # its start date corrected
+lapse_op = st.tuples(st.just("lapse"), st.integers(0, 3), days_ago)  # its review date passed
+contest_op = st.tuples(st.just("contest"), st.integers(0, 3))
+operations = st.lists(
+    st.one_of(log_op, log_op, correct_op, retract_op, end_op, redate_op, lapse_op, contest_op),
+    min_size=1,
+    max_size=12,
+)
 
 
 def _apply(world, op, incidents):
@@ -128,10 +139,21 @@ def _apply(world, op, incidents):
     elif op[0] == "retract" and incidents:
         incident = incidents[op[1] % len(incidents)]
         retract_incident(user=user, incident=incident, reason="Ogrundad")
-    elif op[0] == "end":
+    elif op[0] in ("end", "redate", "lapse", "contest"):
         membership = m.Membership.objects.get(pk=world["memberships"][op[1]].pk)
-        if membership.status == m.MembershipStatus.ACTIVE:
-            end_membership(user=world["other"], membership=membership, reason="Lämnat gruppen")
+        if membership.status != m.MembershipStatus.ACTIVE or membership.is_contested:
+            return
+        day = timezone.localdate() - dt.timedelta(days=op[2]) if len(op) > 2 else None
+        if op[0] == "end":
+            end_date = max(day, membership.start_date)
+            end_membership(user=world["other"], membership=membership, reason="Lämnat gruppen", end_date=end_date)
+        elif op[0] == "redate":
+            update_record(membership, user=world["other"], kind="membership", start_date=day)
+        elif op[0] == "lapse":
+            update_record(membership, user=world["other"], kind="membership", review_due=day)
+            review_programme(programme_id=world["programme_id"], today=day + dt.timedelta(days=1))
+        else:
+            rights.log_request(user=world["other"], person=membership.person, kind="contest", membership=membership)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -155,6 +177,71 @@ def test_the_counts_agree_with_a_recount_after_any_sequence_of_writes(world, ops
             raw = list(group_incidents(world["user"], group.pk, since, raw=True).values_list("pk", flat=True))
             assert from_links == raw
         transaction.set_rollback(True)
+
+
+def _suspect_in(world, person, moment, source):
+    return log_incident(
+        user=world["user"],
+        incident_type=m.IncidentType.SHOOTING,
+        occurred_at=moment,
+        source=source,
+        involvements=[{"person": person, "role": m.InvolvementRole.SUSPECT}],
+    )
+
+
+def _listed(world, group, since):
+    return list(group_incidents(world["user"], group.pk, since).values_list("source", flat=True))
+
+
+def test_a_member_who_moves_keeps_his_past_incidents_with_the_group_he_was_in(world):
+    """A member leaves (jailed, or to another group): his past violence stays with the group he
+    was in then; his later violence counts where he is now, never back-dated to his new group."""
+    pid, (old_group, new_group), person = world["programme_id"], world["groups"], world["persons"][2]
+    before = _suspect_in(world, person, _moment(3, 2, 12), "K-före")
+    after = _suspect_in(world, person, _moment(1, 2, 12), "K-efter")
+    moved_on = weekly_counts.monday_of(_moment(2, 0, 12))
+    end_membership(
+        user=world["other"],
+        membership=m.Membership.objects.get(pk=world["memberships"][2].pk),
+        reason="Bytte grupp",
+        end_date=moved_on,
+    )
+    update_record(
+        m.Membership.objects.get(pk=world["memberships"][3].pk),
+        user=world["other"],
+        kind="membership",
+        start_date=moved_on + dt.timedelta(days=1),
+    )
+
+    counts = weekly_counts._stored_groups(pid)
+    week = weekly_counts.monday_of
+    assert counts.get((pid, week(before.occurred_at), old_group.pk)) == 1
+    assert (pid, week(after.occurred_at), old_group.pk) not in counts
+    assert counts.get((pid, week(after.occurred_at), new_group.pk)) == 1
+    assert (pid, week(before.occurred_at), new_group.pk) not in counts
+    assert stored(pid) == recounted(pid)
+    since = timezone.now() - dt.timedelta(weeks=WEEKS_BACK + 2)
+    assert (_listed(world, old_group, since), _listed(world, new_group, since)) == (["K-före"], ["K-efter"])
+
+
+def test_a_lapsed_membership_counts_up_to_its_review_date(world):
+    pid, group, person = world["programme_id"], world["groups"][0], world["persons"][0]
+    before = _suspect_in(world, person, _moment(3, 2, 12), "K-före")
+    after = _suspect_in(world, person, _moment(1, 2, 12), "K-efter")
+    review_due = weekly_counts.monday_of(_moment(2, 0, 12))
+    update_record(
+        m.Membership.objects.get(pk=world["memberships"][0].pk),
+        user=world["other"],
+        kind="membership",
+        review_due=review_due,
+    )
+    review_programme(programme_id=pid, today=timezone.localdate())
+
+    assert m.Membership.objects.get(pk=world["memberships"][0].pk).status == m.MembershipStatus.LAPSED
+    counts = weekly_counts._stored_groups(pid)
+    assert counts.get((pid, weekly_counts.monday_of(before.occurred_at), group.pk)) == 1
+    assert (pid, weekly_counts.monday_of(after.occurred_at), group.pk) not in counts
+    assert stored(pid) == recounted(pid)
 
 
 def test_a_correction_moves_the_incident_between_weeks_areas_and_types(world):
