@@ -14,7 +14,8 @@ They are kept current by the write path, in the writing transaction:
 
 Each recounts only the weeks, areas and groups the change touches, from the raw tables, so a
 correction cannot leave a count off by one. Whatever changes the raw tables around these calls
-(retention, a raw SQL fix, a seed) is caught by `verify()`, which the nightly job
+(retention, the admin's edits of incidents, involvements and attributions, deleting a person,
+a raw SQL fix, a seed) is caught by `verify()`, which the nightly job
 runs: it recounts everything and corrects the rows that drifted.
 """
 
@@ -27,7 +28,7 @@ from django.db.models import BooleanField, Case, Count, F, Q, Value, When
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
-from gvi.locks import WEEKLY_COUNTS, programme_lock
+from gvi.locks import REACH, WEEKLY_COUNTS, programme_lock
 from gvi.models import (
     GroupAttribution,
     GroupIncidentLink,
@@ -172,7 +173,7 @@ def count_groups(*, programme_id=None, weeks=None, groups=None) -> dict[GroupKey
     """Incidents per (programme, week, group), from the raw tables; optionally only some weeks/groups.
 
     An incident is linked to a group when an analyst attributed it to the group, or when a
-    suspect in it is an active member of the group; linked both ways it counts once.
+    suspect in it was a member of the group on its date (valid_on); linked both ways it counts once.
     """
     incidents = _scoped(counted_incidents(), programme_id, weeks)
     sql, params = _links_sql(incidents, groups, wk=WEEK)
@@ -357,6 +358,7 @@ def incident_changed(before: IncidentKeys | None, incident) -> None:
 
     Call inside the writing transaction, after the incident and its links are written.
     """
+    programme_lock(WEEKLY_COUNTS, incident.programme_id)  # before its links are read
     after = incident_keys(incident)
     keys = [after] if before is None else [before, after]
     for programme_id in {k.programme_id for k in keys}:
@@ -373,6 +375,11 @@ def member_links_changed(*, programme_id: int, person_ids, group_ids) -> None:
     """Recount `group_ids` in the weeks of the persons' incidents as a suspect, after a membership
     of theirs started, ended, lapsed, moved or had its dates changed: only those incidents can
     have gained or lost a link to those groups."""
+    # Locked before the weeks are read: an incident of his logged meanwhile, in a week not read
+    # here, waits for this write. The reach's lock first, as every membership write takes them
+    # (a write that moves the reach took it already): two writers never hold them crosswise.
+    programme_lock(REACH, programme_id)
+    programme_lock(WEEKLY_COUNTS, programme_id)
     occurred = (
         Involvement.objects.filter(
             person_id__in=set(person_ids), role=InvolvementRole.SUSPECT, incident__programme_id=programme_id
@@ -392,7 +399,9 @@ def link_state(kind: str, obj) -> tuple | None:
         return None
     if obj.status in (MembershipStatus.PROPOSED, MembershipStatus.REJECTED):
         return None
-    return (obj.person_id, obj.group_id, obj.status, obj.start_date, obj.end_date, obj.review_due, obj.is_contested)
+    # The review date bounds only a lapsed membership: re-approving an active one moves nothing.
+    review_due = obj.review_due if obj.status == MembershipStatus.LAPSED else None
+    return (obj.person_id, obj.group_id, obj.status, obj.start_date, obj.end_date, review_due, obj.is_contested)
 
 
 def stored_link_state(kind: str, obj) -> tuple | None:

@@ -70,7 +70,7 @@ def delete_record(obj, *, user, kind: str | None) -> None:
         raise PermissionDenied
     obj._history_user = user
     moved = reach.moved_by_deletion(kind, obj)  # e.g. a call-in's attendances go with it
-    links_before = weekly_counts.link_state(kind, obj) if kind is not None else None
+    links_before = weekly_counts.stored_link_state(kind, obj) if kind is not None else None
     obj.delete()
     if moved:
         reach.changed(obj.programme_id, **moved)

@@ -244,6 +244,18 @@ def test_a_lapsed_membership_counts_up_to_its_review_date(world):
     assert stored(pid) == recounted(pid)
 
 
+def test_only_a_membership_change_that_can_move_a_link_recounts(world, monkeypatch):
+    recounts = []
+    monkeypatch.setattr(weekly_counts, "member_links_changed", lambda **kwargs: recounts.append(kwargs))
+    membership = m.Membership.objects.get(pk=world["memberships"][0].pk)
+    # A new review date of an active membership (a re-approval) bounds nothing.
+    update_record(membership, user=world["other"], kind="membership", review_due=timezone.localdate())
+    assert recounts == []
+    update_record(membership, user=world["other"], kind="membership", start_date=dt.date(2026, 1, 5))
+    moved = {"person_ids": {membership.person_id}, "group_ids": {membership.group_id}}
+    assert recounts == [{"programme_id": world["programme_id"], **moved}]
+
+
 def test_a_correction_moves_the_incident_between_weeks_areas_and_types(world):
     user, area0, area1 = world["user"], *world["areas"]
     group = world["groups"][0]
