@@ -52,10 +52,13 @@ def what_is_next(user, today: dt.date | None = None, top: int = 10) -> WhatIsNex
     supervisions_ending = (
         scoped_queryset(user, "supervision").filter(end_date__gte=today, end_date__lte=horizon).count()
     )
-    # A top group is reached when an active member was invited to a call-in or got a custom notification.
+    # A top group is reached when a counting member (active, not under a pending contest) was
+    # invited to a call-in or got a custom notification: the members the reach counts.
     member = {
         "person__memberships__group": OuterRef("group_id"),
         "person__memberships__status": MembershipStatus.ACTIVE,
+        "person__memberships__is_contested": False,
+        "person__memberships__removed_at__isnull": True,
     }
     invited = scoped_queryset(user, "invitation").filter(**member)
     notified = scoped_queryset(user, "custom_notification").filter(**member)

@@ -266,12 +266,17 @@ def test_what_is_next_lists_call_ins_follow_ups_due_and_unreached_top_groups(
     )
     m.GroupScore.objects.create(run=run, group=reached, score=9, rank=1, incident_count=1)
     m.GroupScore.objects.create(run=run, group=unreached, score=8, rank=2, incident_count=1)
+    # Its only member told is contested: a listing in dispute does not count as reaching the group.
+    disputed = f.GroupFactory(organisation=police, name="Omstridda")
+    contested = f.MembershipFactory(organisation=police, group=disputed, is_contested=True).person
+    f.CustomNotificationFactory(organisation=probation, person=contested)
+    m.GroupScore.objects.create(run=run, group=disputed, score=7, rank=3, incident_count=1)
 
     coming = what_is_next(police_coordinator, today)
 
     assert [row["pk"] for row in coming.call_ins] == [soon.pk]
     assert [(row["owner_organisation__name"], row["n"]) for row in coming.follow_ups_due] == [(probation.name, 1)]
-    assert [row["name"] for row in coming.unreached_top_groups] == [unreached.name]
+    assert [row["name"] for row in coming.unreached_top_groups] == [unreached.name, disputed.name]
     assert coming.reviews_due == 1 and coming.supervisions_ending == 1
     html = coordinator_client.get(reverse("frontend:weekly_review")).content.decode()
     assert 'id="what-is-next"' in html and unreached.name in html and "Folkets hus" in html
