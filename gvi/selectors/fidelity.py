@@ -25,7 +25,7 @@ from gvi.models import (
 )
 from gvi.policy import scoped_queryset
 from gvi.selectors.outcomes import add_months, first_of_month
-from gvi.selectors.weekly_review import reach, reads_stored_reach
+from gvi.selectors.weekly_review import reach, reached_persons, reads_stored_reach
 
 # A referral counts as help taken up once the person has accepted it.
 TAKEN_UP = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.COMPLETED)
@@ -117,11 +117,9 @@ def groups_not_reached(user, raw=None) -> list[str]:
     if raw is None:
         raw = not reads_stored_reach(user)
     if raw:
-        attended = scoped_queryset(user, "invitation").filter(status=InvitationStatus.ATTENDED).values("person")
-        notified = scoped_queryset(user, "custom_notification").filter(message_delivered=True).values("person")
         reached_groups = (
             scoped_queryset(user, "membership", queryset=Membership.objects.counting())
-            .filter(Q(person__in=attended) | Q(person__in=notified))
+            .filter(reached_persons(user))
             .values("group")
         )
     else:
