@@ -184,15 +184,6 @@ def moved_by_deletion(kind: str, obj) -> dict:
     return {"persons": {before[0]}, "groups": {before[1]} if kind == "membership" else set()}
 
 
-def stored_state(kind: str, obj) -> tuple | None:
-    """`state` of the record as the database holds it (None for a new one): the caller's copy may
-    be older than a change another request made since it was read."""
-    if kind not in REACH_KINDS or obj.pk is None:
-        return None
-    stored = type(obj)._default_manager.filter(pk=obj.pk).first()
-    return state(kind, stored) if stored is not None else None
-
-
 def record_written(kind: str, before: tuple | None, obj) -> None:
     """After a record of `kind` was created or changed (`before`: its `state` before the change,
     None for a new one): count again what the change moved, if anything."""

@@ -404,17 +404,9 @@ def link_state(kind: str, obj) -> tuple | None:
     return (obj.person_id, obj.group_id, obj.status, obj.start_date, obj.end_date, review_due, obj.is_contested)
 
 
-def stored_link_state(kind: str, obj) -> tuple | None:
-    """`link_state` of the record as the database holds it (None for a new one)."""
-    if kind != "membership" or obj.pk is None:
-        return None
-    stored = type(obj)._default_manager.filter(pk=obj.pk).first()
-    return link_state(kind, stored) if stored is not None else None
-
-
 def record_written(kind: str, before: tuple | None, obj, *, deleted: bool = False) -> None:
-    """After a record of `kind` was created, changed or `deleted` (`before`: its
-    `stored_link_state` before the write): recount the links the change can have moved, if any."""
+    """After a record of `kind` was created, changed or `deleted` (`before`: the `link_state` of
+    the row as stored before the write): recount the links the change can have moved, if any."""
     after = None if deleted else link_state(kind, obj)
     if before == after:
         return

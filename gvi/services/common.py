@@ -205,8 +205,7 @@ def create_record(obj, *, user, kind: str):
     as_changed_by(obj, user)
     validate(obj, known=known)
     obj.save()
-    reach.record_written(kind, None, obj)  # the weekly review reads the stored reach of the message
-    weekly_counts.record_written(kind, None, obj)  # and the incidents linked to each group
+    derived_written(kind, NOTHING_STORED, obj)
     return obj
 
 
@@ -222,8 +221,7 @@ def create_record_with_rules(obj, *, user, kind: str):
 def update_record(obj, *, user, kind: str, **changes):
     """Validate and save changes to a record the user may change, as it is and as it will be."""
     require(user, kind, Action.CHANGE, obj)
-    reach_before = reach.stored_state(kind, obj)  # as stored: the caller's copy may be older
-    links_before = weekly_counts.stored_link_state(kind, obj)
+    before = derived_before(kind, obj)
     for field, value in changes.items():
         model_field = obj._meta.get_field(field)
         if model_field.many_to_one and value is not None:
@@ -242,6 +240,28 @@ def update_record(obj, *, user, kind: str, **changes):
     as_changed_by(obj, user)
     validate(obj)
     obj.save()
-    reach.record_written(kind, reach_before, obj)
-    weekly_counts.record_written(kind, links_before, obj)
+    derived_written(kind, before, obj)
     return obj
+
+
+# What the derived data kept by the write path depend on in a record: (its `reach.state`, its
+# `weekly_counts.link_state`); both None for a new record, or one of a kind neither watches.
+NOTHING_STORED = (None, None)
+
+
+def derived_before(kind: str, obj) -> tuple:
+    """The record's states as the database holds them, read once before a write: the caller's copy
+    may be older than a change another request made since it was read."""
+    if kind not in reach.REACH_KINDS or obj.pk is None:  # the reach watches memberships too
+        return NOTHING_STORED
+    stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+    if stored is None:
+        return NOTHING_STORED
+    return reach.state(kind, stored), weekly_counts.link_state(kind, stored)
+
+
+def derived_written(kind: str, before: tuple, obj) -> None:
+    """After `obj` was created or changed (`before`: `derived_before`), bring in line the stored
+    reach of the message and the incidents linked to each group that the weekly review reads."""
+    reach.record_written(kind, before[0], obj)
+    weekly_counts.record_written(kind, before[1], obj)

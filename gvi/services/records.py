@@ -12,6 +12,7 @@ from django.db import transaction
 from gvi import jobs, reach, weekly_counts
 from gvi.followup_rules import CAUSES
 from gvi.policy import Action, allows_state, can
+from gvi.services.common import NOTHING_STORED, derived_before, derived_written
 from gvi.services.score_changes import scores_changed
 
 # Records whose change moves the programme's violence scores, and what of the score each touches:
@@ -43,12 +44,10 @@ def save_edited(obj, *, user, kind: str | None):
     if kind is not None and not allows_state(user, kind, Action.CREATE if adding else Action.CHANGE, obj):
         raise PermissionDenied
     _stamp(obj, user, adding)
-    reach_before = reach.stored_state(kind, obj) if kind is not None else None
-    links_before = weekly_counts.stored_link_state(kind, obj) if kind is not None else None
+    before = derived_before(kind, obj) if kind is not None else NOTHING_STORED
     obj.save()
     if kind is not None:
-        reach.record_written(kind, reach_before, obj)  # the stored reach of the message
-        weekly_counts.record_written(kind, links_before, obj)  # the incidents linked to groups
+        derived_written(kind, before, obj)  # the stored reach, the incidents linked to groups
     return obj
 
 
@@ -70,7 +69,7 @@ def delete_record(obj, *, user, kind: str | None) -> None:
         raise PermissionDenied
     obj._history_user = user
     moved = reach.moved_by_deletion(kind, obj)  # e.g. a call-in's attendances go with it
-    links_before = weekly_counts.stored_link_state(kind, obj) if kind is not None else None
+    _reach_before, links_before = derived_before(kind, obj) if kind is not None else NOTHING_STORED
     obj.delete()
     if moved:
         reach.changed(obj.programme_id, **moved)
